@@ -1,0 +1,246 @@
+// The UserHub's own SQLite: the user's event log, message history, conversations,
+// send dedupe, cached friend set and the outbox of notifications to other hubs.
+// Every method is synchronous: between two awaits in the hub nothing else runs, so a
+// sequence of these calls is atomic (DO input/output gates).
+import type { ConversationSummary, HubEvent, Message, User } from "../worker/protocol";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ev TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  pos INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, conv TEXT NOT NULL, sender TEXT NOT NULL, source TEXT NOT NULL,
+  body TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,
+  state TEXT -- own messages only: sent | delivered | read
+);
+CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, pos);
+CREATE INDEX IF NOT EXISTS messages_seq ON messages(seq);
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+  peer TEXT, last_pos INTEGER, read_pos INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+  client_id TEXT PRIMARY KEY, msg_id TEXT NOT NULL, conv TEXT NOT NULL, at INTEGER NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS friends (
+  id TEXT PRIMARY KEY, user TEXT NOT NULL, since INTEGER NOT NULL,
+  online INTEGER NOT NULL DEFAULT 0, seen_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, peer TEXT NOT NULL, kind TEXT NOT NULL,
+  payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL
+);
+`;
+
+export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read" };
+export type OutboxRow = { id: number; peer: string; kind: "status" | "presence"; payload: string; attempts: number };
+type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
+
+export class HubStore {
+  private head: number;
+
+  constructor(private sql: SqlStorage) {
+    sql.exec(SCHEMA);
+    this.head = Number(this.meta("head") ?? 0);
+  }
+
+  // ---- meta ----------------------------------------------------------------------
+  meta(k: string): string | undefined {
+    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+  }
+  setMeta(k: string, v: string | number): void {
+    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, String(v));
+  }
+  numberMeta(k: string): number {
+    return Number(this.meta(k) ?? 0);
+  }
+
+  // ---- event log -----------------------------------------------------------------
+  get headSeq(): number {
+    return this.head;
+  }
+
+  /** Appends an event with the next gap-free seq; the caller pushes it afterwards. */
+  append(ev: HubEvent, at = Date.now()): number {
+    const seq = this.head + 1;
+    this.sql.exec("INSERT INTO events (seq, ev, at) VALUES (?, ?, ?)", seq, JSON.stringify(ev), at);
+    this.setMeta("head", seq);
+    this.head = seq;
+    return seq;
+  }
+
+  eventsAfter(seq: number): Iterable<{ seq: number; ev: string }> {
+    return this.sql.exec<{ seq: number; ev: string }>("SELECT seq, ev FROM events WHERE seq > ? ORDER BY seq", seq);
+  }
+
+  // ---- messages ------------------------------------------------------------------
+  hasMessage(id: string): boolean {
+    return this.sql.exec("SELECT 1 FROM messages WHERE id = ?", id).toArray().length > 0;
+  }
+
+  insertMessage(conv: string, msg: Message, seq: number, own: boolean): number {
+    this.sql.exec(
+      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, own ? "sent" : null,
+    );
+    const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
+    this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
+    return pos;
+  }
+
+  /** Messages in `conv` with these ids, with their position; foreign ids are dropped. */
+  messagesIn(conv: string, ids: string[]): { id: string; sender: string; pos: number }[] {
+    if (ids.length === 0) return [];
+    return this.sql
+      .exec<{ id: string; sender: string; pos: number }>(
+        `SELECT id, sender, pos FROM messages WHERE conv = ? AND id IN (${ids.map(() => "?").join(",")})`,
+        conv, ...ids,
+      )
+      .toArray();
+  }
+
+  /** Others' messages whose events fall in (from, to]: they just reached a device. */
+  receivedBetween(me: string, from: number, to: number): { id: string; conv: string; sender: string }[] {
+    return this.sql
+      .exec<{ id: string; conv: string; sender: string }>(
+        "SELECT id, conv, sender FROM messages WHERE seq > ? AND seq <= ? AND sender != ? ORDER BY seq",
+        from, to, me,
+      )
+      .toArray();
+  }
+
+  /** Raises own messages' state (sent → delivered → read, never down); returns the ids that changed. */
+  raiseState(me: string, ids: string[], state: "delivered" | "read"): string[] {
+    const below = state === "read" ? ["sent", "delivered"] : ["sent"];
+    const changed: string[] = [];
+    for (const id of ids) {
+      const r = this.sql.exec(
+        `UPDATE messages SET state = ? WHERE id = ? AND sender = ? AND state IN (${below.map(() => "?").join(",")})`,
+        state, id, me, ...below,
+      );
+      if (r.rowsWritten > 0) changed.push(id);
+    }
+    return changed;
+  }
+
+  page(conv: string, before: number | undefined, limit: number): { messages: StoredMessage[]; before?: string } {
+    const rows = this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE conv = ? AND pos < ? ORDER BY pos DESC LIMIT ?", conv, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
+      .toArray();
+    const more = rows.length > limit;
+    const pageRows = rows.slice(0, limit).reverse();
+    return { messages: pageRows.map(toMessage), before: more ? String(pageRows[0]!.pos) : undefined };
+  }
+
+  // ---- conversations -------------------------------------------------------------
+  hasConversation(id: string): boolean {
+    return this.sql.exec("SELECT 1 FROM conversations WHERE id = ?", id).toArray().length > 0;
+  }
+
+  ensureConversation(c: { id: string; kind: "direct" | "group"; source: string; title: string; peer?: User }, at: number): void {
+    this.sql.exec(
+      `INSERT INTO conversations (id, kind, source, title, peer, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET title = excluded.title, peer = COALESCE(excluded.peer, conversations.peer)`,
+      c.id, c.kind, c.source, c.title, c.peer ? JSON.stringify(c.peer) : null, at,
+    );
+  }
+
+  markRead(conv: string, pos: number): void {
+    this.sql.exec("UPDATE conversations SET read_pos = MAX(read_pos, ?) WHERE id = ?", pos, conv);
+  }
+
+  conversations(me: string): ConversationSummary[] {
+    type Row = { id: string; kind: "direct" | "group"; source: string; title: string; peer: string | null; unread: number } & Partial<MessageRow>;
+    const rows = this.sql
+      .exec<Row>(
+        `SELECT c.id AS cid, c.kind, c.source AS csource, c.title, c.peer,
+                (SELECT COUNT(*) FROM messages u WHERE u.conv = c.id AND u.pos > c.read_pos AND u.sender != ?) AS unread,
+                m.pos, m.id, m.conv, m.sender, m.source, m.body, m.at, m.seq, m.state
+         FROM conversations c LEFT JOIN messages m ON m.pos = c.last_pos
+         ORDER BY c.updated_at DESC`,
+        me,
+      )
+      .toArray() as unknown as (Row & { cid: string; csource: string })[];
+    return rows.map((r) => ({
+      id: r.cid,
+      kind: r.kind,
+      source: r.csource,
+      title: r.title,
+      ...(r.peer ? { peer: JSON.parse(r.peer) as User } : {}),
+      last: r.id ? toMessage(r as MessageRow) : null,
+      unread: r.unread,
+    }));
+  }
+
+  // ---- sends (idempotency by client id) ----------------------------------------------
+  send(clientId: string): { msg_id: string; conv: string; at: number; done: number } | undefined {
+    return this.sql.exec<{ msg_id: string; conv: string; at: number; done: number }>("SELECT msg_id, conv, at, done FROM sends WHERE client_id = ?", clientId).toArray()[0];
+  }
+  reserveSend(clientId: string, msgId: string, conv: string, at: number): void {
+    this.sql.exec("INSERT INTO sends (client_id, msg_id, conv, at) VALUES (?, ?, ?, ?)", clientId, msgId, conv, at);
+  }
+  finishSend(clientId: string): void {
+    this.sql.exec("UPDATE sends SET done = 1 WHERE client_id = ?", clientId);
+  }
+
+  // ---- friends (cached from D1; refreshed on connect and on every change) ---------
+  isFriend(id: string): boolean {
+    return this.sql.exec("SELECT 1 FROM friends WHERE id = ?", id).toArray().length > 0;
+  }
+  friend(id: string): User | undefined {
+    const row = this.sql.exec<{ user: string }>("SELECT user FROM friends WHERE id = ?", id).toArray()[0];
+    return row && (JSON.parse(row.user) as User);
+  }
+  friendIds(): string[] {
+    return this.sql.exec<{ id: string }>("SELECT id FROM friends").toArray().map((r) => r.id);
+  }
+  putFriend(user: User, since: number): void {
+    this.sql.exec(
+      "INSERT INTO friends (id, user, since) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET user = excluded.user, since = excluded.since",
+      user.id, JSON.stringify(user), since,
+    );
+  }
+  removeFriend(id: string): void {
+    this.sql.exec("DELETE FROM friends WHERE id = ?", id);
+  }
+  /** Replaces the cached set with the store's, keeping known presence. */
+  replaceFriends(list: { user: User; since: number }[]): void {
+    const keep = new Set(list.map((f) => f.user.id));
+    for (const id of this.friendIds()) if (!keep.has(id)) this.removeFriend(id);
+    for (const f of list) this.putFriend(f.user, f.since);
+  }
+  setPresence(id: string, online: boolean, at: number): void {
+    this.sql.exec("UPDATE friends SET online = ?, seen_at = ? WHERE id = ?", online ? 1 : 0, at, id);
+  }
+  presence(): Record<string, { online: boolean; seenAt: number | null }> {
+    const out: Record<string, { online: boolean; seenAt: number | null }> = {};
+    for (const r of this.sql.exec<{ id: string; online: number; seen_at: number | null }>("SELECT id, online, seen_at FROM friends")) {
+      out[r.id] = { online: r.online === 1, seenAt: r.seen_at };
+    }
+    return out;
+  }
+
+  // ---- outbox: notifications to other hubs, retried until they land ---------------
+  enqueue(peer: string, kind: OutboxRow["kind"], payload: unknown): void {
+    this.sql.exec("INSERT INTO outbox (peer, kind, payload, next_at) VALUES (?, ?, ?, ?)", peer, kind, JSON.stringify(payload), Date.now());
+  }
+  dueOutbox(now: number): OutboxRow[] {
+    return this.sql.exec<OutboxRow>("SELECT id, peer, kind, payload, attempts FROM outbox WHERE next_at <= ? ORDER BY id LIMIT 100", now).toArray();
+  }
+  nextOutboxAt(): number | undefined {
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox").one().t ?? undefined;
+  }
+  outboxDone(id: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE id = ?", id);
+  }
+  outboxRetry(id: number, attempts: number, nextAt: number): void {
+    this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?", attempts, nextAt, id);
+  }
+}
+
+function toMessage(r: MessageRow): StoredMessage {
+  const msg: StoredMessage = { id: r.id, from: r.sender, source: r.source, body: JSON.parse(r.body), at: r.at, conv: r.conv, seq: r.seq };
+  if (r.state) msg.state = r.state as StoredMessage["state"];
+  return msg;
+}

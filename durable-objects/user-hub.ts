@@ -1,0 +1,457 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../worker/env";
+import { hubOf } from "../worker/hubs";
+import { newId } from "../worker/ids";
+import {
+  type Body,
+  type ClientFrame,
+  type HubEvent,
+  LIMITS,
+  type Message,
+  type ServerFrame,
+  type User,
+  clientFrame,
+  directConversationId,
+} from "../worker/protocol";
+import { describe } from "../worker/validate";
+import { HubStore } from "./hub-store";
+
+/** Per-socket state, kept in the socket attachment so it survives hibernation. */
+type Attachment = { device: string; connectedAt: number; ready: boolean };
+
+/** A frame the hub refuses: becomes an `error` frame, never a closed socket. */
+class FrameError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export type DeliverInput = { conv: string; msg: Message; from: User };
+export type DeliverResult = { ok: true } | { ok: false; code: string; message: string };
+export type StatusInput = { conv: string; msgIds: string[]; state: "delivered" | "read"; by: string; at: number };
+
+/**
+ * One per user: the user's sockets, event log, history, receipts and presence.
+ * Hot path rule: sending and delivering a message never touches D1; the friend set
+ * is cached here and refreshed by the Worker when a socket opens or a friendship changes.
+ */
+export class UserHub extends DurableObject<Env> {
+  private store: HubStore;
+  /** Per-conversation chains keep deliveries in send order while other frames interleave. */
+  private chains = new Map<string, Promise<unknown>>();
+  private flushing = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new HubStore(ctx.storage.sql);
+    // Answered by the runtime without waking the object; must match the bare text
+    // exactly, which is why the client's keepalive is "ping" and not JSON.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  private get me(): string {
+    const id = this.store.meta("user");
+    if (!id) throw new Error("UserHub used before it knows its user");
+    return id;
+  }
+
+  /** Every entry point names the user; the first one fixes the hub's identity. */
+  private bind(userId: string): void {
+    const known = this.store.meta("user");
+    if (!known) this.store.setMeta("user", userId);
+    else if (known !== userId) throw new Error(`UserHub for ${known} called as ${userId}`);
+  }
+
+  // ---- lifecycle: connect ----------------------------------------------------------
+
+  /** Called by the Worker before it hands over a socket: who the user is and the friend set from D1. */
+  async syncProfile(userId: string, profile: User, friends: { user: User; since: number }[]): Promise<void> {
+    this.bind(userId);
+    this.store.setMeta("profile", JSON.stringify(profile));
+    this.store.replaceFriends(friends);
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const userId = request.headers.get("X-Unibox-User");
+    if (!userId || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade from the Worker", { status: 400 });
+    }
+    this.bind(userId);
+    const { 0: client, 1: server } = new WebSocketPair();
+    const attachment: Attachment = { device: "unknown", connectedAt: Date.now(), ready: false };
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(attachment);
+    this.cameOnlineIfNeeded();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  // ---- lifecycle: frames -----------------------------------------------------------
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    let frameId: string | undefined;
+    try {
+      if (typeof message !== "string") throw new FrameError("binary_frame", "frames are JSON text");
+      if (message.length > LIMITS.frameBytes || new TextEncoder().encode(message).length > LIMITS.frameBytes) {
+        throw new FrameError("frame_too_large", `frames are at most ${LIMITS.frameBytes} bytes`);
+      }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(message);
+      } catch {
+        throw new FrameError("invalid_json", "the frame is not valid JSON");
+      }
+      frameId = idOf(raw);
+      const parsed = clientFrame.safeParse(raw);
+      if (!parsed.success) throw new FrameError("invalid_frame", describe(parsed.error));
+      await this.onFrame(ws, parsed.data);
+    } catch (err) {
+      if (err instanceof FrameError) return send(ws, { t: "error", ...(frameId ? { id: frameId } : {}), code: err.code, message: err.message });
+      console.error(`Error in UserHub webSocketMessage: user=${this.store.meta("user")} frame=${frameId ?? "-"}`, err);
+      send(ws, { t: "error", ...(frameId ? { id: frameId } : {}), code: "internal", message: "the server could not handle this frame; retry it" });
+    }
+  }
+
+  private async onFrame(ws: WebSocket, frame: ClientFrame): Promise<void> {
+    switch (frame.t) {
+      case "hello":
+        return this.hello(ws, frame.resume ?? 0, frame.device);
+      case "send":
+        return this.sendFrame(ws, frame);
+      case "broadcast":
+        throw new FrameError("unsupported_target", "broadcast goes to bound accounts, and this user has none yet");
+      case "ack":
+        return this.ack(frame.seq);
+      case "read":
+        return this.read(frame.conv, frame.msgIds);
+    }
+  }
+
+  /** Replays every event after `resume`, then `ready`: nothing runs in between (all synchronous). */
+  private hello(ws: WebSocket, resume: number, device = "unknown"): void {
+    const head = this.store.headSeq;
+    const reset = resume > head;
+    for (const row of this.store.eventsAfter(reset ? 0 : resume)) {
+      ws.send(`{"t":"ev","seq":${row.seq},"ev":${row.ev}}`);
+    }
+    const attachment: Attachment = { ...(ws.deserializeAttachment() as Attachment), device, ready: true };
+    ws.serializeAttachment(attachment);
+    send(ws, reset ? { t: "ready", head, reset: true } : { t: "ready", head });
+  }
+
+  // ---- sending a 1:1 message ---------------------------------------------------------
+
+  private async sendFrame(ws: WebSocket, frame: Extract<ClientFrame, { t: "send" }>): Promise<void> {
+    if (!("user" in frame.to)) {
+      throw new FrameError("unsupported_target", "this server delivers to Unibox users ({user}); other targets need bound accounts");
+    }
+    assertSupportedBody(frame.body);
+    const accepted = await this.sendToUser(frame.id, frame.to.user, frame.body);
+    send(ws, accepted);
+  }
+
+  /** Idempotent by client id: a retry gets the first answer and is never delivered twice. */
+  async sendToUser(clientId: string, to: string, body: Body): Promise<ServerFrame & { t: "accepted" }> {
+    const me = this.me;
+    const prior = this.store.send(clientId);
+    if (prior?.done) return { t: "accepted", id: clientId, msgId: prior.msg_id, conv: prior.conv, at: prior.at };
+    if (to === me) throw new FrameError("invalid_target", "you cannot message yourself");
+    // Cached friend set: no D1 on the hot path.
+    const peer = this.store.friend(to);
+    if (!peer) throw new FrameError("not_friend", "you can only message your friends");
+    const conv = directConversationId(me, to);
+    const msgId = prior?.msg_id ?? newId("m");
+    const at = prior?.at ?? Date.now();
+    if (!prior) this.store.reserveSend(clientId, msgId, conv, at);
+    const msg: Message = { id: msgId, from: me, source: "unibox", body, at };
+
+    return this.inOrder(conv, async () => {
+      const again = this.store.send(clientId);
+      if (again?.done) return { t: "accepted", id: clientId, msgId, conv, at } as const;
+      // The recipient's hub holds it first, so our log never shows a message they lack.
+      const result = await hubOf(this.env, to).deliver(to, { conv, msg, from: this.profile() });
+      if (!result.ok) throw new FrameError(result.code, result.message);
+      if (!this.store.hasMessage(msgId)) {
+        this.store.ensureConversation({ id: conv, kind: "direct", source: "unibox", title: peer.displayName, peer }, at);
+        this.appendAndPush({ type: "message", conv, msg }, (seq) => this.store.insertMessage(conv, msg, seq, true));
+      }
+      this.store.finishSend(clientId);
+      return { t: "accepted", id: clientId, msgId, conv, at } as const;
+    });
+  }
+
+  /** Called by the sender's hub. Deduped by message id, so a retried delivery is harmless. */
+  async deliver(self: string, input: DeliverInput): Promise<DeliverResult> {
+    this.bind(self);
+    if (this.store.hasMessage(input.msg.id)) return { ok: true };
+    if (!this.store.isFriend(input.from.id)) return { ok: false, code: "not_friend", message: "you can only message your friends" };
+    const peer = this.store.friend(input.from.id) ?? input.from;
+    this.store.ensureConversation({ id: input.conv, kind: "direct", source: "unibox", title: peer.displayName, peer }, input.msg.at);
+    this.appendAndPush({ type: "message", conv: input.conv, msg: input.msg }, (seq) => this.store.insertMessage(input.conv, input.msg, seq, false));
+    return { ok: true };
+  }
+
+  // ---- receipts --------------------------------------------------------------------
+
+  /** A device stored everything up to `seq`: others' messages in that range are now delivered. */
+  private ack(seq: number): void {
+    if (seq > this.store.headSeq) throw new FrameError("invalid_ack", `seq ${seq} is past the head ${this.store.headSeq}`);
+    const from = this.store.numberMeta("delivered");
+    if (seq <= from) return;
+    const delivered = this.store.receivedBetween(this.me, from, seq);
+    this.store.setMeta("delivered", seq);
+    this.notifySenders(delivered, "delivered");
+  }
+
+  private read(conv: string, msgIds: string[]): void {
+    if (!this.store.hasConversation(conv)) throw new FrameError("not_found", "no such conversation");
+    const found = this.store.messagesIn(conv, msgIds);
+    if (found.length === 0) throw new FrameError("not_found", "none of these messages are in this conversation");
+    this.store.markRead(conv, Math.max(...found.map((m) => m.pos)));
+    const theirs = found.filter((m) => m.sender !== this.me).map((m) => ({ ...m, conv }));
+    // Own devices learn the conversation was read, so their unread counts clear too.
+    this.appendAndPush({ type: "status", conv, msgIds: theirs.map((m) => m.id), state: "read", by: this.me, at: Date.now() });
+    this.notifySenders(theirs, "read");
+  }
+
+  private notifySenders(msgs: { id: string; conv: string; sender: string }[], state: "delivered" | "read"): void {
+    const groups = new Map<string, { peer: string; conv: string; ids: string[] }>();
+    for (const m of msgs) {
+      const key = `${m.sender}\n${m.conv}`;
+      const g = groups.get(key) ?? { peer: m.sender, conv: m.conv, ids: [] };
+      g.ids.push(m.id);
+      groups.set(key, g);
+    }
+    const at = Date.now();
+    for (const g of groups.values()) {
+      this.store.enqueue(g.peer, "status", { conv: g.conv, msgIds: g.ids, state, by: this.me, at } satisfies StatusInput);
+    }
+    if (groups.size > 0) this.flushOutbox();
+  }
+
+  /** Called by a recipient's hub: our messages were delivered or read. */
+  async receiveStatus(self: string, input: StatusInput): Promise<void> {
+    this.bind(self);
+    const changed = this.store.raiseState(self, input.msgIds, input.state);
+    if (changed.length > 0) this.appendAndPush({ type: "status", ...input, msgIds: changed });
+  }
+
+  // ---- friends and presence ----------------------------------------------------------
+
+  async friendAdded(self: string, user: User, since: number, event?: HubEvent): Promise<void> {
+    this.bind(self);
+    this.store.putFriend(user, since);
+    if (event) this.appendAndPush(event);
+    // Tell the new friend whether we are here right now.
+    if (this.ctx.getWebSockets().length > 0) {
+      this.store.enqueue(user.id, "presence", { user: self, online: true, at: Date.now() });
+      this.flushOutbox();
+    }
+  }
+
+  async friendRemoved(self: string, userId: string): Promise<void> {
+    this.bind(self);
+    this.store.removeFriend(userId);
+    this.appendAndPush({ type: "friend.removed", user: userId });
+  }
+
+  async pushEvent(self: string, ev: HubEvent): Promise<number> {
+    this.bind(self);
+    return this.appendAndPush(ev);
+  }
+
+  async receivePresence(self: string, input: { user: string; online: boolean; at: number }): Promise<void> {
+    this.bind(self);
+    if (!this.store.isFriend(input.user)) return;
+    this.store.setPresence(input.user, input.online, input.at);
+    this.appendAndPush({ type: "presence", ...input });
+  }
+
+  async presence(self: string): Promise<Record<string, { online: boolean; seenAt: number | null }>> {
+    this.bind(self);
+    return this.store.presence();
+  }
+
+  async isOnline(): Promise<boolean> {
+    return this.store.meta("online") === "1";
+  }
+
+  /** The moment the user came online: account links open their upstream sessions here. */
+  protected onCameOnline(): void {
+    this.broadcastPresence(true);
+  }
+
+  /** The moment the grace period ran out with no socket: account links close here. */
+  protected onWentOffline(): void {
+    this.broadcastPresence(false);
+  }
+
+  private cameOnlineIfNeeded(): void {
+    this.store.setMeta("offline_check", 0);
+    if (this.store.meta("online") === "1") return;
+    this.store.setMeta("online", 1);
+    this.onCameOnline();
+  }
+
+  private broadcastPresence(online: boolean): void {
+    const at = Date.now();
+    for (const friend of this.store.friendIds()) this.store.enqueue(friend, "presence", { user: this.me, online, at });
+    this.flushOutbox();
+  }
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame
+    // itself (web_socket_auto_reply_to_close), so there is nothing to reciprocate here.
+    this.socketGone(ws);
+  }
+
+  async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    console.error(`Error in UserHub webSocketError: user=${this.store.meta("user")}`, error);
+    this.socketGone(ws);
+  }
+
+  private socketGone(closing: WebSocket): void {
+    const live = this.ctx.getWebSockets().filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN);
+    if (live.length > 0) return;
+    this.store.setMeta("offline_check", Date.now() + this.graceMs());
+    void this.scheduleAlarm();
+  }
+
+  async alarm(): Promise<void> {
+    try {
+      const now = Date.now();
+      this.reapSilentSockets(now);
+      const check = this.store.numberMeta("offline_check");
+      if (check && check <= now && this.ctx.getWebSockets().length === 0) {
+        this.store.setMeta("offline_check", 0);
+        if (this.store.meta("online") === "1") {
+          this.store.setMeta("online", 0);
+          this.onWentOffline();
+        }
+      }
+      await this.flushOutboxNow();
+    } catch (err) {
+      console.error(`Error in UserHub alarm: user=${this.store.meta("user")}`, err);
+      throw err; // the runtime retries alarms that throw
+    } finally {
+      await this.scheduleAlarm();
+    }
+  }
+
+  /** A phone that vanished without a Close frame stops pinging: close its socket after the grace period. */
+  private reapSilentSockets(now: number): void {
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = ws.deserializeAttachment() as Attachment;
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? a.connectedAt;
+      if (now - lastPing > this.graceMs()) {
+        ws.close(1001, "no keepalive");
+        this.socketGone(ws);
+      }
+    }
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const times = [this.store.numberMeta("offline_check") || Infinity, this.store.nextOutboxAt() ?? Infinity];
+    // While sockets are open, look in once per grace period for ones that went silent.
+    if (this.ctx.getWebSockets().length > 0) times.push(Date.now() + this.graceMs());
+    const next = Math.min(...times);
+    if (next === Infinity) return this.ctx.storage.deleteAlarm();
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next || current < Date.now()) await this.ctx.storage.setAlarm(next);
+  }
+
+  private graceMs(): number {
+    return Number(this.env.PRESENCE_GRACE_SECONDS ?? 60) * 1000;
+  }
+
+  // ---- history (served to the Worker's HTTP routes) ----------------------------------
+
+  async listConversations(self: string) {
+    this.bind(self);
+    return this.store.conversations(self);
+  }
+
+  async listMessages(self: string, conv: string, before: number | undefined, limit: number) {
+    this.bind(self);
+    if (!this.store.hasConversation(conv)) return null;
+    return this.store.page(conv, before, limit);
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  /** Writes the event (and whatever goes with it) before any device sees it, then pushes. */
+  private appendAndPush(ev: HubEvent, withIt?: (seq: number) => void): number {
+    const seq = this.store.append(ev);
+    withIt?.(seq);
+    const frame = JSON.stringify({ t: "ev", seq, ev });
+    for (const ws of this.ctx.getWebSockets()) {
+      if ((ws.deserializeAttachment() as Attachment | null)?.ready) trySend(ws, frame);
+    }
+    return seq;
+  }
+
+  private profile(): User {
+    const p = this.store.meta("profile");
+    return p ? (JSON.parse(p) as User) : { id: this.me, handle: this.me, address: "", displayName: this.me };
+  }
+
+  private inOrder<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(task, task);
+    const tail = next.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  private flushOutbox(): void {
+    void this.flushOutboxNow().catch((err) => console.error(`Error in UserHub flushOutbox: user=${this.store.meta("user")}`, err));
+  }
+
+  private async flushOutboxNow(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (const row of this.store.dueOutbox(Date.now())) {
+        try {
+          const peer = hubOf(this.env, row.peer);
+          const payload = JSON.parse(row.payload);
+          if (row.kind === "status") await peer.receiveStatus(row.peer, payload);
+          else await peer.receivePresence(row.peer, payload);
+          this.store.outboxDone(row.id);
+        } catch (err) {
+          const attempts = row.attempts + 1;
+          console.error(`UserHub outbox retry: user=${this.store.meta("user")} peer=${row.peer} kind=${row.kind} attempt=${attempts}`, err);
+          this.store.outboxRetry(row.id, attempts, Date.now() + Math.min(60_000, 500 * 2 ** attempts));
+        }
+      }
+    } finally {
+      this.flushing = false;
+      await this.scheduleAlarm();
+    }
+  }
+}
+
+function assertSupportedBody(body: Body): void {
+  if (body.type === "text" || body.type === "location") return;
+  throw new FrameError("unsupported_body", `${body.type} messages need the media service, which this server does not run yet`);
+}
+
+function idOf(raw: unknown): string | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const id = (raw as { id?: unknown }).id;
+  return typeof id === "string" && id.length > 0 && id.length <= LIMITS.clientIdChars ? id : undefined;
+}
+
+function send(ws: WebSocket, frame: ServerFrame): void {
+  trySend(ws, JSON.stringify(frame));
+}
+
+function trySend(ws: WebSocket, data: string): void {
+  try {
+    ws.send(data);
+  } catch {
+    // The socket closed under us; its close handler does the bookkeeping.
+  }
+}

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { auth, me } from "./routes/auth";
+import { conversations } from "./routes/conversations";
+import { friends } from "./routes/friends";
+import { ws } from "./routes/ws";
+
+export const app = new Hono<AppEnv>()
+  .route("/api/auth", auth)
+  .route("/api/me", me)
+  .route("/api/friends", friends)
+  .route("/api/conversations", conversations)
+  .route("/api/ws", ws);
+
+export type AppType = typeof app;
+
+app.notFound((c) => {
+  if (c.req.path.startsWith("/api/")) return c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404);
+  return c.env.ASSETS ? c.env.ASSETS.fetch(c.req.raw) : c.text("not found", 404);
+});
+
+// Every error leaves as {"error":{"code","message","details?"}}; only a bug is a 500.
+app.onError((err, c) => {
+  if (err instanceof ApiError) {
+    const body = { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
+    return c.json(body, err.status, err.headers);
+  }
+  if (err instanceof HTTPException) {
+    return c.json({ error: { code: err.status === 404 ? "not_found" : "bad_request", message: err.message || "bad request" } }, err.status);
+  }
+  console.error(`Error in Worker fetch: ${c.req.method} ${c.req.path} user=${c.get("userId") ?? "-"}`, err);
+  return c.json({ error: { code: "internal", message: "something went wrong on our side; try again" } }, 500);
+});

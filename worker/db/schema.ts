@@ -1,0 +1,75 @@
+// The account store (D1). Message bodies never live here: they are in the users' hubs.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(unixepoch('subsec') * 1000)`;
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    handle: text("handle").notNull(),
+    displayName: text("display_name").notNull(),
+    // HMAC-SHA256(pepper, E.164): matches contacts without keeping anyone's number in clear.
+    phoneHash: text("phone_hash").notNull(),
+    // Shown to the owner only.
+    phoneDisplay: text("phone_display").notNull(),
+    region: text("region").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    passwordSalt: text("password_salt").notNull(),
+    passwordIterations: integer("password_iterations").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_handle").on(t.handle), uniqueIndex("users_phone_hash").on(t.phoneHash)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    // SHA-256 of the bearer token; the token itself is never stored.
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
+// One row per friendship, stored once with userA < userB.
+export const friendships = sqliteTable(
+  "friendships",
+  {
+    userA: text("user_a").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userB: text("user_b").notNull().references(() => users.id, { onDelete: "cascade" }),
+    since: integer("since").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userA, t.userB] }), index("friendships_b").on(t.userB)],
+);
+
+export const friendRequests = sqliteTable(
+  "friend_requests",
+  {
+    id: text("id").primaryKey(),
+    fromUser: text("from_user").notNull().references(() => users.id, { onDelete: "cascade" }),
+    toUser: text("to_user").notNull().references(() => users.id, { onDelete: "cascade" }),
+    message: text("message"),
+    status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
+    createdAt: integer("created_at").notNull().default(now),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [index("friend_requests_to").on(t.toUser, t.status), index("friend_requests_from").on(t.fromUser, t.status)],
+);
+
+// Every friend request and decision, kept after the request itself is settled.
+export const friendAudit = sqliteTable(
+  "friend_audit",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    requestId: text("request_id"),
+    actor: text("actor").notNull(),
+    subject: text("subject").notNull(),
+    action: text("action", { enum: ["requested", "accepted", "declined", "removed"] }).notNull(),
+    at: integer("at").notNull().default(now),
+  },
+  (t) => [index("friend_audit_actor").on(t.actor)],
+);

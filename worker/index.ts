@@ -1,0 +1,13 @@
+import { app } from "./app";
+import type { Env } from "./env";
+import { scheduled } from "./scheduled";
+
+export { RateLimiter } from "../durable-objects/rate-limiter";
+export { UserHub } from "../durable-objects/user-hub";
+
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(scheduled(controller, env));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,163 @@
+// The wire contract (docs/protocol.md), as zod schemas shared by the Worker, the
+// Durable Objects and the client. Types are inferred from these; never re-declare them.
+import { z } from "zod";
+
+export const LIMITS = {
+  frameBytes: 64 * 1024,
+  textChars: 4000,
+  clientIdChars: 64,
+  readBatch: 500,
+  pageSize: 50,
+  pageSizeMax: 200,
+} as const;
+
+// ---- resources -------------------------------------------------------------------
+
+export const handleSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_]{3,20}$/, "3–20 characters: a–z, 0–9 and _");
+
+export const userSchema = z.object({
+  id: z.string(),
+  handle: z.string(),
+  address: z.string(),
+  displayName: z.string(),
+  phone: z.string().optional(),
+});
+export type User = z.infer<typeof userSchema>;
+
+// ---- HTTP bodies -----------------------------------------------------------------
+
+export const registerBody = z.strictObject({
+  handle: handleSchema,
+  phone: z.string().trim().min(3).max(32),
+  password: z.string().min(10, "at least 10 characters").max(256),
+  displayName: z.string().trim().min(1).max(64),
+  region: z.string().regex(/^[A-Z]{2}$/).optional(),
+});
+
+export const loginBody = z.strictObject({
+  login: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(256),
+});
+
+export const friendRequestBody = z.strictObject({
+  to: z.string().trim().min(1).max(320),
+  message: z.string().trim().max(280).optional(),
+});
+
+export const messagesQuery = z.strictObject({
+  before: z.string().regex(/^\d{1,15}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
+});
+
+// ---- message bodies and targets ----------------------------------------------------
+
+const finite = z.number().refine(Number.isFinite, "must be finite");
+
+export const bodySchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("text"), text: z.string().trim().min(1, "empty message").max(LIMITS.textChars) }),
+  ...(["image", "audio", "video", "file"] as const).map((type) =>
+    z.strictObject({
+      type: z.literal(type),
+      media: z.string().min(1).max(64),
+      caption: z.string().max(1000).optional(),
+    }),
+  ),
+  z.strictObject({
+    type: z.literal("location"),
+    lat: finite.min(-90).max(90),
+    lng: finite.min(-180).max(180),
+    accuracy: finite.min(0).max(1e7).optional(),
+    label: z.string().max(200).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("email"),
+    subject: z.string().max(998),
+    text: z.string().max(200_000),
+    html: z.string().max(500_000).optional(),
+    attachments: z.array(z.string().max(64)).max(20).optional(),
+  }),
+]);
+export type Body = z.infer<typeof bodySchema>;
+
+export const targetSchema = z.union([
+  z.strictObject({ user: z.string().min(1).max(64) }),
+  z.strictObject({ group: z.string().min(1).max(64) }),
+  z.strictObject({ account: z.string().min(1).max(64), contact: z.string().min(1).max(320) }),
+  z.strictObject({ network: z.string().min(1).max(32) }),
+  z.strictObject({ email: z.string().email(), account: z.string().max(64).optional() }),
+]);
+export type Target = z.infer<typeof targetSchema>;
+
+// ---- frames: client → hub ----------------------------------------------------------
+
+const clientId = z.string().min(1).max(LIMITS.clientIdChars);
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const clientFrame = z.discriminatedUnion("t", [
+  z.strictObject({ t: z.literal("hello"), resume: seq.optional(), device: z.string().max(64).optional() }),
+  z.strictObject({ t: z.literal("send"), id: clientId, to: targetSchema, body: bodySchema }),
+  z.strictObject({ t: z.literal("broadcast"), id: clientId, to: z.array(targetSchema).min(1).max(20), body: bodySchema }),
+  z.strictObject({ t: z.literal("ack"), seq }),
+  z.strictObject({ t: z.literal("read"), conv: z.string().min(1).max(200), msgIds: z.array(z.string().min(1).max(64)).min(1).max(LIMITS.readBatch) }),
+]);
+export type ClientFrame = z.infer<typeof clientFrame>;
+
+// ---- events and frames: hub → client ---------------------------------------------
+
+export const messageSchema = z.object({
+  id: z.string(),
+  from: z.string(),
+  source: z.string(),
+  body: bodySchema,
+  at: z.number(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const presenceEvent = z.object({ type: z.literal("presence"), user: z.string(), online: z.boolean(), at: z.number() });
+
+export const eventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), conv: z.string(), msg: messageSchema }),
+  z.object({
+    type: z.literal("status"),
+    conv: z.string(),
+    msgIds: z.array(z.string()),
+    state: z.enum(["delivered", "read"]),
+    by: z.string(),
+    at: z.number(),
+  }),
+  z.object({
+    type: z.literal("friend.request"),
+    request: z.object({ id: z.string(), from: userSchema, message: z.string().nullable(), at: z.number() }),
+  }),
+  z.object({ type: z.literal("friend.accepted"), user: userSchema }),
+  z.object({ type: z.literal("friend.removed"), user: z.string() }),
+  presenceEvent,
+]);
+export type HubEvent = z.infer<typeof eventSchema>;
+
+export type ServerFrame =
+  | { t: "ready"; head: number; reset?: true }
+  | { t: "ev"; seq: number; ev: HubEvent }
+  | { t: "accepted"; id: string; msgId: string; conv: string; at: number }
+  | { t: "error"; id?: string; code: string; message: string };
+
+// ---- conversation shapes served over HTTP ------------------------------------------
+
+export type ConversationSummary = {
+  id: string;
+  kind: "direct" | "group";
+  source: string;
+  title: string;
+  peer?: User;
+  last: Message | null;
+  unread: number;
+};
+
+/** A 1:1 conversation id is the same in both users' hubs. */
+export function directConversationId(a: string, b: string): string {
+  return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { api, freshIp, register } from "../test/helpers";
+
+describe("register", () => {
+  it("creates a user with a session token and the E.164 phone for the owner only", async () => {
+    const res = await api("/api/auth/register", {
+      method: "POST",
+      json: { handle: "Alice_One", phone: "(415) 555-0100", password: "long enough pw", displayName: "Alice" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.data.user).toMatchObject({ handle: "alice_one", displayName: "Alice", address: "alice_one@unibox.example", phone: "+14155550100" });
+    expect(res.data.token).toMatch(/^[\w-]{40,}$/);
+    expect(res.headers.get("Set-Cookie")).toMatch(/unibox_session=.*HttpOnly.*SameSite=Strict/i);
+  });
+
+  it("refuses a taken handle (any case) and a taken phone in another format with 409 and distinct codes", async () => {
+    const a = await register("dup");
+    const sameHandle = await api("/api/auth/register", { method: "POST", json: { handle: a.user.handle.toUpperCase(), phone: "+1 415 555 0199", password: "long enough pw", displayName: "X" } });
+    expect(sameHandle.status).toBe(409);
+    expect(sameHandle.data.error.code).toBe("handle_taken");
+    const samePhone = await api("/api/auth/register", { method: "POST", json: { handle: "otherdup", phone: a.phone.replace(/\s/g, "-"), password: "long enough pw", displayName: "X" } });
+    expect(samePhone.status).toBe(409);
+    expect(samePhone.data.error.code).toBe("phone_taken");
+  });
+
+  it.each([
+    [{ handle: "ab", phone: "+14155550101", password: "long enough pw", displayName: "A" }, "handle"],
+    [{ handle: "bad-handle", phone: "+14155550101", password: "long enough pw", displayName: "A" }, "handle"],
+    [{ handle: "okhandle", phone: "+14155550101", password: "short", displayName: "A" }, "password"],
+    [{ handle: "okhandle", phone: "+14155550101", password: "long enough pw", displayName: "" }, "displayName"],
+    [{ handle: "okhandle", phone: "+14155550101", password: "long enough pw", displayName: "A", admin: true }, ""],
+  ])("rejects %j with 400 naming the field", async (body, field) => {
+    const res = await api("/api/auth/register", { method: "POST", json: body });
+    expect(res.status).toBe(400);
+    expect(res.data.error.code).toBe("invalid_input");
+    expect(res.data.error.message).toContain(field);
+  });
+
+  it("rejects an invalid phone number with invalid_phone", async () => {
+    const res = await api("/api/auth/register", { method: "POST", json: { handle: "phoneless", phone: "12345", password: "long enough pw", displayName: "A" } });
+    expect(res.status).toBe(400);
+    expect(res.data.error.code).toBe("invalid_phone");
+  });
+
+  it("rejects non-JSON and oversized bodies", async () => {
+    const notJson = await api("/api/auth/register", { method: "POST", json: "{nope" });
+    expect(notJson.status).toBe(400);
+    expect(notJson.data.error.code).toBe("invalid_json");
+    const huge = await api("/api/auth/register", { method: "POST", json: { handle: "x".repeat(70_000) } });
+    expect(huge.status).toBe(413);
+    expect(huge.data.error.code).toBe("body_too_large");
+  });
+
+  it("limits registrations per IP with 429 and Retry-After", async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await api("/api/auth/register", { method: "POST", ip, json: { handle: `ratelim${i}`, phone: `+1 212 555 01${10 + i}`, password: "long enough pw", displayName: "R" } });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+        expect(res.data.error.code).toBe("rate_limited");
+      }
+    }
+    // wrangler.toml's production default: 5 per hour per IP.
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
+  });
+});
+
+describe("login", () => {
+  it("accepts phone in any format, handle, @handle and address", async () => {
+    const a = await register("login");
+    const digits = a.phone.replace(/\D/g, "").slice(1); // national format without +1
+    for (const login of [a.phone, `(${digits.slice(0, 3)}) ${digits.slice(3, 6)}-${digits.slice(6)}`, a.user.handle, `@${a.user.handle.toUpperCase()}`, a.user.address]) {
+      const res = await api("/api/auth/login", { method: "POST", json: { login, password: a.password } });
+      expect(res.status, login).toBe(200);
+      expect(res.data.user.id).toBe(a.user.id);
+    }
+  });
+
+  it("says nothing about which part was wrong", async () => {
+    const a = await register("wrongpw");
+    const badPw = await api("/api/auth/login", { method: "POST", json: { login: a.user.handle, password: "not the password" } });
+    const noUser = await api("/api/auth/login", { method: "POST", json: { login: "nobody_here", password: "whatever pw" } });
+    expect([badPw.status, noUser.status]).toEqual([401, 401]);
+    expect(badPw.data.error).toEqual(noUser.data.error);
+  });
+
+  it("limits attempts per account even across IPs", async () => {
+    const a = await register("brute");
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await api("/api/auth/login", { method: "POST", json: { login: a.user.handle, password: `guess number ${i}` } })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+});
+
+describe("sessions", () => {
+  it("serves /api/me by bearer token and by cookie, and logout ends the session", async () => {
+    const a = await register("sess");
+    expect((await api("/api/me", { token: a.token })).data.user.id).toBe(a.user.id);
+    const byCookie = await api("/api/me", { headers: { Cookie: `unibox_session=${a.token}` } });
+    expect(byCookie.status).toBe(200);
+    expect((await api("/api/auth/logout", { method: "POST", token: a.token })).status).toBe(200);
+    const after = await api("/api/me", { token: a.token });
+    expect(after.status).toBe(401);
+    expect(after.data.error.code).toBe("unauthorized");
+  });
+
+  it("answers unknown API routes with a JSON 404", async () => {
+    const res = await api("/api/nope");
+    expect(res.status).toBe(404);
+    expect(res.data.error.code).toBe("not_found");
+  });
+});

@@ -1,0 +1,71 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { hashPassword, verifyPassword } from "../auth/password";
+import { phoneHash, toE164 } from "../auth/phone";
+import { clientIp, rateLimit } from "../auth/rate-limit";
+import { createSession, endSession, requireUser } from "../auth/session";
+import { db } from "../db/client";
+import { users } from "../db/schema";
+import { findUserByLogin, toUser } from "../db/users";
+import type { AppEnv } from "../env";
+import { ApiError, badRequest, conflict, unauthorized } from "../errors";
+import { newId } from "../ids";
+import { loginBody, registerBody } from "../protocol";
+import { jsonBody } from "../validate";
+
+export const auth = new Hono<AppEnv>()
+  .post("/register", async (c) => {
+    const input = await jsonBody(c, registerBody);
+    await rateLimit(c.env, "RATE_REGISTER_PER_IP", clientIp(c.req.raw));
+    const region = input.region ?? c.env.DEFAULT_REGION;
+    const e164 = toE164(input.phone, region);
+    if (!e164) throw badRequest("invalid_phone", `"${input.phone}" is not a valid phone number for region ${region}`);
+    const d = db(c.env.DB);
+    const hash = await phoneHash(c.env.PHONE_PEPPER, e164);
+    if (await d.query.users.findFirst({ where: eq(users.handle, input.handle) })) throw conflict("handle_taken", "that handle is taken");
+    if (await d.query.users.findFirst({ where: eq(users.phoneHash, hash) })) throw conflict("phone_taken", "that phone number already has an account");
+    const pw = await hashPassword(input.password);
+    const row = {
+      id: newId("u"),
+      handle: input.handle,
+      displayName: input.displayName,
+      phoneHash: hash,
+      phoneDisplay: e164,
+      region,
+      passwordHash: pw.hash,
+      passwordSalt: pw.salt,
+      passwordIterations: pw.iterations,
+      createdAt: Date.now(),
+    };
+    try {
+      await d.insert(users).values(row);
+    } catch (err) {
+      // Two registrations raced past the checks above: the unique index decides.
+      const text = String(err);
+      if (text.includes("users.handle")) throw conflict("handle_taken", "that handle is taken");
+      if (text.includes("users.phone_hash")) throw conflict("phone_taken", "that phone number already has an account");
+      throw err;
+    }
+    const token = await createSession(c, row.id);
+    return c.json({ user: toUser(row, c.env, true), token }, 201);
+  })
+  .post("/login", async (c) => {
+    const { login, password } = await jsonBody(c, loginBody);
+    await rateLimit(c.env, "RATE_LOGIN_PER_IP", clientIp(c.req.raw));
+    await rateLimit(c.env, "RATE_LOGIN_PER_ACCOUNT", login.toLowerCase());
+    const row = await findUserByLogin(db(c.env.DB), c.env, login);
+    const ok = row && (await verifyPassword(password, { hash: row.passwordHash, salt: row.passwordSalt, iterations: row.passwordIterations }));
+    if (!row || !ok) throw new ApiError(401, "invalid_credentials", "wrong login or password");
+    const token = await createSession(c, row.id);
+    return c.json({ user: toUser(row, c.env, true), token });
+  })
+  .post("/logout", async (c) => {
+    await endSession(c);
+    return c.json({ ok: true });
+  });
+
+export const me = new Hono<AppEnv>().use(requireUser).get("/", async (c) => {
+  const row = await db(c.env.DB).query.users.findFirst({ where: eq(users.id, c.get("userId")) });
+  if (!row) throw unauthorized();
+  return c.json({ user: toUser(row, c.env, true) });
+});

@@ -1,0 +1,105 @@
+import { and, eq, or } from "drizzle-orm";
+import { Hono } from "hono";
+import { rateLimit } from "../auth/rate-limit";
+import { requireUser } from "../auth/session";
+import { db } from "../db/client";
+import { areFriends, friendsOf, pair } from "../db/friends";
+import { friendAudit, friendRequests, friendships, users } from "../db/schema";
+import { findUserByLogin, toUser, usersByIds } from "../db/users";
+import type { AppEnv } from "../env";
+import { badRequest, conflict, notFound } from "../errors";
+import { hubOf } from "../hubs";
+import { newId } from "../ids";
+import { friendRequestBody } from "../protocol";
+import { jsonBody } from "../validate";
+
+export const friends = new Hono<AppEnv>()
+  .use(requireUser)
+  .get("/", async (c) => {
+    const me = c.get("userId");
+    const [list, presence] = await Promise.all([friendsOf(db(c.env.DB), c.env, me), hubOf(c.env, me).presence(me)]);
+    return c.json({ friends: list.map((f) => ({ ...f, online: presence[f.user.id]?.online ?? false })) });
+  })
+  .delete("/:userId", async (c) => {
+    const me = c.get("userId");
+    const other = c.req.param("userId");
+    const d = db(c.env.DB);
+    if (!(await areFriends(d, me, other))) throw notFound("not_friends", "this user is not your friend");
+    const p = pair(me, other);
+    await d.batch([
+      d.delete(friendships).where(and(eq(friendships.userA, p.userA), eq(friendships.userB, p.userB))),
+      d.insert(friendAudit).values({ actor: me, subject: other, action: "removed" }),
+    ]);
+    await Promise.all([hubOf(c.env, me).friendRemoved(me, other), hubOf(c.env, other).friendRemoved(other, me)]);
+    return c.json({ ok: true });
+  })
+  .get("/requests", async (c) => {
+    const me = c.get("userId");
+    const d = db(c.env.DB);
+    const pending = await d.query.friendRequests.findMany({
+      where: and(eq(friendRequests.status, "pending"), or(eq(friendRequests.toUser, me), eq(friendRequests.fromUser, me))),
+      orderBy: (r, { desc }) => desc(r.createdAt),
+    });
+    const people = await usersByIds(d, [...new Set(pending.flatMap((r) => [r.fromUser, r.toUser]))]);
+    const user = (id: string) => toUser(people.get(id)!, c.env);
+    return c.json({
+      incoming: pending.filter((r) => r.toUser === me).map((r) => ({ id: r.id, from: user(r.fromUser), message: r.message, at: r.createdAt })),
+      outgoing: pending.filter((r) => r.fromUser === me).map((r) => ({ id: r.id, to: user(r.toUser), message: r.message, at: r.createdAt })),
+    });
+  })
+  .post("/requests", async (c) => {
+    const me = c.get("userId");
+    const input = await jsonBody(c, friendRequestBody);
+    await rateLimit(c.env, "RATE_FRIEND_REQUESTS", me);
+    const d = db(c.env.DB);
+    const meRow = await d.query.users.findFirst({ where: eq(users.id, me) });
+    const target = await findUserByLogin(d, c.env, input.to, meRow?.region);
+    if (!target || !meRow) throw notFound("user_not_found", `no Unibox user is "${input.to}"`);
+    if (target.id === me) throw badRequest("cannot_friend_self", "you cannot send a friend request to yourself");
+    if (await areFriends(d, me, target.id)) throw conflict("already_friends", "you are already friends");
+    const open = await d.query.friendRequests.findFirst({
+      where: and(
+        eq(friendRequests.status, "pending"),
+        or(and(eq(friendRequests.fromUser, me), eq(friendRequests.toUser, target.id)), and(eq(friendRequests.fromUser, target.id), eq(friendRequests.toUser, me))),
+      ),
+    });
+    if (open?.fromUser === me) throw conflict("request_pending", "you already asked; wait for their answer");
+    if (open) throw conflict("request_incoming", "they already asked you: accept their request instead");
+    const request = { id: newId("fr"), fromUser: me, toUser: target.id, message: input.message || null, createdAt: Date.now() };
+    await d.batch([
+      d.insert(friendRequests).values(request),
+      d.insert(friendAudit).values({ requestId: request.id, actor: me, subject: target.id, action: "requested" }),
+    ]);
+    const event = { type: "friend.request" as const, request: { id: request.id, from: toUser(meRow, c.env), message: request.message, at: request.createdAt } };
+    await hubOf(c.env, target.id).pushEvent(target.id, event);
+    return c.json({ request: { id: request.id, to: toUser(target, c.env), message: request.message, at: request.createdAt } }, 201);
+  })
+  .post("/requests/:id/:decision{accept|decline}", async (c) => {
+    const me = c.get("userId");
+    const decision = c.req.param("decision") as "accept" | "decline";
+    const d = db(c.env.DB);
+    const request = await d.query.friendRequests.findFirst({ where: and(eq(friendRequests.id, c.req.param("id")), eq(friendRequests.toUser, me)) });
+    if (!request) throw notFound("request_not_found", "no such friend request for you");
+    if (request.status !== "pending") throw conflict("request_settled", `this request was already ${request.status}`);
+    const decidedAt = Date.now();
+    const settle = d
+      .update(friendRequests)
+      .set({ status: decision === "accept" ? "accepted" : "declined", decidedAt })
+      .where(and(eq(friendRequests.id, request.id), eq(friendRequests.status, "pending")));
+    const audit = d.insert(friendAudit).values({ requestId: request.id, actor: me, subject: request.fromUser, action: decision === "accept" ? "accepted" : "declined" });
+    if (decision === "decline") {
+      await d.batch([settle, audit]);
+      return c.json({ ok: true });
+    }
+    await d.batch([settle, audit, d.insert(friendships).values({ ...pair(me, request.fromUser), since: decidedAt }).onConflictDoNothing()]);
+    const people = await usersByIds(d, [me, request.fromUser]);
+    const meUser = toUser(people.get(me)!, c.env);
+    const them = toUser(people.get(request.fromUser)!, c.env);
+    // Both hubs learn at once, so the first message needs no D1 read.
+    await Promise.all([
+      hubOf(c.env, request.fromUser).friendAdded(request.fromUser, meUser, decidedAt, { type: "friend.accepted", user: meUser }),
+      hubOf(c.env, me).friendAdded(me, them, decidedAt, { type: "friend.accepted", user: them }),
+    ]);
+    const presence = await hubOf(c.env, me).presence(me);
+    return c.json({ friend: { user: them, since: decidedAt, online: presence[them.id]?.online ?? false } });
+  });

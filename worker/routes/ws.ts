@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { requireUser } from "../auth/session";
+import { db } from "../db/client";
+import { friendsOf } from "../db/friends";
+import { users } from "../db/schema";
+import { toUser } from "../db/users";
+import type { AppEnv } from "../env";
+import { ApiError, unauthorized } from "../errors";
+import { hubOf } from "../hubs";
+
+// Identity is checked once, here, when the socket opens; the hub trusts its sockets
+// from then on. The friend set is refreshed from D1 now so frames never need D1.
+export const ws = new Hono<AppEnv>().use(requireUser).get("/", async (c) => {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket only");
+  }
+  const me = c.get("userId");
+  const d = db(c.env.DB);
+  const [row, friends] = await Promise.all([d.query.users.findFirst({ where: eq(users.id, me) }), friendsOf(d, c.env, me)]);
+  if (!row) throw unauthorized();
+  const hub = hubOf(c.env, me);
+  await hub.syncProfile(me, toUser(row, c.env), friends);
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("X-Unibox-User", me);
+  return hub.fetch(new Request(c.req.raw.url, { headers }));
+});

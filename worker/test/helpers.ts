@@ -1,0 +1,119 @@
+// Test helpers for the workerd project: the Worker's real fetch, real hubs, real D1.
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { ServerFrame, User } from "../protocol";
+
+let ipCounter = 0;
+let phoneCounter = 0;
+/** A fresh client IP per call keeps per-IP rate limits out of unrelated tests. */
+export const freshIp = () => `198.51.100.${++ipCounter % 250}`;
+
+export async function api(path: string, init: RequestInit & { token?: string; json?: unknown; ip?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+  headers.set("CF-Connecting-IP", init.ip ?? freshIp());
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = typeof init.json === "string" ? init.json : JSON.stringify(init.json);
+  }
+  const res = await exports.default.fetch(`http://unibox.test${path}`, { ...init, headers, body });
+  const text = await res.text();
+  let data: any = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  return { status: res.status, headers: res.headers, data };
+}
+
+export type TestUser = { user: User; token: string; phone: string; password: string };
+
+/** Registers a user with a unique handle and a valid US number. */
+export async function register(name: string): Promise<TestUser> {
+  const n = ++phoneCounter;
+  const handle = `${name}${n}`.toLowerCase().slice(0, 20);
+  const phone = `+1 415 555 ${String(1000 + n).padStart(4, "0")}`;
+  const password = "correct horse battery";
+  const res = await api("/api/auth/register", { method: "POST", json: { handle, phone, password, displayName: name } });
+  expect(res.status, JSON.stringify(res.data)).toBe(201);
+  return { user: res.data.user, token: res.data.token, phone, password };
+}
+
+/** Makes a and b friends through the real request/accept routes. */
+export async function befriend(a: TestUser, b: TestUser): Promise<void> {
+  const req = await api("/api/friends/requests", { method: "POST", token: a.token, json: { to: b.user.handle, message: "hi, it's " + a.user.displayName } });
+  expect(req.status, JSON.stringify(req.data)).toBe(201);
+  const acc = await api(`/api/friends/requests/${req.data.request.id}/accept`, { method: "POST", token: b.token });
+  expect(acc.status, JSON.stringify(acc.data)).toBe(200);
+}
+
+/** A WebSocket to the user's hub through the Worker, with a frame queue to await on. */
+export class Client {
+  frames: ServerFrame[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      const data = e.data as string;
+      this.frames.push(data === "pong" ? ({ t: "pong" } as never) : JSON.parse(data));
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  static async open(token: string, resume?: number): Promise<Client> {
+    const res = await exports.default.fetch("http://unibox.test/api/ws", { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(101);
+    const ws = res.webSocket!;
+    ws.accept();
+    const client = new Client(ws);
+    if (resume !== undefined) {
+      client.send({ t: "hello", resume });
+      await client.next((f) => f.t === "ready");
+    }
+    return client;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  private wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves with (and removes) the first queued frame that matches. */
+  async next<F extends ServerFrame = ServerFrame>(match: (f: ServerFrame) => boolean, timeoutMs = 5000): Promise<F> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.frames.findIndex(match);
+      if (i >= 0) return this.frames.splice(i, 1)[0] as F;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting; frames: ${JSON.stringify(this.frames).slice(0, 500)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  events(type?: string) {
+    return this.frames.filter((f): f is Extract<ServerFrame, { t: "ev" }> => f.t === "ev" && (!type || f.ev.type === type));
+  }
+
+  close() {
+    this.ws.close(1000, "bye");
+  }
+}
+
+export const textBody = (text: string) => ({ type: "text" as const, text });
