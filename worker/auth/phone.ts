@@ -13,6 +13,7 @@ export function looksLikePhone(input: string): boolean {
 
 /** The only form in which phone numbers are kept for matching. */
 export async function phoneHash(pepper: string, e164: string): Promise<string> {
+  if (!pepper) throw new Error("PHONE_PEPPER is not set: run `npm run setup` locally or `wrangler secret put PHONE_PEPPER`");
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(e164))));
 }

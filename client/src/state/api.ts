@@ -1,0 +1,46 @@
+// HTTP through Hono's typed client: request and response shapes flow from the Worker's
+// routes (AppType), so nothing here re-declares them.
+import { hc } from "hono/client";
+import type { AppType } from "../../../worker/app";
+
+export const api = hc<AppType>(typeof location === "undefined" ? "http://localhost/" : location.origin, {
+  init: { credentials: "same-origin" },
+});
+
+export type FieldError = { path: string; message: string };
+
+/** An error the server answered with (`{"error":{code,message,details?}}`), or `network` when it never answered. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+  }
+  /** The first message for a form field, matching `path` exactly or as its first segment. */
+  field(name: string): string | undefined {
+    return this.fields.find((f) => f.path === name || f.path.split(".")[0] === name)?.message;
+  }
+}
+
+type Json<T> = { ok: boolean; status: number; json(): Promise<T> };
+
+/**
+ * Awaits a typed call and returns its success body, or throws ApiFailure. A fetch that
+ * never reached the server (offline, DNS, reset) becomes `network`, so callers can tell
+ * "you are offline" from "the server said no".
+ */
+export async function call<T>(request: Promise<Json<T>>): Promise<T> {
+  let res: Json<T>;
+  try {
+    res = await request;
+  } catch {
+    throw new ApiFailure(0, "network", "network unreachable");
+  }
+  if (res.ok) return res.json();
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[] } } } | null;
+  const err = body?.error;
+  throw new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? []);
+}

@@ -1,0 +1,74 @@
+// The device's cache: who is signed in, the event cursor, conversations, messages and
+// the outbox, in one IndexedDB database. Everything here survives reloads and offline.
+import { type DBSchema, type IDBPDatabase, openDB } from "idb";
+import type { ConversationSummary, OutboxItem, StoredMessage, User } from "./types";
+
+interface UniboxDB extends DBSchema {
+  kv: { key: string; value: unknown };
+  conversations: { key: string; value: ConversationSummary };
+  messages: { key: string; value: StoredMessage; indexes: { byConv: [string, number] } };
+  outbox: { key: string; value: OutboxItem; indexes: { byCreated: number } };
+}
+
+export type Stores = "kv" | "conversations" | "messages" | "outbox";
+
+let opening: Promise<IDBPDatabase<UniboxDB>> | undefined;
+
+export function db(): Promise<IDBPDatabase<UniboxDB>> {
+  opening ??= openDB<UniboxDB>("unibox", 1, {
+    upgrade(d) {
+      d.createObjectStore("kv");
+      d.createObjectStore("conversations", { keyPath: "id" });
+      d.createObjectStore("messages", { keyPath: "id" }).createIndex("byConv", ["conv", "at"]);
+      d.createObjectStore("outbox", { keyPath: "id" }).createIndex("byCreated", "createdAt");
+    },
+    // Another tab upgraded the schema: step aside so it is not blocked forever.
+    blocking() {
+      void opening?.then((d) => d.close());
+      opening = undefined;
+    },
+  });
+  return opening;
+}
+
+export const kv = {
+  async get<T>(key: string): Promise<T | undefined> {
+    return (await (await db()).get("kv", key)) as T | undefined;
+  },
+  async set(key: string, value: unknown): Promise<void> {
+    await (await db()).put("kv", value, key);
+  },
+};
+
+export type Snapshot = { me?: User; seq: number; conversations: ConversationSummary[]; outbox: OutboxItem[] };
+
+/** Everything the first screen needs, in one read transaction. */
+export async function loadSnapshot(): Promise<Snapshot> {
+  const tx = (await db()).transaction(["kv", "conversations", "outbox"]);
+  const [me, seq, conversations, outbox] = await Promise.all([
+    tx.objectStore("kv").get("me") as Promise<User | undefined>,
+    tx.objectStore("kv").get("seq") as Promise<number | undefined>,
+    tx.objectStore("conversations").getAll(),
+    tx.objectStore("outbox").index("byCreated").getAll(),
+  ]);
+  return { me, seq: seq ?? 0, conversations, outbox };
+}
+
+/** The newest `limit` cached messages of a conversation, oldest first. */
+export async function cachedMessages(conv: string, limit = 100): Promise<StoredMessage[]> {
+  const range = IDBKeyRange.bound([conv, -Infinity], [conv, Infinity]);
+  const out: StoredMessage[] = [];
+  let cursor = await (await db()).transaction("messages").store.index("byConv").openCursor(range, "prev");
+  while (cursor && out.length < limit) {
+    out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out.reverse();
+}
+
+/** Signing out (or another user signing in) leaves nothing of the previous user behind. */
+export async function wipe(): Promise<void> {
+  const d = await db();
+  const tx = d.transaction(["kv", "conversations", "messages", "outbox"], "readwrite");
+  await Promise.all([tx.objectStore("kv").clear(), tx.objectStore("conversations").clear(), tx.objectStore("messages").clear(), tx.objectStore("outbox").clear(), tx.done]);
+}

@@ -1,0 +1,107 @@
+// Starts a real `wrangler dev` (workerd, local D1/DO/R2) on a free loopback port, with
+// its own persisted state directory, for Node-side end-to-end tests and benchmarks.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("../..", import.meta.url).pathname;
+const bin = (name: string) => join(root, "node_modules/.bin", name);
+
+/** Loose limits so tests and benchmarks can sign up many users from 127.0.0.1. */
+const TEST_VARS: Record<string, string> = {
+  RATE_REGISTER_PER_IP: "100000/60",
+  RATE_LOGIN_PER_IP: "100000/60",
+  RATE_LOGIN_PER_ACCOUNT: "100000/60",
+  RATE_FRIEND_REQUESTS: "100000/60",
+  RATE_DISCOVER: "100000/60",
+};
+
+/** Each server gets its own throwaway pepper, so tests never depend on a developer's .dev.vars. */
+const testPepper = () => randomBytes(24).toString("base64url");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export type DevServer = {
+  url: string;
+  port: number;
+  stateDir: string;
+  /** Kills workerd and starts it again on the same port with the same state. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  logs(): string;
+};
+
+export async function startDevServer(opts: { vars?: Record<string, string>; keepState?: boolean } = {}): Promise<DevServer> {
+  const stateDir = mkdtempSync(join(tmpdir(), "unibox-state-"));
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+  const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env, encoding: "utf8" });
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const port = await freePort();
+  const vars = { ...TEST_VARS, PHONE_PEPPER: testPepper(), ...opts.vars };
+  let child: ChildProcess | undefined;
+  let log = "";
+
+  const launch = async () => {
+    const inspector = await freePort();
+    child = spawn(
+      bin("wrangler"),
+      ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "log",
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    child.stdout!.on("data", (d) => (log += d));
+    child.stderr!.on("data", (d) => (log += d));
+    await waitUntilUp(`http://127.0.0.1:${port}/api/me`, () => log);
+  };
+
+  const kill = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    try {
+      process.kill(-c.pid!, "SIGKILL"); // the whole group: wrangler and its workerd
+    } catch {}
+    await exited;
+  };
+
+  await launch();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stateDir,
+    async restart() {
+      await kill();
+      await launch();
+    },
+    async stop() {
+      await kill();
+      if (!opts.keepState) rmSync(stateDir, { recursive: true, force: true });
+    },
+    logs: () => log,
+  };
+}
+
+async function waitUntilUp(url: string, logs: () => string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 401) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`wrangler dev did not come up at ${url}:\n${logs()}`);
+}
