@@ -25,21 +25,22 @@ export class ApiFailure extends Error {
   }
 }
 
-type Json<T> = { ok: boolean; status: number; json(): Promise<T> };
+type Json = { ok: boolean; status: number; json(): Promise<unknown> };
+type Body<R extends Json> = R extends { json(): Promise<infer T> } ? T : never;
 
 /**
  * Awaits a typed call and returns its success body, or throws ApiFailure. A fetch that
  * never reached the server (offline, DNS, reset) becomes `network`, so callers can tell
  * "you are offline" from "the server said no".
  */
-export async function call<T>(request: Promise<Json<T>>): Promise<T> {
-  let res: Json<T>;
+export async function call<R extends Json>(request: Promise<R>): Promise<Body<R>> {
+  let res: R;
   try {
     res = await request;
   } catch {
     throw new ApiFailure(0, "network", "network unreachable");
   }
-  if (res.ok) return res.json();
+  if (res.ok) return (await res.json()) as Body<R>;
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[] } } } | null;
   const err = body?.error;
   throw new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? []);

@@ -1,7 +1,7 @@
 // The device's cache: who is signed in, the event cursor, conversations, messages and
 // the outbox, in one IndexedDB database. Everything here survives reloads and offline.
 import { type DBSchema, type IDBPDatabase, openDB } from "idb";
-import type { ConversationSummary, OutboxItem, StoredMessage, User } from "./types";
+import type { ConversationSummary, Friend, IncomingRequest, OutboxItem, OutgoingRequest, StoredMessage, User } from "./types";
 
 interface UniboxDB extends DBSchema {
   kv: { key: string; value: unknown };
@@ -40,18 +40,21 @@ export const kv = {
   },
 };
 
-export type Snapshot = { me?: User; seq: number; conversations: ConversationSummary[]; outbox: OutboxItem[] };
+export type FriendsSnapshot = { friends: Friend[]; incoming: IncomingRequest[]; outgoing: OutgoingRequest[] };
+export type Snapshot = { me?: User; seq: number; listed: boolean; friends?: FriendsSnapshot; conversations: ConversationSummary[]; outbox: OutboxItem[] };
 
 /** Everything the first screen needs, in one read transaction. */
 export async function loadSnapshot(): Promise<Snapshot> {
   const tx = (await db()).transaction(["kv", "conversations", "outbox"]);
-  const [me, seq, conversations, outbox] = await Promise.all([
+  const [me, seq, listed, friends, conversations, outbox] = await Promise.all([
     tx.objectStore("kv").get("me") as Promise<User | undefined>,
     tx.objectStore("kv").get("seq") as Promise<number | undefined>,
+    tx.objectStore("kv").get("listed") as Promise<boolean | undefined>,
+    tx.objectStore("kv").get("friends") as Promise<FriendsSnapshot | undefined>,
     tx.objectStore("conversations").getAll(),
     tx.objectStore("outbox").index("byCreated").getAll(),
   ]);
-  return { me, seq: seq ?? 0, conversations, outbox };
+  return { me, seq: seq ?? 0, listed: listed === true, friends, conversations, outbox };
 }
 
 /** The newest `limit` cached messages of a conversation, oldest first. */

@@ -36,5 +36,5 @@ async function forget(): Promise<void> {
   await wipe();
   me.value = null;
   // Drop every in-memory signal of the old user too; a reload is the simplest sure way.
-  if (typeof location !== "undefined" && !import.meta.env?.VITEST) location.assign("/");
+  if (typeof location !== "undefined" && !(import.meta as { env?: { VITEST?: string } }).env?.VITEST) location.assign("/");
 }

@@ -1,0 +1,66 @@
+// Routes. Only the chat list ships in the first-route bundle; every other screen is a
+// lazy chunk (precached by the service worker, so it still opens offline).
+import { ErrorBoundary, LocationProvider, Route, Router, lazy, useLocation } from "preact-iso";
+import { useEffect } from "preact/hooks";
+import { Chats } from "./screens/chats";
+import { me } from "./state/session";
+import { NetBanner, TabBar } from "./ui/chrome";
+
+const Conversation = lazy(() => import("./screens/conversation"));
+const Contacts = lazy(() => import("./screens/contacts"));
+const Me = lazy(() => import("./screens/me"));
+const SignIn = lazy(() => import("./screens/sign-in"));
+const SignUp = lazy(() => import("./screens/sign-up"));
+
+/** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
+export function preloadScreens(): void {
+  void import("./screens/conversation");
+  void import("./screens/contacts");
+  void import("./screens/me");
+}
+
+export function App() {
+  return (
+    <LocationProvider>
+      <ErrorBoundary>
+        {me.value ? <SignedIn /> : <SignedOut />}
+      </ErrorBoundary>
+    </LocationProvider>
+  );
+}
+
+function SignedOut() {
+  const { path, route } = useLocation();
+  useEffect(() => {
+    if (path !== "/signin" && path !== "/signup") route("/signin", true);
+  }, [path]);
+  return (
+    <Router>
+      <Route path="/signup" component={SignUp} />
+      <Route default component={SignIn} />
+    </Router>
+  );
+}
+
+function SignedIn() {
+  const { path, route } = useLocation();
+  useEffect(() => {
+    if (path === "/signin" || path === "/signup") route("/", true);
+  }, [path]);
+  const inChat = path.startsWith("/chat/");
+  return (
+    <div class={inChat ? "shell in-chat" : "shell"}>
+      <NetBanner />
+      <main class="main">
+        <Router>
+          <Route path="/" component={Chats} />
+          <Route path="/chat/:conv" component={Conversation} />
+          <Route path="/contacts" component={Contacts} />
+          <Route path="/me" component={Me} />
+          <Route default component={Chats} />
+        </Router>
+      </main>
+      {!inChat && <TabBar />}
+    </div>
+  );
+}

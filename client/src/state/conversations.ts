@@ -1,0 +1,51 @@
+// The chat list: one list across every source, newest first, with a filter per source.
+import { computed, signal } from "@preact/signals";
+import type { ConversationSummary, Message } from "./types";
+
+export const conversations = signal<ConversationSummary[]>([]);
+/** `null` shows every source. */
+export const sourceFilter = signal<string | null>(null);
+/** True once the list came from the cache or the server, so the UI can tell "loading" from "empty". */
+export const conversationsLoaded = signal(false);
+
+const lastAt = (c: ConversationSummary) => c.last?.at ?? 0;
+
+export const sortedConversations = computed(() => [...conversations.value].sort((a, b) => lastAt(b) - lastAt(a) || a.id.localeCompare(b.id)));
+
+/** Every source present, for the filter chips; built from the data, so bound networks appear by themselves. */
+export const sources = computed(() => [...new Set(conversations.value.map((c) => c.source))].sort());
+
+export const visibleConversations = computed(() => {
+  const only = sourceFilter.value;
+  return only ? sortedConversations.value.filter((c) => c.source === only) : sortedConversations.value;
+});
+
+export const totalUnread = computed(() => conversations.value.reduce((n, c) => n + c.unread, 0));
+
+export function conversationById(id: string): ConversationSummary | undefined {
+  return conversations.value.find((c) => c.id === id);
+}
+
+export function upsertConversation(next: ConversationSummary): ConversationSummary {
+  const list = conversations.value;
+  const i = list.findIndex((c) => c.id === next.id);
+  conversations.value = i < 0 ? [...list, next] : list.map((c, j) => (j === i ? next : c));
+  return next;
+}
+
+/** A server list replaces ours, except where a live event already gave us a newer last message. */
+export function mergeServerList(server: ConversationSummary[]): ConversationSummary[] {
+  const local = new Map(conversations.value.map((c) => [c.id, c]));
+  const merged = server.map((s) => {
+    const l = local.get(s.id);
+    return l && lastAt(l) > lastAt(s) ? { ...s, last: l.last } : s;
+  });
+  conversations.value = merged;
+  conversationsLoaded.value = true;
+  return merged;
+}
+
+export function withLast(c: ConversationSummary, msg: Message, unreadDelta: number): ConversationSummary {
+  const newer = !c.last || msg.at >= c.last.at;
+  return { ...c, last: newer ? msg : c.last, unread: Math.max(0, c.unread + unreadDelta) };
+}

@@ -1,0 +1,110 @@
+// Messages the user wrote, kept in IndexedDB until the hub accepts them. Every retry
+// reuses the item's client id, and the hub dedupes by it: each goes out exactly once.
+import { computed, signal } from "@preact/signals";
+import { sendFrame } from "./connection";
+import { db } from "./db";
+import { newClientId } from "./ids";
+import type { Body, OutboxItem, ServerFrame, StoredMessage } from "./types";
+
+export const outbox = signal<OutboxItem[]>([]);
+/**
+ * Client id → message id, for items whose own `message` event arrived before their
+ * `accepted` frame (the hub logs the message first). The UI hides those items so the
+ * message never shows twice.
+ */
+export const echoes = signal<ReadonlyMap<string, string>>(new Map());
+/** Ids written on the current socket; an echo can only belong to one of these. */
+const inFlight = new Set<string>();
+
+/** Errors that a later retry can cure; anything else is final and shown on the message. */
+const TRANSIENT = new Set(["internal", "rate_limited", "overloaded"]);
+
+export const pendingByConv = computed(() => {
+  const hidden = echoes.value;
+  const map = new Map<string, OutboxItem[]>();
+  for (const item of outbox.value) {
+    if (hidden.has(item.id)) continue;
+    const list = map.get(item.conv) ?? [];
+    list.push(item);
+    map.set(item.conv, list);
+  }
+  return map;
+});
+
+export async function queueMessage(conv: string, to: string, body: Body, now = Date.now()): Promise<OutboxItem> {
+  const item: OutboxItem = { id: newClientId(), conv, to, body, createdAt: now };
+  // Stored before it is shown or sent: a crash after this line cannot lose it.
+  await (await db()).put("outbox", item);
+  outbox.value = [...outbox.value, item];
+  transmit(item);
+  return item;
+}
+
+/** Sends every unaccepted item, oldest first (the hub keeps per-conversation order). */
+export function flushOutbox(): void {
+  inFlight.clear();
+  for (const item of outbox.value) if (!item.error) transmit(item);
+}
+
+function transmit(item: OutboxItem): void {
+  if (sendFrame({ t: "send", id: item.id, to: { user: item.to }, body: item.body })) inFlight.add(item.id);
+}
+
+/** An own message event: if it is the echo of an item in flight, link them. */
+export function noteEcho(msg: StoredMessage): void {
+  if (hasEchoFor(msg.id)) return;
+  const same = JSON.stringify(msg.body);
+  const item = outbox.value.find((i) => i.conv === msg.conv && inFlight.has(i.id) && !echoes.value.has(i.id) && JSON.stringify(i.body) === same);
+  if (item) echoes.value = new Map(echoes.value).set(item.id, msg.id);
+}
+
+function hasEchoFor(msgId: string): boolean {
+  for (const id of echoes.value.values()) if (id === msgId) return true;
+  return false;
+}
+
+/** The hub holds the message: it leaves the outbox and becomes a stored message in state "sent". */
+export function accepted(frame: Extract<ServerFrame, { t: "accepted" }>, me: string): { item: OutboxItem; msg: StoredMessage } | undefined {
+  const item = outbox.value.find((i) => i.id === frame.id);
+  inFlight.delete(frame.id);
+  if (!item) return undefined;
+  outbox.value = outbox.value.filter((i) => i.id !== frame.id);
+  if (echoes.value.has(frame.id)) {
+    const next = new Map(echoes.value);
+    next.delete(frame.id);
+    echoes.value = next;
+  }
+  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: "unibox", body: item.body, at: frame.at, state: "sent" } };
+}
+
+/** The hub refused a send. Transient refusals wait for the next flush; others mark the item failed. */
+export function refused(frame: Extract<ServerFrame, { t: "error" }>): OutboxItem | undefined {
+  const item = frame.id ? outbox.value.find((i) => i.id === frame.id) : undefined;
+  if (!item) return undefined;
+  inFlight.delete(item.id);
+  if (TRANSIENT.has(frame.code)) return undefined;
+  const failed = { ...item, error: { code: frame.code, message: frame.message } };
+  outbox.value = outbox.value.map((i) => (i.id === item.id ? failed : i));
+  return failed;
+}
+
+export async function discard(id: string): Promise<void> {
+  await (await db()).delete("outbox", id);
+  outbox.value = outbox.value.filter((i) => i.id !== id);
+}
+
+export async function retry(id: string): Promise<void> {
+  const item = outbox.value.find((i) => i.id === id);
+  if (!item) return;
+  const { error: _, ...again } = item;
+  await (await db()).put("outbox", again);
+  outbox.value = outbox.value.map((i) => (i.id === id ? again : i));
+  transmit(again);
+}
+
+/** For tests and sign-out. */
+export function resetOutboxState(items: OutboxItem[] = []): void {
+  outbox.value = items;
+  echoes.value = new Map();
+  inFlight.clear();
+}

@@ -1,0 +1,246 @@
+// Turns hub frames into state. Each burst of events is applied to the signals at once,
+// written to IndexedDB in one transaction together with the new cursor, and only then
+// acknowledged: an acked seq is always on the device.
+import { batch, signal } from "@preact/signals";
+import { api, call } from "./api";
+import { sendFrame, startConnection } from "./connection";
+import { conversationById, conversations, mergeServerList, upsertConversation, withLast } from "./conversations";
+import { type Stores, db, kv } from "./db";
+import { addFriend, friendById, friends, incoming, outgoing, refreshFriends, setPresence } from "./friends";
+import { deviceId } from "./ids";
+import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
+import { me } from "./session";
+import { addToThread, raiseInThread, threadOf } from "./threads";
+import type { ConversationSummary, HubEvent, ServerFrame, StoredMessage } from "./types";
+import type { IDBPTransaction } from "idb";
+
+/** The conversation on screen, if the page is visible: its messages count as read. */
+export const activeConv = signal<string | null>(null);
+
+type Tx = IDBPTransaction<any, Stores[], "readwrite">;
+type Write = (tx: Tx) => Promise<unknown>;
+
+let cursor = 0;
+const queue: ServerFrame[] = [];
+let draining: Promise<void> | undefined;
+/** Ids already sent in a `read` frame, so re-renders do not repeat them. */
+const readSent = new Set<string>();
+
+export function setCursor(seq: number): void {
+  cursor = seq;
+}
+export function currentCursor(): number {
+  return cursor;
+}
+
+/** Connects the socket for the signed-in user. The resume point is read fresh at every dial. */
+export function startSync(url = defaultSocketUrl()): void {
+  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame });
+}
+
+function defaultSocketUrl(): string {
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`;
+}
+
+export function handleFrame(frame: ServerFrame): Promise<void> {
+  queue.push(frame);
+  draining ??= drain().finally(() => (draining = undefined));
+  return draining;
+}
+
+/** Resolves once every frame received so far is applied and stored (used by tests). */
+export function settled(): Promise<void> {
+  return draining ?? Promise.resolve();
+}
+
+async function drain(): Promise<void> {
+  while (queue.length > 0) {
+    const frames = queue.splice(0);
+    let writes: Write[] = [];
+    let seq = cursor;
+    const flush = async () => {
+      if (writes.length === 0 && seq === cursor) return;
+      await commit(writes, seq);
+      writes = [];
+      if (seq > cursor) {
+        cursor = seq;
+        sendFrame({ t: "ack", seq });
+      }
+    };
+    for (const frame of frames) {
+      if (frame.t === "ev") {
+        if (frame.seq <= seq) continue; // already stored: a replay overlapping what we had
+        batch(() => writes.push(...applyEvent(frame.ev)));
+        seq = frame.seq;
+      } else if (frame.t === "accepted") {
+        writes.push(...onAccepted(frame));
+      } else if (frame.t === "error") {
+        writes.push(...onError(frame));
+      } else if (frame.t === "ready") {
+        await flush();
+        await onReady(frame);
+      }
+    }
+    await flush();
+  }
+}
+
+async function commit(writes: Write[], seq: number): Promise<void> {
+  const tx = (await db()).transaction(["kv", "conversations", "messages", "outbox"], "readwrite") as unknown as Tx;
+  const ops = writes.map((w) => w(tx));
+  if (seq > cursor) ops.push(tx.objectStore("kv").put(seq, "seq"));
+  await Promise.all([...ops, tx.done]);
+}
+
+const putConv = (c: ConversationSummary): Write => (tx) => tx.objectStore("conversations").put(c);
+const putMsg = (m: StoredMessage): Write => (tx) => tx.objectStore("messages").put(m);
+
+// ---- events ------------------------------------------------------------------------
+
+export function applyEvent(ev: HubEvent): Write[] {
+  const self = me.value?.id;
+  switch (ev.type) {
+    case "message": {
+      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(ev.msg.from === self ? { state: "sent" as const } : {}) };
+      if (msg.from === self) noteEcho(msg);
+      addToThread(ev.conv, [msg]);
+      const theirs = msg.from !== self;
+      const conv = withLast(conversationById(ev.conv) ?? newConversation(ev.conv, msg), msg, theirs ? 1 : 0);
+      upsertConversation(conv);
+      if (theirs && activeConv.value === ev.conv) queueMicrotask(() => markRead(ev.conv));
+      return [putMsg(msg), putConv(conversationById(ev.conv)!)];
+    }
+    case "status": {
+      if (ev.by === self) {
+        // Another of our devices read this conversation.
+        const c = conversationById(ev.conv);
+        if (c) upsertConversation({ ...c, unread: 0 });
+        return c ? [putConv({ ...c, unread: 0 })] : [];
+      }
+      raiseInThread(ev.conv, ev.msgIds, ev.state);
+      const c = conversationById(ev.conv);
+      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: { ...c.last, state: ev.state } as StoredMessage }) : undefined;
+      return [raiseStored(ev.msgIds, ev.state), ...(lastRaised ? [putConv(lastRaised)] : [])];
+    }
+    case "friend.request":
+      incoming.value = [ev.request, ...incoming.value.filter((r) => r.id !== ev.request.id)];
+      return [saveFriends()];
+    case "friend.accepted":
+      addFriend({ user: ev.user, since: Date.now(), online: friends.value.find((f) => f.user.id === ev.user.id)?.online ?? false });
+      return [saveFriends()];
+    case "friend.removed":
+      friends.value = friends.value.filter((f) => f.user.id !== ev.user);
+      return [saveFriends()];
+    case "presence":
+      setPresence(ev.user, ev.online);
+      return [saveFriends()];
+  }
+}
+
+function newConversation(id: string, msg: StoredMessage): ConversationSummary {
+  const self = me.value?.id;
+  const peerId = msg.from === self ? undefined : msg.from;
+  const peer = peerId ? friendById(peerId) : undefined;
+  // Unknown details (e.g. our own first message from another device): the next list refresh fills them in.
+  if (!peer) void refreshConversations().catch(() => undefined);
+  return { id, kind: "direct", source: msg.source, title: peer?.displayName ?? "…", ...(peer ? { peer } : {}), last: null, unread: 0 };
+}
+
+const rank = { sent: 0, delivered: 1, read: 2 } as const;
+
+function raiseStored(ids: string[], state: "delivered" | "read"): Write {
+  return async (tx) => {
+    const store = tx.objectStore("messages");
+    for (const id of ids) {
+      const m = (await store.get(id)) as StoredMessage | undefined;
+      if (m?.state && rank[m.state] < rank[state]) await store.put({ ...m, state });
+    }
+  };
+}
+
+function saveFriends(): Write {
+  const snapshot = { friends: friends.value, incoming: incoming.value, outgoing: outgoing.value };
+  return (tx) => tx.objectStore("kv").put(snapshot, "friends");
+}
+
+// ---- replies to our frames ------------------------------------------------------------
+
+function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
+  const self = me.value?.id;
+  if (!self) return [];
+  const done = accepted(frame, self);
+  if (!done) return [];
+  addToThread(frame.conv, [done.msg]);
+  const c = conversationById(frame.conv);
+  const conv = upsertConversation(withLast(c ?? newConversation(frame.conv, done.msg), done.msg, 0));
+  return [(tx) => tx.objectStore("outbox").delete(frame.id), putMsg(done.msg), putConv(conv)];
+}
+
+function onError(frame: Extract<ServerFrame, { t: "error" }>): Write[] {
+  const failed = refused(frame);
+  if (!failed) {
+    if (!frame.id) console.warn(`unibox: hub error ${frame.code}: ${frame.message}`);
+    return [];
+  }
+  return [(tx) => tx.objectStore("outbox").put(failed)];
+}
+
+async function onReady(frame: Extract<ServerFrame, { t: "ready" }>): Promise<void> {
+  // Read by bench/client-load.ts: time from navigation to the first `ready`.
+  if (typeof performance !== "undefined" && performance.getEntriesByName("unibox:ready").length === 0) performance.mark("unibox:ready");
+  if (frame.reset) {
+    // The server lost events newer than our cursor: start again from its head and refetch.
+    cursor = frame.head;
+    await kv.set("seq", frame.head);
+  }
+  flushOutbox();
+  if (activeConv.value) markRead(activeConv.value);
+  await refreshLists().catch(() => undefined);
+}
+
+// ---- read receipts --------------------------------------------------------------------
+
+/** Sends `read` for the other side's messages on screen, if any are unread. */
+export function markRead(conv: string): void {
+  const c = conversationById(conv);
+  if (!c || c.unread === 0 || activeConv.value !== conv) return;
+  if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
+  const self = me.value?.id;
+  const theirs = threadOf(conv).value.messages.filter((m) => m.from !== self);
+  if (theirs.length === 0) return;
+  let ids = theirs.filter((m) => !readSent.has(m.id)).map((m) => m.id);
+  if (ids.length === 0) ids = [theirs[theirs.length - 1]!.id];
+  ids = ids.slice(-500);
+  if (!sendFrame({ t: "read", conv, msgIds: ids })) return;
+  for (const id of ids) readSent.add(id);
+  const cleared = upsertConversation({ ...c, unread: 0 });
+  void db().then((d) => d.put("conversations", cleared));
+}
+
+// ---- lists over HTTP --------------------------------------------------------------------
+
+export async function refreshConversations(): Promise<void> {
+  const { conversations: list } = await call(api.api.conversations.$get());
+  const merged = mergeServerList(list as ConversationSummary[]);
+  const tx = (await db()).transaction("conversations", "readwrite");
+  await Promise.all([tx.store.clear(), ...merged.map((c) => tx.store.put(c)), tx.done]);
+  await kv.set("listed", true);
+  const open = activeConv.value;
+  if (open) markRead(open);
+}
+
+export async function refreshLists(): Promise<void> {
+  await Promise.all([
+    refreshConversations(),
+    refreshFriends().then(() => kv.set("friends", { friends: friends.value, incoming: incoming.value, outgoing: outgoing.value })),
+  ]);
+}
+
+/** For tests: forget module state between cases. */
+export function resetSyncState(): void {
+  cursor = 0;
+  queue.length = 0;
+  readSent.clear();
+  activeConv.value = null;
+  conversations.value = [];
+}

@@ -1,0 +1,100 @@
+// Messages of the conversations the user has opened, one signal per conversation so a
+// message in one chat does not re-render another.
+import { type Signal, signal } from "@preact/signals";
+import { ApiFailure, api, call } from "./api";
+import { cachedMessages, db } from "./db";
+import type { StoredMessage } from "./types";
+
+export type Thread = {
+  messages: StoredMessage[];
+  /** Cursor for the next older page; `null` when the start of the conversation is loaded. */
+  before: string | null | undefined;
+  loadingOlder: boolean;
+  /** True once the cache (at least) has been read. */
+  loaded: boolean;
+};
+
+/**
+ * The route reads `before`/`limit` with check() inside the handler rather than a
+ * validator middleware, so AppType does not know the query; hc still sends it.
+ */
+const messagesPage = api.api.conversations[":id"].messages.$get as (args: { param: { id: string }; query: { before?: string; limit?: string } }) => ReturnType<
+  typeof api.api.conversations[":id"]["messages"]["$get"]
+>;
+
+const threads = new Map<string, Signal<Thread>>();
+
+export function threadOf(conv: string): Signal<Thread> {
+  let t = threads.get(conv);
+  if (!t) {
+    t = signal<Thread>({ messages: [], before: undefined, loadingOlder: false, loaded: false });
+    threads.set(conv, t);
+  }
+  return t;
+}
+
+export function loadedThreads(): Iterable<[string, Signal<Thread>]> {
+  return threads.entries();
+}
+
+const order = (a: StoredMessage, b: StoredMessage) => a.at - b.at || a.id.localeCompare(b.id);
+const rank = { sent: 0, delivered: 1, read: 2 } as const;
+
+/** Merges by id; a receipt never moves backwards (read stays read even if a stale page says sent). */
+export function mergeMessages(current: StoredMessage[], incoming: StoredMessage[]): StoredMessage[] {
+  const byId = new Map(current.map((m) => [m.id, m]));
+  for (const m of incoming) {
+    const prev = byId.get(m.id);
+    byId.set(m.id, prev?.state && (!m.state || rank[prev.state] > rank[m.state]) ? { ...m, state: prev.state } : m);
+  }
+  return [...byId.values()].sort(order);
+}
+
+export function addToThread(conv: string, msgs: StoredMessage[]): void {
+  const t = threads.get(conv);
+  if (t) t.value = { ...t.value, messages: mergeMessages(t.value.messages, msgs) };
+}
+
+export function raiseInThread(conv: string, ids: string[], state: "delivered" | "read"): void {
+  const t = threads.get(conv);
+  if (!t) return;
+  const set = new Set(ids);
+  t.value = { ...t.value, messages: t.value.messages.map((m) => (set.has(m.id) && m.state && rank[m.state] < rank[state] ? { ...m, state } : m)) };
+}
+
+/** Shows the cached messages at once, then the server's newest page on top of them. */
+export async function openThread(conv: string): Promise<void> {
+  const t = threadOf(conv);
+  if (!t.value.loaded) t.value = { ...t.value, messages: mergeMessages(t.value.messages, await cachedMessages(conv)), loaded: true };
+  await fetchPage(conv, undefined);
+}
+
+export async function loadOlder(conv: string): Promise<void> {
+  const t = threadOf(conv);
+  if (t.value.loadingOlder || t.value.before === null) return;
+  await fetchPage(conv, t.value.before);
+}
+
+async function fetchPage(conv: string, before: string | undefined): Promise<void> {
+  const t = threadOf(conv);
+  t.value = { ...t.value, loadingOlder: before !== undefined };
+  try {
+    const page = await call(messagesPage({ param: { id: conv }, query: before ? { before } : {} }));
+    const msgs = page.messages.map((m) => ({ id: m.id, from: m.from, source: m.source, body: m.body, at: m.at, conv, ...(m.state ? { state: m.state } : {}) }));
+    const tx = (await db()).transaction("messages", "readwrite");
+    await Promise.all([...msgs.map((m) => tx.store.put(m)), tx.done]);
+    // The newest page only sets the cursor the first time; later refreshes keep the one scrolling has reached.
+    const cursor = page.before ?? null;
+    t.value = {
+      ...t.value,
+      messages: mergeMessages(t.value.messages, msgs),
+      before: before === undefined && t.value.before !== undefined ? t.value.before : cursor,
+      loadingOlder: false,
+    };
+  } catch (err) {
+    // A conversation with a new friend has no history on the server until the first message.
+    if (err instanceof ApiFailure && err.code === "conversation_not_found") t.value = { ...t.value, before: null, loadingOlder: false };
+    else t.value = { ...t.value, loadingOlder: false };
+    if (!(err instanceof ApiFailure)) throw err;
+  }
+}

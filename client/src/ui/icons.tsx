@@ -1,0 +1,36 @@
+// Inline SVG icons (no icon font, no network). Decorative: the control around them carries the label.
+const paths = {
+  chats: "M4 5h16v11H8l-4 4z",
+  contacts: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 9c0-3.3 3.1-6 7-6s7 2.7 7 6M17 11a3 3 0 1 0 0-6M22 20c0-2.5-1.8-4.6-4.3-5.4",
+  me: "M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm-8 10c0-4.4 3.6-8 8-8s8 3.6 8 8",
+  back: "M15 5l-7 7 7 7",
+  send: "M4 20l17-8L4 4l2 8zm2-8h8",
+  down: "M6 9l6 6 6-6",
+  check: "M5 12.5l4.5 4.5L19 7.5",
+  clock: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zm0-13v5l3 2",
+  alert: "M12 3l10 18H2zm0 7v5m0 3v.5",
+  plus: "M12 5v14M5 12h14",
+  offline: "M2 8.5a15 15 0 0 1 20 0M5.5 12a10 10 0 0 1 13 0M9 15.5a5 5 0 0 1 6 0M12 19h.01M3 3l18 18",
+} as const;
+
+export type IconName = keyof typeof paths;
+
+export function Icon({ name, size = 24 }: { name: IconName; size?: number }) {
+  return (
+    <svg class="icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={paths[name]} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+    </svg>
+  );
+}
+
+/** ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while sending. */
+export function Ticks({ state }: { state: "sending" | "sent" | "delivered" | "read" | "failed" }) {
+  if (state === "sending") return <Icon name="clock" size={14} />;
+  if (state === "failed") return <Icon name="alert" size={14} />;
+  return (
+    <svg class={`ticks ticks-${state}`} width="18" height="14" viewBox="0 0 18 14" aria-hidden="true" focusable="false">
+      <path d="M1 7.5l3.5 3.5L11 3.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />
+      {state !== "sent" && <path d="M7 11l7-7.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />}
+    </svg>
+  );
+}
