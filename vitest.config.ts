@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import preact from "@preact/preset-vite";
 import { defineConfig } from "vitest/config";
 
 // Two projects: "workers" runs inside workerd (hubs, D1, routes, cron); "e2e" runs in
@@ -31,6 +32,27 @@ export default defineConfig(async () => ({
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      // The phone client's state layer and components, in jsdom with an in-memory IndexedDB.
+      {
+        plugins: [preact()],
+        test: {
+          name: "client",
+          include: ["client/**/*.test.{ts,tsx}"],
+          environment: "jsdom",
+          setupFiles: ["./client/test/setup.ts"],
+        },
+      },
+      // The built client in a real Chromium against a real `wrangler dev` (run after `vite build`).
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

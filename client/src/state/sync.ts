@@ -79,6 +79,7 @@ async function drain(): Promise<void> {
       } else if (frame.t === "ready") {
         await flush();
         await onReady(frame);
+        seq = cursor; // a reset moves the cursor back to the server's head
       }
     }
     await flush();

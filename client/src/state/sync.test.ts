@@ -1,0 +1,129 @@
+// How hub frames become state: stored before acked, resumed from the stored cursor,
+// receipts only ever moving forward, and a server reset handled as the protocol says.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeSocket } from "../../test/fake-socket";
+import { startConnection, stopConnection } from "./connection";
+import { conversations } from "./conversations";
+import { db, kv, loadSnapshot, wipe } from "./db";
+import { resetOutboxState } from "./outbox";
+import { me } from "./session";
+import { activeConv, currentCursor, handleFrame, resetSyncState, setCursor, settled } from "./sync";
+import { threadOf } from "./threads";
+import type { HubEvent } from "./types";
+
+const conv = "d:u_a:u_b";
+const fromB = (id: string, at: number): HubEvent => ({ type: "message", conv, msg: { id, from: "u_b", source: "unibox", body: { type: "text", text: id }, at } });
+const fromA = (id: string, at: number): HubEvent => ({ type: "message", conv, msg: { id, from: "u_a", source: "unibox", body: { type: "text", text: id }, at } });
+
+async function connect() {
+  startConnection({ url: "ws://t", resume: () => currentCursor(), onFrame: (f) => void handleFrame(f), WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 0 });
+  await vi.waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
+  const sock = FakeSocket.last;
+  sock.open();
+  return sock;
+}
+
+describe("sync", () => {
+  beforeEach(async () => {
+    FakeSocket.all = [];
+    await wipe();
+    resetSyncState();
+    resetOutboxState();
+    me.value = { id: "u_a", handle: "alice", address: "alice@x", displayName: "Alice" };
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline in unit tests"));
+  });
+  afterEach(() => {
+    stopConnection();
+    vi.restoreAllMocks();
+  });
+
+  it("stores events and the cursor before acking, then resumes from that cursor", async () => {
+    const sock = await connect();
+    expect(sock.frames()[0]).toEqual({ t: "hello" });
+    sock.deliver({ t: "ev", seq: 1, ev: fromB("m1", 10) });
+    sock.deliver({ t: "ev", seq: 2, ev: fromB("m2", 20) });
+    sock.deliver({ t: "ready", head: 2 });
+    await settled();
+    expect(await kv.get("seq")).toBe(2);
+    expect(await (await db()).get("messages", "m2")).toMatchObject({ conv, from: "u_b" });
+    const acks = sock.frames().filter((f) => f.t === "ack");
+    expect(acks.at(-1)).toEqual({ t: "ack", seq: 2 });
+    expect(conversations.value[0]).toMatchObject({ id: conv, unread: 2, last: { id: "m2" } });
+
+    // A reload: the cursor comes back from IndexedDB and the next hello resumes there.
+    stopConnection();
+    resetSyncState();
+    const snap = await loadSnapshot();
+    setCursor(snap.seq);
+    conversations.value = snap.conversations;
+    expect(snap.conversations[0]).toMatchObject({ id: conv, unread: 2 });
+    const next = await connect();
+    expect(next.frames()[0]).toEqual({ t: "hello", resume: 2 });
+    // Replayed events already stored are skipped, not counted twice.
+    next.deliver({ t: "ev", seq: 2, ev: fromB("m2", 20) });
+    next.deliver({ t: "ev", seq: 3, ev: fromB("m3", 30) });
+    next.deliver({ t: "ready", head: 3 });
+    await settled();
+    expect(conversations.value[0]).toMatchObject({ unread: 3, last: { id: "m3" } });
+  });
+
+  it("turns own messages' ticks from sent to delivered to read live, and never back", async () => {
+    const sock = await connect();
+    threadOf(conv).value = { ...threadOf(conv).value, loaded: true };
+    sock.deliver({ t: "ev", seq: 1, ev: fromA("m1", 10) });
+    sock.deliver({ t: "ev", seq: 2, ev: fromA("m2", 20) });
+    sock.deliver({ t: "ready", head: 2 });
+    await settled();
+    const states = () => threadOf(conv).value.messages.map((m) => m.state);
+    expect(states()).toEqual(["sent", "sent"]);
+    sock.deliver({ t: "ev", seq: 3, ev: { type: "status", conv, msgIds: ["m1", "m2"], state: "delivered", by: "u_b", at: 30 } });
+    await settled();
+    expect(states()).toEqual(["delivered", "delivered"]);
+    sock.deliver({ t: "ev", seq: 4, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_b", at: 40 } });
+    sock.deliver({ t: "ev", seq: 5, ev: { type: "status", conv, msgIds: ["m1"], state: "delivered", by: "u_b", at: 41 } });
+    await settled();
+    expect(states()).toEqual(["read", "delivered"]);
+    expect(await (await db()).get("messages", "m1")).toMatchObject({ state: "read" });
+    expect(conversations.value[0]?.last).toMatchObject({ id: "m2", state: "delivered" });
+  });
+
+  it("sends read for the open conversation and clears the unread count; another device's read clears it too", async () => {
+    const sock = await connect();
+    sock.deliver({ t: "ready", head: 0 });
+    await settled();
+    threadOf(conv).value = { ...threadOf(conv).value, loaded: true };
+    sock.deliver({ t: "ev", seq: 1, ev: fromB("m1", 10) });
+    await settled();
+    expect(conversations.value[0]?.unread).toBe(1);
+
+    activeConv.value = conv;
+    sock.deliver({ t: "ev", seq: 2, ev: fromB("m2", 20) });
+    await settled();
+    await vi.waitFor(() => expect(sock.frames().filter((f) => f.t === "read")).toEqual([{ t: "read", conv, msgIds: ["m1", "m2"] }]));
+    expect(conversations.value[0]?.unread).toBe(0);
+
+    activeConv.value = null;
+    sock.deliver({ t: "ev", seq: 3, ev: fromB("m3", 30) });
+    await settled();
+    expect(conversations.value[0]?.unread).toBe(1);
+    sock.deliver({ t: "ev", seq: 4, ev: { type: "status", conv, msgIds: ["m3"], state: "read", by: "u_a", at: 40 } });
+    await settled();
+    expect(conversations.value[0]?.unread).toBe(0);
+  });
+
+  it("on ready.reset takes the server's head as the cursor", async () => {
+    setCursor(90);
+    await kv.set("seq", 90);
+    const sock = await connect();
+    expect(sock.frames()[0]).toEqual({ t: "hello", resume: 90 });
+    sock.deliver({ t: "ev", seq: 1, ev: fromB("old", 1) });
+    sock.deliver({ t: "ready", head: 12, reset: true });
+    await settled();
+    expect(currentCursor()).toBe(12);
+    expect(await kv.get("seq")).toBe(12);
+    sock.deliver({ t: "ev", seq: 13, ev: fromB("new", 2) });
+    await settled();
+    expect(await kv.get("seq")).toBe(13);
+    expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 13 });
+  });
+});
