@@ -1,0 +1,162 @@
+// The chaos run: users exchange messages while sockets are cut at random and the dev
+// server is restarted once with the same state. Afterwards every message must have
+// arrived exactly once, in order per conversation, and every send been accepted.
+import type { DevServer } from "../support/dev-server";
+import { ResilientClient, type Violation } from "./client";
+import { call, makeFriends, signUp } from "./http";
+
+export type ChaosOptions = {
+  users: number;
+  messages: number;
+  /** Unaccepted sends a user keeps in flight. */
+  window?: number;
+  /** Mean milliseconds between socket cuts. */
+  cutEveryMs?: number;
+  /** Restart the server when this share of messages is accepted (0 = never). */
+  restartAt?: number;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+};
+
+export type ChaosReport = {
+  users: number;
+  messages: number;
+  accepted: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  historyMismatches: number;
+  cuts: number;
+  reconnects: number;
+  restarted: boolean;
+  seconds: number;
+  violations: Violation[];
+};
+
+export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<ChaosReport> {
+  const log = opts.log ?? (() => {});
+  const window = opts.window ?? 20;
+  const t0 = Date.now();
+  const sessions = [];
+  for (let i = 0; i < opts.users; i++) sessions.push(await signUp(server.url, `chaos${i}`));
+  // Each user talks to the next one round the ring (with two users: both ways).
+  const peerOf = (i: number) => (i + 1) % opts.users;
+  for (let i = 0; i < opts.users; i++) {
+    const j = peerOf(i);
+    if (opts.users === 2 && i === 1) break;
+    await makeFriends(server.url, sessions[i]!, sessions[j]!);
+  }
+  const clients = sessions.map((s, i) => new ResilientClient(server.url, s.token, `user${i}`));
+  clients.forEach((c) => c.start());
+
+  const quota = Math.ceil(opts.messages / opts.users);
+  let cuts = 0;
+  let restarted = false;
+  let stopped = false;
+  const monkey = (async () => {
+    const mean = opts.cutEveryMs ?? 150;
+    while (!stopped) {
+      await sleep(mean * 2 * Math.random());
+      if (stopped) break;
+      clients[Math.floor(Math.random() * clients.length)]!.cut();
+      cuts++;
+    }
+  })();
+
+  const totalAccepted = () => clients.reduce((n, c) => n + c.accepted.size, 0);
+  const restartAt = opts.restartAt ?? 0;
+  const senders = clients.map(async (c, i) => {
+    const to = { user: sessions[peerOf(i)]!.id };
+    for (let k = 0; k < quota; k++) {
+      while (c.outbox.size >= window) await c.waitAccepted(c.accepted.size + 1, opts.timeoutMs ?? 120_000);
+      c.send({ t: "send", id: `u${i}-${k}`, to, body: { type: "text", text: `${i}:${k}` } });
+      if (restartAt > 0 && !restarted && totalAccepted() >= restartAt * quota * opts.users) {
+        restarted = true;
+        log(`restarting wrangler dev after ${totalAccepted()} accepted`);
+        const r0 = Date.now();
+        await server.restart();
+        log(`restarted in ${Date.now() - r0} ms`);
+      }
+    }
+    await c.waitAccepted(quota, opts.timeoutMs ?? 120_000);
+  });
+  await Promise.all(senders);
+  log(`all ${totalAccepted()} sends accepted after ${Date.now() - t0} ms; waiting for deliveries`);
+
+  // Every receiver must end up with every message from its sender(s).
+  const expectedFrom = (j: number) => clients.map((_, i) => i).filter((i) => peerOf(i) === j);
+  await Promise.all(
+    clients.map((c, j) =>
+      c.waitEvents(() => c.messages().filter((m) => m.from !== sessions[j]!.id).length >= quota * expectedFrom(j).length, opts.timeoutMs ?? 120_000, () => `${c.name} has ${c.messages().length}`),
+    ),
+  ).catch((err) => log(String(err)));
+  stopped = true;
+  await monkey;
+
+  // Verify: exactly once, in order, per sender → receiver conversation.
+  let delivered = 0;
+  let lost = 0;
+  let duplicated = 0;
+  let outOfOrder = 0;
+  clients.forEach((c, j) => {
+    for (const i of expectedFrom(j)) {
+      const texts = c.messages().filter((m) => m.from === sessions[i]!.id).map((m) => Number(m.text.split(":")[1]));
+      const seen = new Set<number>();
+      let last = -1;
+      for (const k of texts) {
+        if (seen.has(k)) duplicated++;
+        else delivered++;
+        if (k < last) outOfOrder++;
+        seen.add(k);
+        last = Math.max(last, k);
+      }
+      for (let k = 0; k < quota; k++) if (!seen.has(k)) lost++;
+    }
+  });
+
+  // The persisted history agrees with what the socket delivered.
+  let historyMismatches = 0;
+  const first = clients[1]!.messages().find((m) => m.from === sessions[0]!.id);
+  if (first) {
+    const ids: string[] = [];
+    let before: string | undefined;
+    do {
+      const page = await call(server.url, `/api/conversations/${encodeURIComponent(first.conv)}/messages?limit=200${before ? `&before=${before}` : ""}`, { token: sessions[1]!.token });
+      ids.unshift(...page.messages.map((m: { id: string }) => m.id));
+      before = page.before;
+    } while (before);
+    const live = clients[1]!.messages().filter((m) => m.conv === first.conv).map((m) => m.id);
+    if (ids.join() !== live.join()) historyMismatches = Math.max(1, Math.abs(ids.length - live.length));
+  }
+
+  clients.forEach((c) => c.stop());
+  return {
+    users: opts.users,
+    messages: quota * opts.users,
+    accepted: totalAccepted(),
+    delivered,
+    lost,
+    duplicated,
+    outOfOrder,
+    historyMismatches,
+    cuts,
+    reconnects: clients.reduce((n, c) => n + c.connects - 1, 0),
+    restarted,
+    seconds: (Date.now() - t0) / 1000,
+    violations: clients.flatMap((c) => c.violations),
+  };
+}
+
+export function failures(r: ChaosReport): string[] {
+  const out: string[] = [];
+  if (r.accepted !== r.messages) out.push(`accepted ${r.accepted} of ${r.messages}`);
+  if (r.lost) out.push(`${r.lost} lost`);
+  if (r.duplicated) out.push(`${r.duplicated} duplicated`);
+  if (r.outOfOrder) out.push(`${r.outOfOrder} out of order`);
+  if (r.historyMismatches) out.push(`history differs from live delivery by ${r.historyMismatches}`);
+  for (const v of r.violations.slice(0, 10)) out.push(`${v.kind}: ${v.detail}`);
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
