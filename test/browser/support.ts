@@ -1,0 +1,101 @@
+// Real Chromium (Debian's /usr/bin/chromium through playwright-core) at phone size,
+// against the built client served by a real `wrangler dev`.
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+
+export const PHONE = { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2, locale: "en-US" } as const;
+
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+export async function newPhone(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ ...PHONE, baseURL });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[browser] page error: ${err.message}`));
+  return { context, page };
+}
+
+export type Person = { handle: string; phone: string; displayName: string; password: string };
+
+let n = 0;
+export function person(name: string): Person {
+  n += 1;
+  const tag = `${Date.now() % 100000}${n}`;
+  // A national US number (the browser's locale picks region US in the form): 650-2NN-NNNN.
+  const line = String((Date.now() * 7 + n * 7919) % 1_000_000).padStart(6, "0");
+  return { handle: `${name.toLowerCase()}_${tag}`, phone: `6502${line.slice(0, 2)}${line.slice(2)}`, displayName: name, password: "correct horse battery staple" };
+}
+
+export async function signUp(page: Page, p: Person): Promise<void> {
+  await page.goto("/signup");
+  await page.fill("#handle", p.handle);
+  await page.fill("#phone", p.phone);
+  await page.fill("#displayName", p.displayName);
+  await page.fill("#password", p.password);
+  await page.click("form button[type=submit]");
+  await page.locator("#chats-title").waitFor();
+  await waitConnected(page);
+}
+
+/** The network banner disappears only when the socket has reached `ready`. */
+export async function waitConnected(page: Page): Promise<void> {
+  await page.locator(".net-banner").waitFor({ state: "detached" });
+}
+
+/** Waits until the service worker controls the page, so the app shell is cached for offline. */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller !== null && navigator.serviceWorker?.controller !== undefined);
+}
+
+export async function tab(page: Page, name: "Chats" | "Contacts" | "Me"): Promise<void> {
+  await page.locator(`nav.tabbar a:has-text("${name}")`).click();
+}
+
+export async function bubbleTexts(page: Page): Promise<string[]> {
+  return page.locator(".bubble .text").allTextContents();
+}
+
+// ---- accessibility ----------------------------------------------------------------
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+
+/** Runs axe-core (WCAG 2.x A/AA rules) on the page; returns serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const res = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }, resultTypes: ["violations"] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((x) => ({ target: x.target })) }));
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Every visible interactive element smaller than 44×44 CSS px (WCAG 2.5.5 target size). */
+export async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("a[href], button, input:not([type=radio]), select, textarea, [role=button]")]
+      .filter((el) => el.offsetParent !== null)
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      // Inline links inside a sentence are exempt (WCAG 2.5.5 "inline" exception).
+      .filter(({ el, r }) => (r.height < 44 || r.width < 44) && !(el.tagName === "A" && getComputedStyle(el).display === "inline"))
+      .map(({ el, r }) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${el.className} ${Math.round(r.width)}×${Math.round(r.height)}`),
+  );
+}
+
+// ---- screenshots ----------------------------------------------------------------------
+
+export const SCREENSHOT_DIR = join(new URL("../..", import.meta.url).pathname, "test-results", "screenshots");
+
+export async function shoot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, animations: "disabled" });
+  return path;
+}
