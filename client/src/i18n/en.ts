@@ -59,7 +59,6 @@ export const en = {
   "contacts.noFriends": "No friends yet. Add one with their phone number, handle or address.",
   "contacts.online": "Online",
   "contacts.offline": "Offline",
-  "contacts.chat": "Chat with {name}",
   "contacts.needsNetwork": "Connect to the internet to do this.",
   "me.title": "Me",
   "me.theme": "Theme",

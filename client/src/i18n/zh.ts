@@ -61,7 +61,6 @@ export const zh: Record<MessageKey, string> = {
   "contacts.noFriends": "还没有好友。用手机号、用户名或地址添加。",
   "contacts.online": "在线",
   "contacts.offline": "离线",
-  "contacts.chat": "与 {name} 聊天",
   "contacts.needsNetwork": "请联网后再试。",
   "me.title": "我",
   "me.theme": "主题",

@@ -145,8 +145,7 @@ function Friends() {
         <ul class="list">
           {list.map((f) => (
             <li key={f.user.id}>
-              <a class="row" href={`/chat/${encodeURIComponent(directConversationId(self, f.user.id))}?to=${encodeURIComponent(f.user.id)}`}
-                aria-label={t("contacts.chat", { name: f.user.displayName })} data-friend={f.user.handle}>
+              <a class="row" href={`/chat/${encodeURIComponent(directConversationId(self, f.user.id))}?to=${encodeURIComponent(f.user.id)}`} data-friend={f.user.handle}>
                 <Avatar id={f.user.id} name={f.user.displayName} online={f.online} />
                 <span class="lines">
                   <span class="title">{f.user.displayName}</span>

@@ -28,6 +28,7 @@ function RouterFor() {
   return (
     <Router>
       <Route path="/chat/:conv" component={Conversation} />
+      <Route default component={() => <p>elsewhere</p>} />
     </Router>
   );
 }
