@@ -16,6 +16,8 @@ export default defineConfig(async () => ({
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 PHONE_PEPPER: "test-pepper-not-a-secret",
                 PRESENCE_GRACE_SECONDS: "5",
+                // `FUZZ_RUNS=5000 npm test` for a long fuzz run.
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
               },
             },
           }),

@@ -1,6 +1,6 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
 import type { ServerFrame } from "../worker/protocol";
 
@@ -174,8 +174,9 @@ describe("UserHub: bad frames", () => {
   it("answers the bare text ping with pong (runtime auto-response)", async () => {
     const a = await register("pinger");
     const c = await Client.open(a.token, 0);
+    const before = c.pongs;
     c.send("ping");
-    expect(await c.next((f) => (f as any).t === "pong")).toBeTruthy();
+    await vi.waitFor(() => expect(c.pongs).toBeGreaterThan(before));
     c.close();
   });
 });
@@ -208,6 +209,30 @@ describe("UserHub: authorization", () => {
 });
 
 describe("UserHub: presence", () => {
+  it("closes a socket that went silent (no ping, no frames) but not one that keeps talking", async () => {
+    const a = await register("silent");
+    const silent = await Client.open(a.token, 0, { keepalive: false });
+    const chatty = await Client.open(a.token, 0, { keepalive: false });
+    await runInDurableObject(hub(a), async (_i, state) => {
+      // Make the silent socket look older than the grace period; the chatty one then speaks.
+      for (const ws of state.getWebSockets()) {
+        const att = ws.deserializeAttachment();
+        ws.serializeAttachment({ ...att, connectedAt: 0, activeAt: 0 });
+      }
+    });
+    chatty.send({ t: "ack", seq: 0 });
+    await new Promise((r) => setTimeout(r, 50));
+    await runInDurableObject(hub(a), async (_i, state) => {
+      // Only the socket that spoke after the reset is fresh; find it by its activity.
+      const fresh = state.getWebSockets().filter((ws) => (ws.deserializeAttachment() as { activeAt: number }).activeAt > 0);
+      expect(fresh).toHaveLength(1);
+    });
+    expect(await runDurableObjectAlarm(hub(a))).toBe(true);
+    await vi.waitFor(() => expect(silent.closed?.code).toBe(1001));
+    expect(chatty.closed).toBeNull();
+    chatty.close();
+  });
+
   it("tells friends when a user comes online and, after the grace period with no socket, goes offline", async () => {
     const { a, b } = await pair();
     const bob = await Client.open(b.token, 0);

@@ -17,7 +17,7 @@ import { describe } from "../worker/validate";
 import { HubStore } from "./hub-store";
 
 /** Per-socket state, kept in the socket attachment so it survives hibernation. */
-type Attachment = { device: string; connectedAt: number; ready: boolean };
+type Attachment = { device: string; connectedAt: number; ready: boolean; activeAt: number };
 
 /** A frame the hub refuses: becomes an `error` frame, never a closed socket. */
 class FrameError extends Error {
@@ -78,10 +78,12 @@ export class UserHub extends DurableObject<Env> {
     }
     this.bind(userId);
     const { 0: client, 1: server } = new WebSocketPair();
-    const attachment: Attachment = { device: "unknown", connectedAt: Date.now(), ready: false };
+    const now = Date.now();
+    const attachment: Attachment = { device: "unknown", connectedAt: now, ready: false, activeAt: now };
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(attachment);
     this.cameOnlineIfNeeded();
+    await this.scheduleAlarm(); // the silent-socket check runs while any socket is open
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -89,6 +91,7 @@ export class UserHub extends DurableObject<Env> {
 
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     let frameId: string | undefined;
+    this.touch(ws);
     try {
       if (typeof message !== "string") throw new FrameError("binary_frame", "frames are JSON text");
       if (message.length > LIMITS.frameBytes || new TextEncoder().encode(message).length > LIMITS.frameBytes) {
@@ -337,12 +340,22 @@ export class UserHub extends DurableObject<Env> {
     }
   }
 
-  /** A phone that vanished without a Close frame stops pinging: close its socket after the grace period. */
+  /** Any frame proves the socket alive; written at most a few times per grace period. */
+  private touch(ws: WebSocket): void {
+    const a = ws.deserializeAttachment() as Attachment;
+    const now = Date.now();
+    if (now - a.activeAt > this.graceMs() / 4) ws.serializeAttachment({ ...a, activeAt: now });
+  }
+
+  /**
+   * A phone that vanished without a Close frame goes silent: no `ping` (answered by the
+   * runtime, so only its timestamp tells) and no frames. Close it after the grace period.
+   */
   private reapSilentSockets(now: number): void {
     for (const ws of this.ctx.getWebSockets()) {
       const a = ws.deserializeAttachment() as Attachment;
-      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? a.connectedAt;
-      if (now - lastPing > this.graceMs()) {
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (now - Math.max(lastPing, a.activeAt) > this.graceMs()) {
         ws.close(1001, "no keepalive");
         this.socketGone(ws);
       }

@@ -52,27 +52,33 @@ export async function befriend(a: TestUser, b: TestUser): Promise<void> {
 /** A WebSocket to the user's hub through the Worker, with a frame queue to await on. */
 export class Client {
   frames: ServerFrame[] = [];
+  pongs = 0;
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
+  // Like a phone: the bare text ping, well inside the (5 s in tests) presence grace.
+  private keepalive: ReturnType<typeof setInterval> | undefined;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(readonly ws: WebSocket, keepalive: boolean) {
+    if (keepalive) this.keepalive = setInterval(() => this.ws.readyState === WebSocket.OPEN && this.ws.send("ping"), 1500);
     ws.addEventListener("message", (e) => {
       const data = e.data as string;
-      this.frames.push(data === "pong" ? ({ t: "pong" } as never) : JSON.parse(data));
+      if (data === "pong") this.pongs++;
+      else this.frames.push(JSON.parse(data));
       this.wake();
     });
     ws.addEventListener("close", (e) => {
+      clearInterval(this.keepalive);
       this.closed = { code: e.code, reason: e.reason };
       this.wake();
     });
   }
 
-  static async open(token: string, resume?: number): Promise<Client> {
+  static async open(token: string, resume?: number, { keepalive = true } = {}): Promise<Client> {
     const res = await exports.default.fetch("http://unibox.test/api/ws", { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
     ws.accept();
-    const client = new Client(ws);
+    const client = new Client(ws, keepalive);
     if (resume !== undefined) {
       client.send({ t: "hello", resume });
       await client.next((f) => f.t === "ready");
@@ -112,6 +118,7 @@ export class Client {
   }
 
   close() {
+    clearInterval(this.keepalive);
     this.ws.close(1000, "bye");
   }
 }
