@@ -1,0 +1,100 @@
+// One benchmark socket: opened with the user's bearer token, greeted with `hello`, and
+// handed to whoever listens for frames. Frames stay raw strings on the hot path; the
+// load client only peeks at them (see load.ts), so client CPU stays off the measurement.
+import WebSocket from "ws";
+
+export type Conn = {
+  /** Index of this socket in its scenario; the load client keys deliveries by it. */
+  index: number;
+  userId: string;
+  ws: WebSocket;
+  /** Set by whoever is measuring; receives every text frame with its arrival time. */
+  onFrame: (data: string, at: number) => void;
+};
+
+const wsUrl = (base: string) => base.replace(/^http/, "ws") + "/api/ws";
+
+export function open(base: string, token: string | undefined, timeoutMs = 30_000): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl(base), {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      perMessageDeflate: false,
+    });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`socket did not open within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.once("open", () => {
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    ws.once("unexpected-response", (_req, res) => {
+      clearTimeout(timer);
+      reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
+    });
+    ws.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+export type Ready = { head: number; replayed: number; helloToReadyMs: number };
+
+/** Sends `hello {resume}` and waits for `ready`, counting the `ev` frames replayed before it. */
+export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_000): Promise<Ready> {
+  return new Promise((resolve, reject) => {
+    let replayed = 0;
+    const started = performance.now();
+    const timer = setTimeout(() => {
+      ws.off("message", onMessage);
+      reject(new Error(`no ready within ${timeoutMs} ms (${replayed} events replayed)`));
+    }, timeoutMs);
+    const onMessage = (data: WebSocket.RawData) => {
+      const text = data.toString();
+      if (text.startsWith('{"t":"ev"')) {
+        replayed++;
+        return;
+      }
+      if (!text.startsWith('{"t":"ready"') && !text.startsWith('{"t":"error"')) return;
+      clearTimeout(timer);
+      ws.off("message", onMessage);
+      const frame = JSON.parse(text);
+      if (frame.t === "error") return reject(new Error(`hello refused: ${frame.code} ${frame.message}`));
+      resolve({ head: frame.head, replayed, helloToReadyMs: performance.now() - started });
+    };
+    ws.on("message", onMessage);
+    ws.send(JSON.stringify(resume === undefined ? { t: "hello", device: "bench" } : { t: "hello", resume, device: "bench" }));
+  });
+}
+
+/** An open, greeted socket wired to a replaceable frame listener. */
+export async function connect(base: string, index: number, user: { id: string; token?: string }, opts: { greet?: boolean; resume?: number } = {}): Promise<Conn> {
+  const ws = await open(base, user.token);
+  const conn: Conn = { index, userId: user.id, ws, onFrame: () => {} };
+  // Listen before `hello`, so a frame that shares a TCP read with `ready` is not missed;
+  // until a measurement installs its listener, frames are history and ignored.
+  ws.on("message", (data) => conn.onFrame(data.toString(), performance.now()));
+  if (opts.greet !== false) await hello(ws, opts.resume);
+  return conn;
+}
+
+export async function closeAll(conns: { ws: WebSocket }[]): Promise<void> {
+  await Promise.all(
+    conns.map(
+      ({ ws }) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, 2_000);
+          ws.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          ws.close(1000, "bench done");
+        }),
+    ),
+  );
+}

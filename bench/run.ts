@@ -1,0 +1,107 @@
+// `npm run bench`: starts the targets, runs the scenarios, prints a markdown table to
+// stdout (progress goes to stderr) and writes the full JSON to bench/results/.
+// Never part of `npm test`: these are measurements, not assertions.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Context } from "./lib/context";
+import { type Options, type ScenarioName, parseOptions } from "./lib/options";
+import { coreBusy, coreTimes, cores, machine, pin } from "./lib/proc";
+import { keyRatios, markdown, toRows } from "./report";
+import { fanout, room } from "./scenarios/groups";
+import { oneToOne } from "./scenarios/one-to-one";
+import { resume } from "./scenarios/resume";
+import { storm } from "./scenarios/storm";
+import { type Target, type TargetName, startTarget } from "./targets";
+
+const SCENARIO_ORDER: [ScenarioName, (ctx: Context) => Promise<void>][] = [
+  ["1to1", oneToOne],
+  ["resume", resume],
+  ["storm", storm],
+  ["fanout", fanout],
+  ["room", room],
+];
+
+const CLIENT_CORE = 0;
+
+async function main(o: Options) {
+  const started = new Date();
+  const t0 = performance.now();
+  const host = machine();
+  const canPin = o.pin && cores() >= 2 && pin(process.pid, CLIENT_CORE);
+  const idle = await otherLoad();
+  console.error(`machine: ${host.nproc} × ${host.cpuModel}, ${host.memGiB} GiB; client on core ${CLIENT_CORE}, servers on core 1: ${canPin ? "pinned" : "not pinned"}`);
+  console.error(`before start: ${idle.toFixed(2)} cores busy with other work${idle > 0.2 ? " — numbers will be noisy" : ""}`);
+
+  const targets = new Map<TargetName, Target>();
+  const ctx = new Context({ ...o, pin: canPin }, targets);
+  try {
+    for (const name of o.targets) {
+      console.error(`starting ${name}…`);
+      targets.set(name, await startTarget(name));
+      if (canPin) targets.get(name)!.pin(1);
+    }
+    for (const [name, run] of SCENARIO_ORDER) {
+      if (!o.scenarios.includes(name)) continue;
+      try {
+        await run(ctx);
+      } catch (err) {
+        ctx.problem(`scenario ${name} failed: ${(err as Error).stack ?? err}`);
+      }
+    }
+  } finally {
+    const logDir = join(new URL(".", import.meta.url).pathname, "results");
+    mkdirSync(logDir, { recursive: true });
+    for (const t of targets.values()) {
+      // Kept beside the JSON: the first place to look when a row shows errors or loss.
+      writeFileSync(join(logDir, `bench-${stamp(started)}-${t.name}.log`), t.logs());
+      for (const line of t.logs().split("\n").filter((l) => /Error in |Uncaught|exception/i.test(l)).slice(0, 20)) {
+        ctx.problems.push(`${t.name} log: ${line}`);
+      }
+      await t.stop();
+    }
+  }
+
+  const rows = toRows(ctx.measurements);
+  const seconds = (performance.now() - t0) / 1000;
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  const table = markdown(rows, ctx.skips, o.runs);
+  const key = keyRatios(rows);
+  const saturated = rows.filter((r) => r.serverCore >= 0.9 || r.clientCore >= 0.9 || r.serverProc >= 0.9 || r.clientProc >= 0.9);
+  console.log(
+    [
+      `## Unibox benchmark — ${started.toISOString()}`,
+      "",
+      `\`${command}\` · ${o.quick ? "quick (short steps, 1 run)" : `full (${o.stepSeconds} s steps, ${o.runs} runs)`} · ${Math.round(seconds)} s`,
+      `Machine: ${host.nproc} cores, ${host.cpuModel}${host.cpuMHz ? ` @ ${Math.round(host.cpuMHz)} MHz` : ""}, ${host.memGiB} GiB, Linux ${host.kernel}, Node ${host.node}. ` +
+        (canPin ? "Client pinned to core 0, every server process to core 1 (taskset)." : "Not pinned."),
+      `Other work on the machine before start: ${idle.toFixed(2)} cores.`,
+      "",
+      table,
+      "### Key ratios",
+      "",
+      ...key.map((k) => `- ${k}`),
+      "",
+      `Saturation: ${saturated.length ? `${saturated.length} of ${rows.length} rows had a core ≥ 90 % busy (see notes)` : "no core reached 90 % busy"}.`,
+      ...(ctx.problems.length ? ["", "### Problems seen", "", ...ctx.problems.map((p) => `- ${p.replace(/\n/g, "\n  ")}`)] : []),
+    ].join("\n"),
+  );
+
+  const out = o.out ?? join(new URL(".", import.meta.url).pathname, "results", `bench-${stamp(started)}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, pinned: canPin, otherLoadAtStart: idle, options: o, rows, keyRatios: key, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
+  console.error(`wrote ${out}`);
+}
+
+const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, "-");
+
+/** Cores' worth of CPU busy over one second before anything starts: other people's work. */
+async function otherLoad(): Promise<number> {
+  const a = coreTimes();
+  await new Promise((r) => setTimeout(r, 1000));
+  return coreBusy(a, coreTimes()).reduce((x, y) => x + y, 0);
+}
+
+main(parseOptions(process.argv.slice(2))).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

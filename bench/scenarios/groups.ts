@@ -1,0 +1,93 @@
+// Group scenarios, measured the same way as 1:1:
+//   fanout – one member sends to a group of 10 / 100 / 500; each message is due at every
+//            other member's socket. The message rate is chosen so every size offers about
+//            the same deliveries/s (--fanout-deliveries), and the p99 is per delivery.
+//   room   – every member of one group sends, round-robin, at rising total rates: the most
+//            inbound msgs/s one room sustains with its durable log (loss ≤ 0.1 %, p99 ≤ 250 ms).
+// They need `POST /api/groups {members}` and `send {to:{group}}`. A target without the
+// route (404) is skipped; while Unibox lacks it the baselines are skipped too, because
+// every row is reported as a ratio to the baseline and there would be nothing to compare.
+import { befriend, createGroup, hasGroupApi, inParallel } from "../lib/api";
+import type { Context } from "../lib/context";
+import type { ScenarioName } from "../lib/options";
+import { type Conn, closeAll, connect } from "../lib/socket";
+import type { Target, TargetName } from "../targets";
+import { type Rig, ramp } from "./ramp";
+
+export const NO_GROUP_API = "no group API yet";
+
+/** The targets a group scenario can run on, after recording skips for the rest. */
+async function groupTargets(ctx: Context, scenario: ScenarioName): Promise<Target[]> {
+  const able: Target[] = [];
+  for (const [name, target] of ctx.targets) {
+    if (name === "echo") continue; // no groups on a loopback echo
+    const [probe] = await ctx.users(target, "crowd", 1);
+    if (await hasGroupApi(target.url, probe)) able.push(target);
+    else ctx.skip(scenario, name, NO_GROUP_API);
+  }
+  if (ctx.targets.has("unibox") && !able.some((t) => t.name === "unibox")) {
+    for (const t of able) ctx.skip(scenario, t.name, `Unibox has ${NO_GROUP_API}: nothing to compare against`);
+    return [];
+  }
+  return able;
+}
+
+/** Creates a group of `size` from the crowd (the first user owns it and is everyone's friend) and opens every member's socket. */
+async function groupRig(ctx: Context, target: Target, size: number, allSend: boolean): Promise<{ rig: Rig; conns: Conn[] }> {
+  const members = await ctx.users(target, "crowd", Math.max(size, ctx.o.stormSockets));
+  const group = members.slice(0, size);
+  const owner = group[0];
+  // Friendship with the owner is the weakest rule a server might ask of a group; befriended once per crowd member.
+  await inParallel(group.slice(1), 4, async (u) => {
+    try {
+      await befriend(target.url, owner, u);
+    } catch (err) {
+      if (!/already_friends|request_pending/.test(String(err))) throw err;
+    }
+  });
+  const id = await createGroup(target.url, owner, group.slice(1));
+  if (!id) throw new Error(`${target.name}: group API vanished`);
+  const conns = await inParallel(group, 16, (u, i) => connect(target.url, i, u));
+  const senders = allSend ? conns : [conns[0]];
+  return { rig: { conns, routes: senders.map((from) => ({ from, to: { group: id }, receivers: size - 1 })) }, conns };
+}
+
+export async function fanout(ctx: Context): Promise<void> {
+  console.error("group fan-out");
+  const targets = await groupTargets(ctx, "fanout");
+  if (targets.length === 0) return;
+  for (const size of ctx.o.fanoutSizes) {
+    const rate = ctx.o.fanoutDeliveries / (size - 1);
+    const rigs = new Map<TargetName, Rig>();
+    const opened: Conn[] = [];
+    try {
+      for (const t of targets) {
+        const { rig, conns } = await groupRig(ctx, t, size, false);
+        rigs.set(t.name, rig);
+        opened.push(...conns);
+      }
+      await ramp(ctx, "fanout", size, [Math.round(rate * 100) / 100], rigs);
+    } finally {
+      await closeAll(opened);
+    }
+  }
+}
+
+export async function room(ctx: Context): Promise<void> {
+  console.error("max inbound msgs/s of one group room");
+  const targets = await groupTargets(ctx, "room");
+  if (targets.length === 0) return;
+  const rigs = new Map<TargetName, Rig>();
+  const opened: Conn[] = [];
+  try {
+    for (const t of targets) {
+      const { rig, conns } = await groupRig(ctx, t, ctx.o.roomSize, true);
+      rigs.set(t.name, rig);
+      opened.push(...conns);
+    }
+    const best = await ramp(ctx, "room", ctx.o.roomSize, ctx.o.roomRates, rigs);
+    for (const t of targets) console.error(`  room ${t.name}: sustained up to ${best.get(t.name) ?? "none of the"} msgs/s`);
+  } finally {
+    await closeAll(opened);
+  }
+}

@@ -1,0 +1,110 @@
+// Starts and stops the four things the benchmark measures, each as its own process group
+// so its CPU can be read from /proc and it can be pinned apart from the client:
+//   echo   – loopback floor (absolute ms)        relay  – Node `ws` relay (the baseline)
+//   floor  – minimal Worker + DO under wrangler  unibox – the real app under wrangler dev
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, startDevServer } from "../../test/support/dev-server";
+import { groupCpuByProcess, groupCpuSeconds, pinGroup } from "../lib/proc";
+
+export const TARGETS = ["echo", "relay", "floor", "unibox"] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+export type Target = {
+  name: TargetName;
+  url: string;
+  /** Process group holding every process of this target. */
+  pgid: number;
+  cpuSeconds(): number;
+  cpuByProcess(): Record<string, number>;
+  pin(core: number): boolean;
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+const root = new URL("../..", import.meta.url).pathname;
+const bin = (name: string) => join(root, "node_modules/.bin", name);
+const env = () => ({ ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" });
+
+export async function startTarget(name: TargetName): Promise<Target> {
+  if (name === "unibox") return startUnibox();
+  if (name === "floor") return startFloor();
+  return startNode(name);
+}
+
+function wrap(name: TargetName, url: string, pgid: number, logs: () => string, stop: () => Promise<void>): Target {
+  return { name, url, pgid, cpuSeconds: () => groupCpuSeconds(pgid), cpuByProcess: () => groupCpuByProcess(pgid), pin: (core) => pinGroup(pgid, core), logs, stop };
+}
+
+async function startUnibox(): Promise<Target> {
+  const server = await startDevServer();
+  // startDevServer spawns wrangler detached, so its pid is the group id; find it by port.
+  const pgid = groupOfCommandLine(`--port\0${server.port}\0`);
+  return wrap("unibox", server.url, pgid, server.logs, server.stop);
+}
+
+async function startFloor(): Promise<Target> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "unibox-floor-"));
+  const child = spawn(
+    bin("wrangler"),
+    ["dev", "-c", join(root, "bench/floor/wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "log"],
+    { cwd: root, env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  const logs = collect(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/api/me`)).status === 401, 60_000, () => `floor did not come up:\n${logs()}`);
+  return wrap("floor", url, child.pid!, logs, async () => {
+    await killGroup(child);
+    rmSync(state, { recursive: true, force: true });
+  });
+}
+
+async function startNode(name: "echo" | "relay"): Promise<Target> {
+  const child = spawn(bin("tsx"), [join(root, "bench/targets/serve.ts"), name], { cwd: root, env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const logs = collect(child);
+  let port = 0;
+  await waitFor(async () => Boolean((port = Number(/listening (\d+)/.exec(logs())?.[1] ?? 0))), 30_000, () => `${name} did not start:\n${logs()}`);
+  return wrap(name, `http://127.0.0.1:${port}`, child.pid!, logs, () => killGroup(child));
+}
+
+function collect(child: ChildProcess): () => string {
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  return () => log;
+}
+
+async function killGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {}
+  await exited;
+}
+
+function groupOfCommandLine(needle: string): number {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    } catch {}
+  }
+  throw new Error(`no process with ${JSON.stringify(needle)} in its command line`);
+}
+
+async function waitFor(ok: () => Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await ok()) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(why());
+}
