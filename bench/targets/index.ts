@@ -2,11 +2,11 @@
 // so its CPU can be read from /proc and it can be pinned apart from the client:
 //   echo   – loopback floor (absolute ms)        relay  – Node `ws` relay (the baseline)
 //   floor  – minimal Worker + DO under wrangler  unibox – the real app under wrangler dev
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startDevServer } from "../../test/support/dev-server";
+import { freePort } from "../../test/support/dev-server";
 import { groupCpuByProcess, groupCpuSeconds, pinGroup } from "../lib/proc";
 
 export const TARGETS = ["echo", "relay", "floor", "unibox"] as const;
@@ -38,11 +38,41 @@ function wrap(name: TargetName, url: string, pgid: number, logs: () => string, s
   return { name, url, pgid, cpuSeconds: () => groupCpuSeconds(pgid), cpuByProcess: () => groupCpuByProcess(pgid), pin: (core) => pinGroup(pgid, core), logs, stop };
 }
 
+/**
+ * Unibox runs from a copy of the working tree taken at start. `wrangler dev` reloads the
+ * Worker whenever a watched file changes (sources, or client/dist when anyone runs
+ * `vite build`), and a reload answers in-flight requests with 503 and drops every socket;
+ * a benchmark has to measure one fixed build, whatever else happens in the checkout.
+ */
 async function startUnibox(): Promise<Target> {
+  const copy = snapshotTree();
+  const { startDevServer } = (await import(join(copy, "test/support/dev-server.ts"))) as typeof import("../../test/support/dev-server");
   const server = await startDevServer();
   // startDevServer spawns wrangler detached, so its pid is the group id; find it by port.
   const pgid = groupOfCommandLine(`--port\0${server.port}\0`);
-  return wrap("unibox", server.url, pgid, server.logs, server.stop);
+  return wrap("unibox", server.url, pgid, server.logs, async () => {
+    await server.stop();
+    rmSync(copy, { recursive: true, force: true });
+  });
+}
+
+function snapshotTree(): string {
+  const copy = mkdtempSync(join(tmpdir(), "unibox-bench-tree-"));
+  const excluded = ["./node_modules", "./.git", "./.wrangler", "./bench/results", "./dist", "./test-results"];
+  execFileSync("sh", ["-c", `tar -C "$1" ${excluded.map((e) => `--exclude='${e}'`).join(" ")} -cf - . | tar -C "$2" -xf -`, "sh", root, copy]);
+  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+  mkdirSync(join(copy, "client/dist"), { recursive: true }); // the assets directory must exist
+  return copy;
+}
+
+/** Which code was measured: the commit, and how many files differed from it. */
+export function treeVersion(): { commit: string; changedFiles: number } {
+  const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8" }).trim();
+  try {
+    return { commit: git("rev-parse", "--short", "HEAD"), changedFiles: git("status", "--porcelain").split("\n").filter(Boolean).length };
+  } catch {
+    return { commit: "unknown", changedFiles: 0 };
+  }
 }
 
 async function startFloor(): Promise<Target> {
