@@ -2,8 +2,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vitest/config";
 
-// Two projects: "workers" runs inside workerd (hubs, D1, routes, cron); "e2e" runs in
-// Node and drives a real `wrangler dev` over HTTP and WebSocket.
+// Projects: "workers" runs inside workerd (hubs, D1, routes, cron); "e2e" drives a real
+// `wrangler dev` from Node; "client" tests the PWA's state and components in jsdom;
+// "browser" drives the built client in a real Chromium.
 export default defineConfig(async () => ({
   test: {
     projects: [
@@ -16,6 +17,13 @@ export default defineConfig(async () => ({
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 PHONE_PEPPER: "test-pepper-not-a-secret",
                 PRESENCE_GRACE_SECONDS: "5",
+                // The production limits from wrangler.toml, whatever a local .dev.vars says:
+                // the rate-limit tests check exactly these.
+                RATE_LOGIN_PER_ACCOUNT: "10/900",
+                RATE_LOGIN_PER_IP: "30/900",
+                RATE_REGISTER_PER_IP: "5/3600",
+                RATE_FRIEND_REQUESTS: "30/3600",
+                RATE_DISCOVER: "10/3600",
                 // `FUZZ_RUNS=5000 npm test` for a long fuzz run.
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
               },

@@ -2,11 +2,14 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
+import type { Env } from "../worker/env";
+import { hubOf } from "../worker/hubs";
 import type { ServerFrame } from "../worker/protocol";
 
 type Accepted = Extract<ServerFrame, { t: "accepted" }>;
 type Ev = Extract<ServerFrame, { t: "ev" }>;
-const hub = (u: TestUser) => env.USER_HUB.get(env.USER_HUB.idFromName(u.user.id));
+// Typed through the Worker's Env: the test Env's circular reference to UserHub hides USER_HUB from tsc.
+const hub = (u: TestUser) => hubOf(env as unknown as Env, u.user.id);
 const isMessage = (f: ServerFrame) => f.t === "ev" && f.ev.type === "message";
 
 async function pair() {

@@ -13,6 +13,7 @@ import {
   clientFrame,
   directConversationId,
 } from "../worker/protocol";
+import { directPeer } from "../worker/conversation-id";
 import { describe } from "../worker/validate";
 import { HubStore } from "./hub-store";
 
@@ -385,8 +386,10 @@ export class UserHub extends DurableObject<Env> {
 
   async listMessages(self: string, conv: string, before: number | undefined, limit: number) {
     this.bind(self);
-    if (!this.store.hasConversation(conv)) return null;
-    return this.store.page(conv, before, limit);
+    if (this.store.hasConversation(conv)) return this.store.page(conv, before, limit);
+    // A friend you have not written to yet: the conversation exists, it is just empty.
+    const peer = directPeer(conv, self);
+    return peer && this.store.isFriend(peer) ? { messages: [] } : null;
   }
 
   // ---- internals -----------------------------------------------------------------------

@@ -157,7 +157,4 @@ export type ConversationSummary = {
   unread: number;
 };
 
-/** A 1:1 conversation id is the same in both users' hubs. */
-export function directConversationId(a: string, b: string): string {
-  return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
-}
+export { directConversationId } from "./conversation-id";

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { validator } from "hono/validator";
 import type { z } from "zod";
 import { ApiError, badRequest } from "./errors";
 
@@ -35,3 +36,6 @@ export function describe(error: z.ZodError): string {
 function fieldErrors(error: z.ZodError) {
   return { fields: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) };
 }
+
+/** Query-string validation as middleware, so the typed client (`hc<AppType>`) sees the parameters. */
+export const query = <S extends z.ZodType<Record<string, unknown>>>(schema: S) => validator("query", (value) => check(schema, value) as z.infer<S>);

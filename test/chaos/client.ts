@@ -19,7 +19,7 @@ export class ResilientClient {
   private ready = false;
   private stopped = false;
   private backoff = 50;
-  private onAccepted: ((id: string) => void)[] = [];
+  private onAccepted: (() => void)[] = [];
   private onEvent: (() => void)[] = [];
   private seenMsgIds = new Map<string, number>();
 

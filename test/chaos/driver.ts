@@ -3,7 +3,7 @@
 // arrived exactly once, in order per conversation, and every send been accepted.
 import type { DevServer } from "../support/dev-server";
 import { ResilientClient, type Violation } from "./client";
-import { call, makeFriends, signUp } from "./http";
+import { call, makeFriends, type Session, signUp } from "./http";
 
 export type ChaosOptions = {
   users: number;
@@ -38,7 +38,7 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   const log = opts.log ?? (() => {});
   const window = opts.window ?? 20;
   const t0 = Date.now();
-  const sessions = [];
+  const sessions: Session[] = [];
   for (let i = 0; i < opts.users; i++) sessions.push(await signUp(server.url, `chaos${i}`));
   // Each user talks to the next one round the ring (with two users: both ways).
   const peerOf = (i: number) => (i + 1) % opts.users;

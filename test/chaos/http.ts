@@ -1,7 +1,8 @@
 // Thin HTTP helpers for Node-side tests, benchmarks and chaos runs.
 export type Session = { id: string; handle: string; token: string };
 
-export async function call(base: string, path: string, init: { method?: string; token?: string; json?: unknown } = {}) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test plumbing: callers read the fields they expect
+export async function call(base: string, path: string, init: { method?: string; token?: string; json?: unknown } = {}): Promise<any> {
   const res = await fetch(base + path, {
     method: init.method ?? (init.json ? "POST" : "GET"),
     headers: { ...(init.json ? { "Content-Type": "application/json" } : {}), ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}) },

@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { notFound } from "../errors";
 import { hubOf } from "../hubs";
 import { LIMITS, messagesQuery } from "../protocol";
-import { check } from "../validate";
+import { query } from "../validate";
 
 // History is served from the user's own hub: a conversation the user is not part of
 // does not exist there, so a stranger gets 404 without any extra check.
@@ -14,9 +14,9 @@ export const conversations = new Hono<AppEnv>()
     const me = c.get("userId");
     return c.json({ conversations: await hubOf(c.env, me).listConversations(me) });
   })
-  .get("/:id/messages", async (c) => {
+  .get("/:id/messages", query(messagesQuery), async (c) => {
     const me = c.get("userId");
-    const q = check(messagesQuery, c.req.query());
+    const q = c.req.valid("query");
     const page = await hubOf(c.env, me).listMessages(me, c.req.param("id"), q.before ? Number(q.before) : undefined, q.limit ?? LIMITS.pageSize);
     if (!page) throw notFound("conversation_not_found", "no such conversation");
     return c.json(page);

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { directConversationId } from "../conversation-id";
 import { api, befriend, Client, register } from "../test/helpers";
 
 describe("friend requests", () => {
@@ -27,6 +28,17 @@ describe("friend requests", () => {
     expect((await api("/api/friends/requests", { token: b.token })).data.incoming).toEqual([]);
     alice.close();
     bob.close();
+  });
+
+  it("gives each friend their conversation id, whose history is an empty page before the first message", async () => {
+    const [a, b, c] = [await register("cva"), await register("cvb"), await register("cvc")];
+    await befriend(a, b);
+    const [friend] = (await api("/api/friends", { token: a.token })).data.friends;
+    expect(friend.conv).toBe(directConversationId(a.user.id, b.user.id));
+    const page = await api(`/api/conversations/${friend.conv}/messages`, { token: a.token });
+    expect([page.status, page.data]).toEqual([200, { messages: [] }]);
+    // Not a friend: still 404.
+    expect((await api(`/api/conversations/${directConversationId(a.user.id, c.user.id)}/messages`, { token: a.token })).status).toBe(404);
   });
 
   it("finds people by handle, address and phone in local format", async () => {

@@ -8,6 +8,7 @@ import { friendAudit, friendRequests, friendships, users } from "../db/schema";
 import { findUserByLogin, toUser, usersByIds } from "../db/users";
 import type { AppEnv } from "../env";
 import { badRequest, conflict, notFound } from "../errors";
+import { directConversationId } from "../conversation-id";
 import { hubOf } from "../hubs";
 import { newId } from "../ids";
 import { friendRequestBody } from "../protocol";
@@ -18,7 +19,7 @@ export const friends = new Hono<AppEnv>()
   .get("/", async (c) => {
     const me = c.get("userId");
     const [list, presence] = await Promise.all([friendsOf(db(c.env.DB), c.env, me), hubOf(c.env, me).presence(me)]);
-    return c.json({ friends: list.map((f) => ({ ...f, online: presence[f.user.id]?.online ?? false })) });
+    return c.json({ friends: list.map((f) => ({ ...f, conv: directConversationId(me, f.user.id), online: presence[f.user.id]?.online ?? false })) });
   })
   .delete("/:userId", async (c) => {
     const me = c.get("userId");
@@ -101,5 +102,5 @@ export const friends = new Hono<AppEnv>()
       hubOf(c.env, me).friendAdded(me, them, decidedAt, { type: "friend.accepted", user: them }),
     ]);
     const presence = await hubOf(c.env, me).presence(me);
-    return c.json({ friend: { user: them, since: decidedAt, online: presence[them.id]?.online ?? false } });
+    return c.json({ friend: { user: them, since: decidedAt, conv: directConversationId(me, them.id), online: presence[them.id]?.online ?? false } });
   });
