@@ -13,3 +13,8 @@ export function directPeer(conv: string, me: string): string | null {
   if (m[2] === me) return m[1]!;
   return null;
 }
+
+/** A group's conversation id, the same in every member's hub. */
+export function groupConversationId(groupId: string): string {
+  return `g:${groupId}`;
+}

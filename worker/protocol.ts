@@ -48,6 +48,35 @@ export const friendRequestBody = z.strictObject({
   message: z.string().trim().max(280).optional(),
 });
 
+const userId = z.string().min(1).max(64);
+
+export const GROUP_LIMITS = { members: 500, ttlHoursDefault: 24, ttlHoursMax: 168 } as const;
+
+export const createGroupBody = z.strictObject({
+  name: z.string().trim().min(1).max(64).optional(),
+  members: z.array(userId).min(1).max(GROUP_LIMITS.members - 1),
+  ttlHours: z.number().int().min(1).max(GROUP_LIMITS.ttlHoursMax).optional(),
+});
+
+export const addMembersBody = z.strictObject({ members: z.array(userId).min(1).max(GROUP_LIMITS.members - 1) });
+
+export type Group = {
+  id: string;
+  conv: string;
+  name: string | null;
+  owner: string;
+  members: User[];
+  ttlHours: number;
+  createdAt: number;
+  endedAt: number | null;
+  endReason: "ttl" | "ended" | null;
+};
+
+/** Media kinds and their size limits (bytes); the real type is sniffed from the bytes. */
+export const MEDIA_LIMITS = { image: 10 * 1024 * 1024, audio: 20 * 1024 * 1024, video: 50 * 1024 * 1024 } as const;
+export type MediaKind = keyof typeof MEDIA_LIMITS;
+export type Media = { id: string; type: MediaKind; mime: string; size: number };
+
 export const messagesQuery = z.strictObject({
   before: z.string().regex(/^\d{1,15}$/).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
@@ -136,6 +165,10 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("friend.accepted"), user: userSchema }),
   z.object({ type: z.literal("friend.removed"), user: z.string() }),
   presenceEvent,
+  z.object({ type: z.literal("group.invited"), conv: z.string(), group: z.custom<Group>(), by: z.string() }),
+  z.object({ type: z.literal("group.member.joined"), conv: z.string(), group: z.string(), user: userSchema, by: z.string() }),
+  z.object({ type: z.literal("group.member.left"), conv: z.string(), group: z.string(), user: z.string() }),
+  z.object({ type: z.literal("group.expired"), conv: z.string(), group: z.string(), reason: z.enum(["ttl", "ended"]), at: z.number() }),
 ]);
 export type HubEvent = z.infer<typeof eventSchema>;
 
@@ -153,8 +186,14 @@ export type ConversationSummary = {
   source: string;
   title: string;
   peer?: User;
+  /** Groups: the group id. */
+  group?: string;
   last: Message | null;
   unread: number;
+  /** Groups: set once the group expired or was ended; the conversation is read-only. */
+  ended?: "ttl" | "ended";
+  /** Groups: set once you left; read-only for you. */
+  left?: true;
 };
 
-export { directConversationId } from "./conversation-id";
+export { directConversationId, groupConversationId } from "./conversation-id";

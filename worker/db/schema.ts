@@ -73,3 +73,42 @@ export const friendAudit = sqliteTable(
   },
   (t) => [index("friend_audit_actor").on(t.actor)],
 );
+
+// Temporary groups: the registry for listing. Members and the message log live in the
+// group's GroupRoom; these rows change on create/join/leave/end, never per message.
+export const groups = sqliteTable("groups", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  owner: text("owner").notNull().references(() => users.id, { onDelete: "cascade" }),
+  ttlHours: integer("ttl_hours").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+  endedAt: integer("ended_at"),
+  endReason: text("end_reason", { enum: ["ttl", "ended"] }),
+});
+
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    groupId: text("group_id").notNull().references(() => groups.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: integer("joined_at").notNull().default(now),
+    leftAt: integer("left_at"),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index("group_members_user").on(t.userId)],
+);
+
+// Uploaded media: the bytes are in R2 under `key`; who may read them is decided by the
+// uploader and by the hubs of the conversations that carry them.
+export const media = sqliteTable(
+  "media",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull().references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["image", "audio", "video"] }).notNull(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    key: text("key").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("media_owner").on(t.owner)],
+);

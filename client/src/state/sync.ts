@@ -135,6 +135,10 @@ export function applyEvent(ev: HubEvent): Write[] {
     case "presence":
       setPresence(ev.user, ev.online);
       return [saveFriends()];
+    default:
+      // Group membership events: a list refresh picks up the group conversations.
+      void refreshConversations().catch(() => undefined);
+      return [];
   }
 }
 
