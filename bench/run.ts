@@ -3,7 +3,7 @@
 // Never part of `npm test`: these are measurements, not assertions.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Context } from "./lib/context";
+import { Context, stripAnsi } from "./lib/context";
 import { type Options, type ScenarioName, parseOptions } from "./lib/options";
 import { coreBusy, coreTimes, cores, machine, pin } from "./lib/proc";
 import { keyRatios, markdown, toRows } from "./report";
@@ -11,7 +11,7 @@ import { fanout, room } from "./scenarios/groups";
 import { oneToOne } from "./scenarios/one-to-one";
 import { resume } from "./scenarios/resume";
 import { storm } from "./scenarios/storm";
-import { type Target, type TargetName, startTarget } from "./targets";
+import { type Target, type TargetName, startTarget, treeVersion } from "./targets";
 
 const SCENARIO_ORDER: [ScenarioName, (ctx: Context) => Promise<void>][] = [
   ["1to1", oneToOne],
@@ -29,6 +29,7 @@ async function main(o: Options) {
   const host = machine();
   const canPin = o.pin && cores() >= 2 && pin(process.pid, CLIENT_CORE);
   const idle = await otherLoad();
+  const tree = treeVersion();
   console.error(`machine: ${host.nproc} × ${host.cpuModel}, ${host.memGiB} GiB; client on core ${CLIENT_CORE}, servers on core 1: ${canPin ? "pinned" : "not pinned"}`);
   console.error(`before start: ${idle.toFixed(2)} cores busy with other work${idle > 0.2 ? " — numbers will be noisy" : ""}`);
 
@@ -54,7 +55,7 @@ async function main(o: Options) {
     for (const t of targets.values()) {
       // Kept beside the JSON: the first place to look when a row shows errors or loss.
       writeFileSync(join(logDir, `bench-${stamp(started)}-${t.name}.log`), t.logs());
-      for (const line of t.logs().split("\n").filter((l) => /Error in |Uncaught|exception/i.test(l)).slice(0, 20)) {
+      for (const line of stripAnsi(t.logs()).split("\n").filter((l) => /Error in |Uncaught|exception/i.test(l)).slice(0, 20)) {
         ctx.problems.push(`${t.name} log: ${line}`);
       }
       await t.stop();
@@ -74,7 +75,7 @@ async function main(o: Options) {
       `\`${command}\` · ${o.quick ? "quick (short steps, 1 run)" : `full (${o.stepSeconds} s steps, ${o.runs} runs)`} · ${Math.round(seconds)} s`,
       `Machine: ${host.nproc} cores, ${host.cpuModel}${host.cpuMHz ? ` @ ${Math.round(host.cpuMHz)} MHz` : ""}, ${host.memGiB} GiB, Linux ${host.kernel}, Node ${host.node}. ` +
         (canPin ? "Client pinned to core 0, every server process to core 1 (taskset)." : "Not pinned."),
-      `Other work on the machine before start: ${idle.toFixed(2)} cores.`,
+      `Unibox measured at commit ${tree.commit}${tree.changedFiles ? ` with ${tree.changedFiles} uncommitted changes in the checkout` : ""}. Other work on the machine before start: ${idle.toFixed(2)} cores.`,
       "",
       table,
       "### Key ratios",
@@ -88,7 +89,7 @@ async function main(o: Options) {
 
   const out = o.out ?? join(new URL(".", import.meta.url).pathname, "results", `bench-${stamp(started)}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, pinned: canPin, otherLoadAtStart: idle, options: o, rows, keyRatios: key, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
+  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, otherLoadAtStart: idle, options: o, rows, keyRatios: key, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
   console.error(`wrote ${out}`);
 }
 

@@ -44,6 +44,8 @@ export class FloorHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, ev TEXT NOT NULL)");
+    // The client's keepalive, answered by the runtime as in UserHub (exact text match).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   async fetch(req: Request): Promise<Response> {

@@ -45,6 +45,19 @@ export class Context {
     this.meter = new Meter(() => [...targets.values()]);
   }
 
+  /** Before every measurement: the server's backlog worked off, and other work on the machine given a chance to stop. */
+  async prepare(target: Target): Promise<void> {
+    await this.meter.settle(target, 20_000);
+    const wait = Math.min(this.o.quietSeconds * 1000, this.quietBudgetMs);
+    if (wait <= 0) return;
+    const began = performance.now();
+    await this.meter.quiet(0.25, wait);
+    this.quietBudgetMs -= performance.now() - began;
+  }
+
+  /** Waiting for quiet is capped over the whole run, so a machine that never calms down still gets measured (and says so). */
+  private quietBudgetMs = 5 * 60_000;
+
   record(m: Measurement): void {
     this.measurements.push(m);
     const l = m.latency;
@@ -94,5 +107,8 @@ export class Context {
 }
 
 function errorLines(log: string): string[] {
-  return log.split("\n").filter((l) => /error|exception|uncaught|✘/i.test(l) && !/ENOTFOUND workers\.cloudflare\.com/.test(l));
+  return stripAnsi(log)
+    .split("\n").filter((l) => /error|exception|uncaught|✘/i.test(l) && !/ENOTFOUND workers\.cloudflare\.com/.test(l));
 }
+
+export const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");

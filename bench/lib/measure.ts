@@ -57,6 +57,26 @@ export class Meter {
     };
   }
 
+  /** Cores' worth of CPU other processes (not the client, not any target) used over `ms`. */
+  async otherCoresNow(ms: number): Promise<number> {
+    const anyTarget = this.all()[0];
+    if (!anyTarget) return 0;
+    const { usage } = await this.measure(anyTarget, () => new Promise((r) => setTimeout(r, ms)));
+    return usage.otherCores;
+  }
+
+  /**
+   * Waits (up to `maxMs`) for other work on the machine to drop below `cores`: a run shared
+   * with someone's test suite measures the suite as much as the server. Returns the load it
+   * settled for, so a row can say that it ran on a busy machine.
+   */
+  async quiet(cores: number, maxMs: number): Promise<number> {
+    const started = performance.now();
+    let load = await this.otherCoresNow(500);
+    while (load > cores && performance.now() - started < maxMs) load = await this.otherCoresNow(500);
+    return load;
+  }
+
   /**
    * Waits until the server has worked off any backlog from the previous measurement
    * (its CPU over 300 ms under 5 % of a core), so one step's queue does not bleed into

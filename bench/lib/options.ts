@@ -23,6 +23,8 @@ export type Options = {
   resumeSizes: number[];
   stormSockets: number;
   pin: boolean;
+  /** Before each measurement, wait up to this long for other work on the machine to stop. */
+  quietSeconds: number;
   out?: string;
 };
 
@@ -37,9 +39,10 @@ const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "out"> = {
   roomRates: [25, 50, 100, 200, 400, 800, 1600],
   resumeSizes: [1000, 10000],
   stormSockets: 500,
+  quietSeconds: 30,
 };
 
-const QUICK: Partial<Options> = { runs: 1, stepSeconds: 2, drainSeconds: 3, rates: [50, 200, 800, 3200], roomRates: [25, 100, 400, 1600] };
+const QUICK: Partial<Options> = { quietSeconds: 0, runs: 1, stepSeconds: 2, drainSeconds: 3, rates: [50, 200, 800, 3200], roomRates: [25, 100, 400, 1600] };
 
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 const numbers = (v: string) => list(v).map((s) => {
@@ -52,7 +55,7 @@ export const USAGE = `npm run bench -- [--quick] [--runs N] [--step-seconds S] [
   [--targets ${TARGETS.join(",")}] [--scenarios ${SCENARIOS.join(",")}]
   [--rates 50,100,...] [--fanout-sizes 10,100,500] [--fanout-deliveries 200]
   [--room-size 10] [--room-rates 25,50,...] [--resume-sizes 1000,10000] [--storm-sockets 500]
-  [--no-pin] [--out bench/results/x.json]`;
+  [--no-pin] [--quiet-seconds 30] [--out bench/results/x.json]`;
 
 export function parseOptions(argv: string[]): Options {
   const o: Options = { ...FULL, quick: false, targets: [...TARGETS], scenarios: [...SCENARIOS], pin: true };
@@ -80,6 +83,7 @@ export function parseOptions(argv: string[]): Options {
       case "--resume-sizes": o.resumeSizes = numbers(value()); break;
       case "--storm-sockets": o.stormSockets = numbers(value())[0]; break;
       case "--no-pin": o.pin = false; break;
+      case "--quiet-seconds": o.quietSeconds = Number(value()); break;
       case "--out": o.out = value(); break;
       case "--help": case "-h": console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);

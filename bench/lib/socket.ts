@@ -75,8 +75,24 @@ export async function connect(base: string, index: number, user: { id: string; t
   // Listen before `hello`, so a frame that shares a TCP read with `ready` is not missed;
   // until a measurement installs its listener, frames are history and ignored.
   ws.on("message", (data) => conn.onFrame(data.toString(), performance.now()));
+  keepAlive(ws);
   if (opts.greet !== false) await hello(ws, opts.resume);
   return conn;
+}
+
+/**
+ * A real client's keepalive: the bare text "ping" (answered by the runtime without waking
+ * the hub). Without it a socket that only receives, like a benchmark's receiver, is reaped
+ * as silent after the presence grace period and the measurement would lose it.
+ */
+const KEEPALIVE_MS = 15_000;
+
+function keepAlive(ws: WebSocket): void {
+  const timer = setInterval(() => {
+    if (ws.readyState === WebSocket.OPEN) ws.send("ping");
+  }, KEEPALIVE_MS);
+  timer.unref();
+  ws.once("close", () => clearInterval(timer));
 }
 
 export async function closeAll(conns: { ws: WebSocket }[]): Promise<void> {

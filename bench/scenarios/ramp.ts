@@ -57,7 +57,7 @@ async function warmUp(ctx: Context, name: TargetName, rig: Rig, rate: number) {
 
 export async function measureStep(ctx: Context, scenario: ScenarioName, size: number, rate: number, name: TargetName, rig: Rig, run: number, tag: string): Promise<Measurement> {
   const target = ctx.targets.get(name)!;
-  await ctx.meter.settle(target, 20_000);
+  await ctx.prepare(target);
   // Re-pinned each time: wrangler may have started processes since the last step.
   if (ctx.o.pin) target.pin(SERVER_CORE);
   const { result: r, usage } = await ctx.meter.measure(target, () =>

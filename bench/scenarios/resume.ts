@@ -72,7 +72,7 @@ async function fill(ctx: Context, target: Target, count: number) {
 }
 
 async function replay(ctx: Context, target: Target, log: { token: string; head: number }, size: number, run: number) {
-  await ctx.meter.settle(target, 20_000);
+  await ctx.prepare(target);
   if (ctx.o.pin) target.pin(1);
   const ws = await open(target.url, log.token);
   const { result: ready, usage } = await ctx.meter.measure(target, () => hello(ws, log.head - size, 120_000));

@@ -22,7 +22,7 @@ export async function storm(ctx: Context): Promise<void> {
 }
 
 async function once(ctx: Context, target: Target, users: BenchUser[], run: number) {
-  await ctx.meter.settle(target, 20_000);
+  await ctx.prepare(target);
   if (ctx.o.pin) target.pin(1);
   const sockets: WebSocket[] = [];
   const failures: string[] = [];
