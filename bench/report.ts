@@ -27,6 +27,7 @@ export type Row = {
   clientProc: number;
   otherCores: number;
   sendLagP99Ms: number;
+  wallSeconds: number;
   sustained?: boolean;
   errors: number;
   extra: Record<string, number>;
@@ -69,6 +70,7 @@ export function toRows(ms: Measurement[]): Row[] {
       clientProc: median(g.map((m) => m.usage.clientCpuSeconds / m.usage.wallSeconds)),
       otherCores: median(g.map((m) => m.usage.otherCores)),
       sendLagP99Ms: median(g.map((m) => m.sendLagP99Ms ?? NaN)),
+      wallSeconds: median(g.map((m) => m.usage.wallSeconds)),
       sustained: g.every((m) => m.extra?.sustained === undefined) ? undefined : g[0].extra?.sustained === true,
       errors: g.reduce((s, m) => s + Object.values(m.errors).reduce((a, b) => a + b, 0), 0),
       extra: extraMedian,
@@ -98,16 +100,20 @@ const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x)
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : "–");
 const loss = (x: number) => (x === 0 ? "0" : `${(x * 100).toFixed(x < 0.001 ? 3 : 1)} %`);
 
+/** Below this, /proc's 10 ms accounting cannot say how busy a core was. */
+const MIN_WALL_FOR_LOAD = 0.5;
+
 function notes(r: Row): string {
   const n: string[] = [];
   if (r.sustained === false) n.push("**not sustained**");
+  if (r.errors) n.push(`${r.errors} error frames`);
+  if (r.wallSeconds < MIN_WALL_FOR_LOAD) return n.join("; ");
   if (r.serverProc >= BUSY) n.push("server CPU-bound");
   else if (r.serverCore >= BUSY) n.push("server core saturated");
   if (r.clientProc >= BUSY) n.push("client CPU-bound");
   else if (r.clientCore >= BUSY) n.push("client core saturated");
   if (r.sendLagP99Ms > 5) n.push(`client sends late (p99 ${fmt(r.sendLagP99Ms)} ms)`);
   if (r.otherCores > 0.2) n.push(`other load ${fmt(r.otherCores)} cores`);
-  if (r.errors) n.push(`${r.errors} error frames`);
   return n.join("; ");
 }
 
@@ -144,6 +150,7 @@ export function markdown(rows: Row[], skips: Skip[], runs: number): string {
   const out: string[] = [];
   const spreadNote = runs > 1 ? `median of ${runs} runs (min–max)` : "1 run";
   const section = (title: string, s: ScenarioName, body: () => string[]) => {
+    if (!by(s).length && !skipped(s).length) return;
     out.push(`### ${title}`, "");
     if (by(s).length) out.push(...body(), "");
     out.push(...skipped(s));

@@ -38,7 +38,7 @@ async function main(o: Options) {
   try {
     for (const name of o.targets) {
       console.error(`starting ${name}…`);
-      targets.set(name, await startTarget(name));
+      targets.set(name, await startTarget(name, { unibox: o.worktree ? "worktree" : "head" }));
       if (canPin) targets.get(name)!.pin(1);
     }
     for (const [name, run] of SCENARIO_ORDER) {
@@ -67,7 +67,7 @@ async function main(o: Options) {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const table = markdown(rows, ctx.skips, o.runs);
   const key = keyRatios(rows);
-  const saturated = rows.filter((r) => r.serverCore >= 0.9 || r.clientCore >= 0.9 || r.serverProc >= 0.9 || r.clientProc >= 0.9);
+  const saturated = rows.filter((r) => r.wallSeconds >= 0.5 && (r.serverCore >= 0.9 || r.clientCore >= 0.9 || r.serverProc >= 0.9 || r.clientProc >= 0.9));
   console.log(
     [
       `## Unibox benchmark — ${started.toISOString()}`,
@@ -75,14 +75,14 @@ async function main(o: Options) {
       `\`${command}\` · ${o.quick ? "quick (short steps, 1 run)" : `full (${o.stepSeconds} s steps, ${o.runs} runs)`} · ${Math.round(seconds)} s`,
       `Machine: ${host.nproc} cores, ${host.cpuModel}${host.cpuMHz ? ` @ ${Math.round(host.cpuMHz)} MHz` : ""}, ${host.memGiB} GiB, Linux ${host.kernel}, Node ${host.node}. ` +
         (canPin ? "Client pinned to core 0, every server process to core 1 (taskset)." : "Not pinned."),
-      `Unibox measured at commit ${tree.commit}${tree.changedFiles ? ` with ${tree.changedFiles} uncommitted changes in the checkout` : ""}. Other work on the machine before start: ${idle.toFixed(2)} cores.`,
+      `Unibox measured at ${o.worktree ? `the working tree (commit ${tree.commit} + ${tree.changedFiles} changed files)` : `commit ${tree.commit}`}. Other work on the machine before start: ${idle.toFixed(2)} cores.`,
       "",
       table,
       "### Key ratios",
       "",
       ...key.map((k) => `- ${k}`),
       "",
-      `Saturation: ${saturated.length ? `${saturated.length} of ${rows.length} rows had a core ≥ 90 % busy (see notes)` : "no core reached 90 % busy"}.`,
+      `Saturation: ${saturated.length ? `${saturated.length} of ${rows.length} rows had a core ≥ 90 % busy (see notes)` : "no core reached 90 % busy"} (rows shorter than 0.5 s are not judged).`,
       ...(ctx.problems.length ? ["", "### Problems seen", "", ...ctx.problems.map((p) => `- ${p.replace(/\n/g, "\n  ")}`)] : []),
     ].join("\n"),
   );

@@ -25,10 +25,12 @@ export type Options = {
   pin: boolean;
   /** Before each measurement, wait up to this long for other work on the machine to stop. */
   quietSeconds: number;
+  /** Measure the working tree as it is instead of the committed HEAD. */
+  worktree: boolean;
   out?: string;
 };
 
-const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "out"> = {
+const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "worktree" | "out"> = {
   runs: 3,
   stepSeconds: 10,
   drainSeconds: 5,
@@ -55,10 +57,10 @@ export const USAGE = `npm run bench -- [--quick] [--runs N] [--step-seconds S] [
   [--targets ${TARGETS.join(",")}] [--scenarios ${SCENARIOS.join(",")}]
   [--rates 50,100,...] [--fanout-sizes 10,100,500] [--fanout-deliveries 200]
   [--room-size 10] [--room-rates 25,50,...] [--resume-sizes 1000,10000] [--storm-sockets 500]
-  [--no-pin] [--quiet-seconds 30] [--out bench/results/x.json]`;
+  [--no-pin] [--quiet-seconds 30] [--worktree] [--out bench/results/x.json]`;
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { ...FULL, quick: false, targets: [...TARGETS], scenarios: [...SCENARIOS], pin: true };
+  const o: Options = { ...FULL, quick: false, targets: [...TARGETS], scenarios: [...SCENARIOS], pin: true, worktree: false };
   if (argv.includes("--quick")) Object.assign(o, QUICK, { quick: true });
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -83,6 +85,7 @@ export function parseOptions(argv: string[]): Options {
       case "--resume-sizes": o.resumeSizes = numbers(value()); break;
       case "--storm-sockets": o.stormSockets = numbers(value())[0]; break;
       case "--no-pin": o.pin = false; break;
+      case "--worktree": o.worktree = true; break;
       case "--quiet-seconds": o.quietSeconds = Number(value()); break;
       case "--out": o.out = value(); break;
       case "--help": case "-h": console.log(USAGE); process.exit(0);

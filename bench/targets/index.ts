@@ -28,8 +28,8 @@ const root = new URL("../..", import.meta.url).pathname;
 const bin = (name: string) => join(root, "node_modules/.bin", name);
 const env = () => ({ ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" });
 
-export async function startTarget(name: TargetName): Promise<Target> {
-  if (name === "unibox") return startUnibox();
+export async function startTarget(name: TargetName, opts: { unibox?: "head" | "worktree" } = {}): Promise<Target> {
+  if (name === "unibox") return startUnibox(opts.unibox ?? "head");
   if (name === "floor") return startFloor();
   return startNode(name);
 }
@@ -39,13 +39,14 @@ function wrap(name: TargetName, url: string, pgid: number, logs: () => string, s
 }
 
 /**
- * Unibox runs from a copy of the working tree taken at start. `wrangler dev` reloads the
- * Worker whenever a watched file changes (sources, or client/dist when anyone runs
- * `vite build`), and a reload answers in-flight requests with 503 and drops every socket;
- * a benchmark has to measure one fixed build, whatever else happens in the checkout.
+ * Unibox runs from a copy of the code taken at start: by default the committed HEAD
+ * (`git archive`), or the working tree as it is with --worktree. A copy because
+ * `wrangler dev` reloads the Worker whenever a watched file changes (sources, or
+ * client/dist when anyone runs `vite build`), and a reload answers in-flight requests
+ * with 503 and drops every socket; a benchmark has to measure one fixed build.
  */
-async function startUnibox(): Promise<Target> {
-  const copy = snapshotTree();
+async function startUnibox(source: "head" | "worktree"): Promise<Target> {
+  const copy = snapshot(source);
   const { startDevServer } = (await import(join(copy, "test/support/dev-server.ts"))) as typeof import("../../test/support/dev-server");
   const server = await startDevServer();
   // startDevServer spawns wrangler detached, so its pid is the group id; find it by port.
@@ -56,10 +57,14 @@ async function startUnibox(): Promise<Target> {
   });
 }
 
-function snapshotTree(): string {
+function snapshot(source: "head" | "worktree"): string {
   const copy = mkdtempSync(join(tmpdir(), "unibox-bench-tree-"));
-  const excluded = ["./node_modules", "./.git", "./.wrangler", "./bench/results", "./dist", "./test-results"];
-  execFileSync("sh", ["-c", `tar -C "$1" ${excluded.map((e) => `--exclude='${e}'`).join(" ")} -cf - . | tar -C "$2" -xf -`, "sh", root, copy]);
+  if (source === "head") {
+    execFileSync("sh", ["-c", `git -C "$1" archive HEAD | tar -C "$2" -xf -`, "sh", root, copy]);
+  } else {
+    const excluded = ["./node_modules", "./.git", "./.wrangler", "./bench/results", "./dist", "./test-results"];
+    execFileSync("sh", ["-c", `tar -C "$1" ${excluded.map((e) => `--exclude='${e}'`).join(" ")} -cf - . | tar -C "$2" -xf -`, "sh", root, copy]);
+  }
   symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
   mkdirSync(join(copy, "client/dist"), { recursive: true }); // the assets directory must exist
   return copy;

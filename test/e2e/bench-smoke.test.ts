@@ -12,7 +12,7 @@ import { type Target, startTarget } from "../../bench/targets";
 describe.each(["relay", "unibox"] as const)("bench load client against %s", (name) => {
   let target: Target;
   beforeAll(async () => {
-    target = await startTarget(name);
+    target = await startTarget(name, { unibox: "worktree" });
   });
   afterAll(async () => {
     await target?.stop();
