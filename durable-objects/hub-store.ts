@@ -4,7 +4,7 @@
 // sequence of these calls is atomic (DO input/output gates).
 import type { ConversationSummary, HubEvent, Message, User } from "../worker/protocol";
 
-const SCHEMA = `
+const BASE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ev TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
@@ -33,7 +33,19 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 `;
 
-export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read" };
+/** Later schema steps, applied once each in order; `meta.schema` counts the ones applied. */
+const MIGRATIONS = [
+  `ALTER TABLE messages ADD COLUMN media TEXT;
+   CREATE INDEX IF NOT EXISTS messages_media ON messages(media) WHERE media IS NOT NULL;
+   CREATE TABLE IF NOT EXISTS own_media (id TEXT PRIMARY KEY, kind TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS groups (
+     id TEXT PRIMARY KEY, name TEXT, status TEXT NOT NULL DEFAULT 'active', end_reason TEXT, joined_at INTEGER NOT NULL,
+     room_seq INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE IF NOT EXISTS receipts (msg_id TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (msg_id, user));`,
+];
+
+export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read"; readBy?: string[] };
 export type OutboxRow = { id: number; peer: string; kind: "status" | "presence"; payload: string; attempts: number };
 type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
 
@@ -41,7 +53,11 @@ export class HubStore {
   private head: number;
 
   constructor(private sql: SqlStorage) {
-    sql.exec(SCHEMA);
+    sql.exec(BASE_SCHEMA);
+    for (let v = this.numberMeta("schema"); v < MIGRATIONS.length; v++) {
+      sql.exec(MIGRATIONS[v]!);
+      this.setMeta("schema", v + 1);
+    }
     this.head = Number(this.meta("head") ?? 0);
   }
 
@@ -80,9 +96,10 @@ export class HubStore {
   }
 
   insertMessage(conv: string, msg: Message, seq: number, own: boolean): number {
+    const media = "media" in msg.body ? msg.body.media : null;
     this.sql.exec(
-      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, own ? "sent" : null,
+      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, own ? "sent" : null, media,
     );
     const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
     this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
@@ -130,7 +147,9 @@ export class HubStore {
       .toArray();
     const more = rows.length > limit;
     const pageRows = rows.slice(0, limit).reverse();
-    return { messages: pageRows.map(toMessage), before: more ? String(pageRows[0]!.pos) : undefined };
+    const messages = pageRows.map(toMessage);
+    if (conv.startsWith("g:")) for (const m of messages) if (m.state) m.readBy = this.readBy(m.id);
+    return { messages, before: more ? String(pageRows[0]!.pos) : undefined };
   }
 
   // ---- conversations -------------------------------------------------------------
@@ -151,25 +170,32 @@ export class HubStore {
   }
 
   conversations(me: string): ConversationSummary[] {
-    type Row = { id: string; kind: "direct" | "group"; source: string; title: string; peer: string | null; unread: number } & Partial<MessageRow>;
+    type Row = { cid: string; kind: "direct" | "group"; csource: string; title: string; peer: string | null; unread: number;
+      gid: string | null; gstatus: "active" | "left" | "ended" | null; gend: "ttl" | "ended" | null } & Partial<MessageRow>;
     const rows = this.sql
       .exec<Row>(
         `SELECT c.id AS cid, c.kind, c.source AS csource, c.title, c.peer,
                 (SELECT COUNT(*) FROM messages u WHERE u.conv = c.id AND u.pos > c.read_pos AND u.sender != ?) AS unread,
+                g.id AS gid, g.status AS gstatus, g.end_reason AS gend,
                 m.pos, m.id, m.conv, m.sender, m.source, m.body, m.at, m.seq, m.state
-         FROM conversations c LEFT JOIN messages m ON m.pos = c.last_pos
+         FROM conversations c
+         LEFT JOIN messages m ON m.pos = c.last_pos
+         LEFT JOIN groups g ON c.kind = 'group' AND g.id = substr(c.id, 3)
          ORDER BY c.updated_at DESC`,
         me,
       )
-      .toArray() as unknown as (Row & { cid: string; csource: string })[];
+      .toArray();
     return rows.map((r) => ({
       id: r.cid,
       kind: r.kind,
       source: r.csource,
       title: r.title,
       ...(r.peer ? { peer: JSON.parse(r.peer) as User } : {}),
+      ...(r.gid ? { group: r.gid } : {}),
       last: r.id ? toMessage(r as MessageRow) : null,
       unread: r.unread,
+      ...(r.gstatus === "ended" ? { ended: r.gend ?? "ttl" } : {}),
+      ...(r.gstatus === "left" ? { left: true as const } : {}),
     }));
   }
 
@@ -219,6 +245,50 @@ export class HubStore {
       out[r.id] = { online: r.online === 1, seenAt: r.seen_at };
     }
     return out;
+  }
+
+  // ---- media ---------------------------------------------------------------------
+  addOwnMedia(id: string, kind: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO own_media (id, kind) VALUES (?, ?)", id, kind);
+  }
+  ownMediaKind(id: string): string | undefined {
+    return this.sql.exec<{ kind: string }>("SELECT kind FROM own_media WHERE id = ?", id).toArray()[0]?.kind;
+  }
+  /** Conversations holding a message that carries this media. */
+  convsWithMedia(id: string): string[] {
+    return this.sql.exec<{ conv: string }>("SELECT DISTINCT conv FROM messages WHERE media = ?", id).toArray().map((r) => r.conv);
+  }
+
+  // ---- groups (this user's memberships; the room is the source of truth) ---------
+  group(id: string): { id: string; name: string | null; status: "active" | "left" | "ended"; end_reason: string | null } | undefined {
+    return this.sql.exec<{ id: string; name: string | null; status: "active" | "left" | "ended"; end_reason: string | null }>("SELECT id, name, status, end_reason FROM groups WHERE id = ?", id).toArray()[0];
+  }
+  joinGroup(id: string, name: string | null, at: number): void {
+    this.sql.exec(
+      "INSERT INTO groups (id, name, joined_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, status = CASE WHEN groups.status = 'ended' THEN 'ended' ELSE 'active' END",
+      id, name, at,
+    );
+  }
+  groupRoomSeq(id: string): number {
+    return this.sql.exec<{ s: number }>("SELECT room_seq AS s FROM groups WHERE id = ?", id).toArray()[0]?.s ?? 0;
+  }
+  setGroupRoomSeq(id: string, seq: number): void {
+    this.sql.exec("UPDATE groups SET room_seq = MAX(room_seq, ?) WHERE id = ?", seq, id);
+  }
+  /** Group read receipts, one per reader; returns the message ids this reader had not read yet. */
+  addReadReceipts(me: string, ids: string[], user: string, at: number): string[] {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (this.sql.exec("SELECT 1 FROM messages WHERE id = ? AND sender = ?", id, me).toArray().length === 0) continue;
+      if (this.sql.exec("INSERT OR IGNORE INTO receipts (msg_id, user, at) VALUES (?, ?, ?)", id, user, at).rowsWritten > 0) fresh.push(id);
+    }
+    return fresh;
+  }
+  readBy(msgId: string): string[] {
+    return this.sql.exec<{ user: string }>("SELECT user FROM receipts WHERE msg_id = ? ORDER BY at", msgId).toArray().map((r) => r.user);
+  }
+  setGroupStatus(id: string, status: "left" | "ended", reason?: string): void {
+    this.sql.exec("UPDATE groups SET status = ?, end_reason = COALESCE(?, end_reason) WHERE id = ?", status, reason ?? null, id);
   }
 
   // ---- outbox: notifications to other hubs, retried until they land ---------------

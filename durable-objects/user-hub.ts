@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
-import { hubOf } from "../worker/hubs";
+import { hubOf, roomOf } from "../worker/hubs";
 import { newId } from "../worker/ids";
 import {
   type Body,
   type ClientFrame,
+  type Group,
   type HubEvent,
   LIMITS,
   type Message,
@@ -13,8 +14,9 @@ import {
   clientFrame,
   directConversationId,
 } from "../worker/protocol";
-import { directPeer } from "../worker/conversation-id";
+import { directPeer, groupConversationId } from "../worker/conversation-id";
 import { describe } from "../worker/validate";
+import type { RoomEntry } from "./group-room";
 import { HubStore } from "./hub-store";
 
 /** Per-socket state, kept in the socket attachment so it survives hibernation. */
@@ -145,12 +147,10 @@ export class UserHub extends DurableObject<Env> {
   // ---- sending a 1:1 message ---------------------------------------------------------
 
   private async sendFrame(ws: WebSocket, frame: Extract<ClientFrame, { t: "send" }>): Promise<void> {
-    if (!("user" in frame.to)) {
-      throw new FrameError("unsupported_target", "this server delivers to Unibox users ({user}); other targets need bound accounts");
-    }
-    assertSupportedBody(frame.body);
-    const accepted = await this.sendToUser(frame.id, frame.to.user, frame.body);
-    send(ws, accepted);
+    this.checkBody(frame.body);
+    if ("user" in frame.to) return send(ws, await this.sendToUser(frame.id, frame.to.user, frame.body));
+    if ("group" in frame.to) return send(ws, await this.sendToGroup(frame.id, frame.to.group, frame.body));
+    throw new FrameError("unsupported_target", "this server delivers to Unibox users and groups; other targets need bound accounts");
   }
 
   /** Idempotent by client id: a retry gets the first answer and is never delivered twice. */
@@ -192,6 +192,84 @@ export class UserHub extends DurableObject<Env> {
     this.store.ensureConversation({ id: input.conv, kind: "direct", source: "unibox", title: peer.displayName, peer }, input.msg.at);
     this.appendAndPush({ type: "message", conv: input.conv, msg: input.msg }, (seq) => this.store.insertMessage(input.conv, input.msg, seq, false));
     return { ok: true };
+  }
+
+  /** Media bodies must name the sender's own upload of a fitting kind (checked here, no D1). */
+  private checkBody(body: Body): void {
+    if (body.type === "email") throw new FrameError("unsupported_body", "email bodies go to mail accounts, which this user has not bound");
+    if (!("media" in body)) return;
+    const kind = this.store.ownMediaKind(body.media);
+    if (!kind) throw new FrameError("invalid_media", "that media is not one of your uploads");
+    if (!MEDIA_FOR[body.type]!.includes(kind)) throw new FrameError("invalid_media", `a ${body.type} message cannot carry ${kind} media`);
+  }
+
+  // ---- media -------------------------------------------------------------------------
+
+  /** Called by the upload route once R2 and D1 hold the upload. */
+  async mediaUploaded(self: string, media: { id: string; type: string }): Promise<void> {
+    this.bind(self);
+    this.store.addOwnMedia(media.id, media.type);
+  }
+
+  /** Whether a conversation of this user carries the media (a group's only while a member). */
+  async canSeeMedia(self: string, mediaId: string): Promise<boolean> {
+    this.bind(self);
+    if (this.store.ownMediaKind(mediaId)) return true;
+    return this.store.convsWithMedia(mediaId).some((conv) => {
+      if (conv.startsWith("d:")) return true;
+      return this.store.group(conv.slice(2))?.status === "active";
+    });
+  }
+
+  // ---- group messages ------------------------------------------------------------------
+
+  /** Same guarantees as 1:1: idempotent by client id, `accepted` once the room and our hub hold it. */
+  async sendToGroup(clientId: string, groupId: string, body: Body): Promise<ServerFrame & { t: "accepted" }> {
+    const me = this.me;
+    const prior = this.store.send(clientId);
+    if (prior?.done) return { t: "accepted", id: clientId, msgId: prior.msg_id, conv: prior.conv, at: prior.at };
+    // Cached membership: no D1 on the hot path (the room checks again).
+    const group = this.store.group(groupId);
+    if (!group || group.status === "left") throw new FrameError("group_not_found", "you are not in this group");
+    if (group.status === "ended") throw new FrameError("group_ended", "this group has ended");
+    const conv = groupConversationId(groupId);
+    const msgId = prior?.msg_id ?? newId("m");
+    const at = prior?.at ?? Date.now();
+    if (!prior) this.store.reserveSend(clientId, msgId, conv, at);
+    return this.inOrder(conv, async () => {
+      const result = await roomOf(this.env, groupId).post(me, clientId, { id: msgId, body, at });
+      if (!result.ok) throw new FrameError(result.code, result.message);
+      this.store.finishSend(clientId);
+      return { t: "accepted", id: clientId, msgId, conv, at } as const;
+    });
+  }
+
+  /** Called by a group's room with entries in its log order; entries already seen are skipped. */
+  async groupDeliver(self: string, groupId: string, entries: RoomEntry[]): Promise<void> {
+    this.bind(self);
+    const conv = groupConversationId(groupId);
+    for (const entry of entries) {
+      if (entry.seq <= this.store.groupRoomSeq(groupId)) continue;
+      if (entry.kind === "message") this.groupMessage(conv, entry.msg);
+      else this.groupEvent(groupId, conv, entry.ev);
+      this.store.setGroupRoomSeq(groupId, entry.seq);
+    }
+  }
+
+  private groupMessage(conv: string, m: Extract<RoomEntry, { kind: "message" }>["msg"]): void {
+    if (this.store.hasMessage(m.id)) return;
+    const msg: Message = { id: m.id, from: m.from, source: "unibox", body: m.body, at: m.at };
+    this.appendAndPush({ type: "message", conv, msg }, (seq) => this.store.insertMessage(conv, msg, seq, m.from === this.me));
+  }
+
+  private groupEvent(groupId: string, conv: string, ev: HubEvent): void {
+    if (ev.type === "group.invited") {
+      this.store.joinGroup(groupId, ev.group.name, Date.now());
+      this.store.ensureConversation({ id: conv, kind: "group", source: "unibox", title: groupTitle(ev.group, this.me) }, ev.group.createdAt);
+    }
+    if (ev.type === "group.member.left" && ev.user === this.me) this.store.setGroupStatus(groupId, "left");
+    if (ev.type === "group.expired") this.store.setGroupStatus(groupId, "ended", ev.reason);
+    this.appendAndPush(ev);
   }
 
   // ---- receipts --------------------------------------------------------------------
@@ -236,7 +314,9 @@ export class UserHub extends DurableObject<Env> {
   async receiveStatus(self: string, input: StatusInput): Promise<void> {
     this.bind(self);
     const changed = this.store.raiseState(self, input.msgIds, input.state);
-    if (changed.length > 0) this.appendAndPush({ type: "status", ...input, msgIds: changed });
+    // In a group every reader counts: who has read is shown, not just that someone did.
+    const news = input.conv.startsWith("g:") && input.state === "read" ? this.store.addReadReceipts(self, input.msgIds, input.by, input.at) : changed;
+    if (news.length > 0) this.appendAndPush({ type: "status", ...input, msgIds: news });
   }
 
   // ---- friends and presence ----------------------------------------------------------
@@ -449,10 +529,15 @@ export class UserHub extends DurableObject<Env> {
   }
 }
 
-function assertSupportedBody(body: Body): void {
-  if (body.type === "text" || body.type === "location") return;
-  throw new FrameError("unsupported_body", `${body.type} messages need the media service, which this server does not run yet`);
+/** A group without a name is called after its members, as messengers do. */
+function groupTitle(group: Group, me: string): string {
+  if (group.name) return group.name;
+  const others = group.members.filter((m) => m.id !== me).map((m) => m.displayName);
+  return others.slice(0, 3).join(", ") + (others.length > 3 ? ` +${others.length - 3}` : "");
 }
+
+/** Which uploaded kinds a body type may carry. */
+const MEDIA_FOR: Record<string, string[]> = { image: ["image"], audio: ["audio", "video"], video: ["audio", "video"], file: ["image", "audio", "video"] };
 
 function idOf(raw: unknown): string | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;

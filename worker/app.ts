@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import { auth, me } from "./routes/auth";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
+import { groupsRoute } from "./routes/groups";
 import { ws } from "./routes/ws";
 
 export const app = new Hono<AppEnv>()
@@ -12,6 +13,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/me", me)
   .route("/api/friends", friends)
   .route("/api/conversations", conversations)
+  .route("/api/groups", groupsRoute)
   .route("/api/ws", ws);
 
 export type AppType = typeof app;

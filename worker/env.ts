@@ -1,3 +1,4 @@
+import type { GroupRoom } from "../durable-objects/group-room";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { UserHub } from "../durable-objects/user-hub";
 
@@ -8,6 +9,7 @@ export type Env = {
   ASSETS?: Fetcher;
   USER_HUB: DurableObjectNamespace<UserHub>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  GROUP_ROOM: DurableObjectNamespace<GroupRoom>;
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;

@@ -1,0 +1,195 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { Env } from "../worker/env";
+import { roomOf } from "../worker/hubs";
+import type { ServerFrame } from "../worker/protocol";
+import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
+
+type Ev = Extract<ServerFrame, { t: "ev" }>;
+type Accepted = Extract<ServerFrame, { t: "accepted" }>;
+const room = (id: string) => roomOf(env as unknown as Env, id);
+const groupMessages = (c: Client, conv: string) =>
+  c.events("message").filter((f) => f.ev.type === "message" && f.ev.conv === conv).map((f) => (f.ev as { msg: { id: string; body: { text?: string } } }).msg);
+
+/** Owner plus friends, all befriended with the owner (and with each other when asked). */
+async function crew(n: number, { mutual = false } = {}) {
+  const users: TestUser[] = [];
+  for (let i = 0; i < n; i++) users.push(await register(`g${i}`));
+  for (const u of users.slice(1)) await befriend(users[0]!, u);
+  if (mutual) for (let i = 1; i < n; i++) for (let j = i + 1; j < n; j++) await befriend(users[i]!, users[j]!);
+  return users;
+}
+
+async function createGroup(owner: TestUser, members: TestUser[], extra: Record<string, unknown> = {}) {
+  const res = await api("/api/groups", { method: "POST", token: owner.token, json: { name: "Hike", members: members.map((m) => m.user.id), ...extra } });
+  expect(res.status, JSON.stringify(res.data)).toBe(201);
+  return res.data.group as { id: string; conv: string; members: { id: string }[] };
+}
+
+describe("groups: membership", () => {
+  it("creates a group of friends; every member is invited live and sees it in their lists", async () => {
+    const [a, b, c] = await crew(3);
+    const sockets = await Promise.all([a, b, c].map((u) => Client.open(u!.token, 0)));
+    const group = await createGroup(a!, [b!, c!]);
+    expect(group.members.map((m) => m.id).sort()).toEqual([a, b, c].map((u) => u!.user.id).sort());
+    for (const s of sockets) {
+      const inv = await s.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.invited");
+      expect(inv.ev).toMatchObject({ conv: group.conv, group: { id: group.id, name: "Hike" }, by: a!.user.id });
+    }
+    for (const u of [a, b, c]) {
+      const convs = (await api("/api/conversations", { token: u!.token })).data.conversations;
+      expect(convs).toContainEqual(expect.objectContaining({ id: group.conv, kind: "group", group: group.id, title: "Hike" }));
+      expect((await api("/api/groups", { token: u!.token })).data.groups.map((g: { id: string }) => g.id)).toContain(group.id);
+    }
+    sockets.forEach((s) => s.close());
+  });
+
+  it("refuses non-friends with 403 naming them, and stores nothing", async () => {
+    const [a, b] = await crew(2);
+    const stranger = await register("stranger");
+    const res = await api("/api/groups", { method: "POST", token: a!.token, json: { members: [b!.user.id, stranger.user.id] } });
+    expect([res.status, res.data.error.code, res.data.error.details.users]).toEqual([403, "not_friend", [stranger.user.id]]);
+    expect((await api("/api/groups", { token: a!.token })).data.groups).toEqual([]);
+    for (const bad of [{ members: [] }, { members: [b!.user.id], ttlHours: 169 }, { members: [b!.user.id], ttlHours: 0 }, { members: "x" }]) {
+      expect((await api("/api/groups", { method: "POST", token: a!.token, json: bad })).status).toBe(400);
+    }
+  });
+
+  it("a member who joins later sees messages from their join on", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!]);
+    const alice = await Client.open(a!.token, 0);
+    alice.send({ t: "send", id: "early", to: { group: group.id }, body: textBody("before carol") });
+    await alice.next((f) => f.t === "accepted");
+    const added = await api(`/api/groups/${group.id}/members`, { method: "POST", token: a!.token, json: { members: [c!.user.id] } });
+    expect(added.status).toBe(200);
+    alice.send({ t: "send", id: "late", to: { group: group.id }, body: textBody("welcome carol") });
+    await alice.next((f) => f.t === "accepted");
+    const carol = await Client.open(c!.token, 0);
+    await vi.waitFor(() => expect(groupMessages(carol, group.conv).map((m) => m.body.text)).toEqual(["welcome carol"]), { timeout: 3000 });
+    const bob = await Client.open(b!.token, 0);
+    await vi.waitFor(() => expect(groupMessages(bob, group.conv).map((m) => m.body.text)).toEqual(["before carol", "welcome carol"]));
+    expect(bob.events("group.member.joined").map((f) => (f.ev as { user: { id: string } }).user.id)).toEqual([c!.user.id]);
+    const again = await api(`/api/groups/${group.id}/members`, { method: "POST", token: a!.token, json: { members: [c!.user.id] } });
+    expect([again.status, again.data.error.code]).toEqual([409, "already_members"]);
+    [alice, bob, carol].forEach((s) => s.close());
+  });
+
+  it("leaving tells the others; the leaver can no longer send and the conversation is read-only for them", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!, c!]);
+    const alice = await Client.open(a!.token, 0);
+    expect((await api(`/api/groups/${group.id}/members/me`, { method: "DELETE", token: c!.token })).status).toBe(200);
+    const left = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.member.left");
+    expect(left.ev).toMatchObject({ user: c!.user.id, group: group.id });
+    const carol = await Client.open(c!.token, 0);
+    carol.send({ t: "send", id: "after-leave", to: { group: group.id }, body: textBody("hello?") });
+    expect(await carol.next((f) => f.t === "error")).toMatchObject({ id: "after-leave", code: "group_not_found" });
+    const convs = (await api("/api/conversations", { token: c!.token })).data.conversations;
+    expect(convs.find((x: { id: string }) => x.id === group.conv)).toMatchObject({ left: true });
+    expect((await api(`/api/groups/${group.id}/members/me`, { method: "DELETE", token: c!.token })).status).toBe(404);
+    expect((await room(group.id).info()).members.sort()).toEqual([a!.user.id, b!.user.id].sort());
+    alice.close();
+    carol.close();
+  });
+});
+
+describe("groups: messages", () => {
+  it("keeps one order for every member under concurrent senders, with idempotent sends", async () => {
+    const [a, b, c] = await crew(3, { mutual: true });
+    const group = await createGroup(a!, [b!, c!]);
+    const socks = await Promise.all([a, b, c].map((u) => Client.open(u!.token, 0)));
+    const perSender = 15;
+    socks.forEach((s, i) => {
+      for (let k = 0; k < perSender; k++) s.send({ t: "send", id: `s${i}-${k}`, to: { group: group.id }, body: textBody(`${i}:${k}`) });
+    });
+    // A retry of an already-sent id is answered, not delivered again.
+    socks[0]!.send({ t: "send", id: "s0-0", to: { group: group.id }, body: textBody("0:0") });
+    await vi.waitFor(() => socks.forEach((s) => expect(groupMessages(s, group.conv)).toHaveLength(3 * perSender)), { timeout: 10_000 });
+    const orders = socks.map((s) => groupMessages(s, group.conv).map((m) => m.id));
+    expect(orders[1]).toEqual(orders[0]);
+    expect(orders[2]).toEqual(orders[0]);
+    // Each sender's own messages stay in their send order.
+    for (let i = 0; i < 3; i++) {
+      const mine = groupMessages(socks[0]!, group.conv).map((m) => m.body.text!).filter((t) => t.startsWith(`${i}:`));
+      expect(mine).toEqual(Array.from({ length: perSender }, (_, k) => `${i}:${k}`));
+    }
+    const history = await api(`/api/conversations/${group.conv}/messages?limit=200`, { token: c!.token });
+    expect(history.data.messages.map((m: { id: string }) => m.id)).toEqual(orders[0]);
+    socks.forEach((s) => s.close());
+  });
+
+  it("shows the sender who has read, reader by reader", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!, c!]);
+    const alice = await Client.open(a!.token, 0);
+    alice.send({ t: "send", id: "rr", to: { group: group.id }, body: textBody("read me") });
+    const acc = await alice.next<Accepted>((f) => f.t === "accepted");
+    expect(acc.conv).toBe(group.conv);
+    for (const reader of [b!, c!]) {
+      const s = await Client.open(reader.token, 0);
+      await vi.waitFor(() => expect(groupMessages(s, group.conv)).toHaveLength(1));
+      s.send({ t: "read", conv: group.conv, msgIds: [acc.msgId] });
+      const st = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.by === reader.user.id);
+      expect(st.ev).toMatchObject({ state: "read", msgIds: [acc.msgId], conv: group.conv });
+      s.close();
+    }
+    const page = await api(`/api/conversations/${group.conv}/messages`, { token: a!.token });
+    expect(page.data.messages[0].readBy.sort()).toEqual([b!.user.id, c!.user.id].sort());
+    alice.close();
+  });
+});
+
+describe("groups: ending", () => {
+  it("expires after ttlHours without a message: members told once, log freed, read-only after (alarm run twice)", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!], { ttlHours: 1 });
+    const alice = await Client.open(a!.token, 0);
+    alice.send({ t: "send", id: "last words", to: { group: group.id }, body: textBody("see you") });
+    await alice.next((f) => f.t === "accepted");
+    // An hour passes without a message.
+    await runInDurableObject(room(group.id), async (_i, state) => {
+      state.storage.sql.exec("UPDATE meta SET v = ? WHERE k = 'last_activity'", String(Date.now() - 3_600_001));
+    });
+    expect(await runDurableObjectAlarm(room(group.id))).toBe(true);
+    const expired = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.expired");
+    expect(expired.ev).toMatchObject({ reason: "ttl", group: group.id });
+    const log = await runInDurableObject(room(group.id), async (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM log").one().n);
+    expect(log).toBe(0);
+    expect((await room(group.id).info()).state).toBe("expired");
+
+    // At-least-once alarms: running it again changes nothing and tells no one twice.
+    await runInDurableObject(room(group.id), async (instance) => instance.alarm());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alice.events("group.expired")).toHaveLength(0);
+
+    alice.send({ t: "send", id: "too late", to: { group: group.id }, body: textBody("anyone?") });
+    expect(await alice.next((f) => f.t === "error")).toMatchObject({ id: "too late", code: "group_ended" });
+    const conv = (await api("/api/conversations", { token: b!.token })).data.conversations.find((x: { id: string }) => x.id === group.conv);
+    expect(conv).toMatchObject({ ended: "ttl", last: expect.objectContaining({ body: { type: "text", text: "see you" } }) });
+    const listed = (await api("/api/groups", { token: b!.token })).data.groups.find((g: { id: string }) => g.id === group.id);
+    expect(listed).toMatchObject({ endReason: "ttl", endedAt: expect.any(Number) });
+    alice.close();
+  });
+
+  it("an alarm that fires before ttlHours of silence leaves the group active", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!], { ttlHours: 1 });
+    expect(await runDurableObjectAlarm(room(group.id))).toBe(true);
+    expect((await room(group.id).info()).state).toBe("active");
+  });
+
+  it("only the creator ends a group now", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const bob = await Client.open(b!.token, 0);
+    const notOwner = await api(`/api/groups/${group.id}`, { method: "DELETE", token: b!.token });
+    expect([notOwner.status, notOwner.data.error.code]).toEqual([403, "not_owner"]);
+    expect((await api(`/api/groups/${group.id}`, { method: "DELETE", token: a!.token })).status).toBe(200);
+    expect((await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.expired")).ev).toMatchObject({ reason: "ended" });
+    const again = await api(`/api/groups/${group.id}`, { method: "DELETE", token: a!.token });
+    expect([again.status, again.data.error.code]).toEqual([409, "group_ended"]);
+    bob.close();
+  });
+});

@@ -1,0 +1,333 @@
+import { DurableObject } from "cloudflare:workers";
+import { groupConversationId } from "../worker/conversation-id";
+import type { Env } from "../worker/env";
+import { hubOf } from "../worker/hubs";
+import type { Body, Group, HubEvent, User } from "../worker/protocol";
+
+/**
+ * One per temporary group: its members and its ordered log. Messages and membership
+ * events share the log, so every member's hub receives them in one order. Each member
+ * has a delivery cursor; fan-out sends what is past it, in batches, and retries from it,
+ * so a member whose hub was unreachable catches up in order.
+ */
+
+export type RoomEntry =
+  | { seq: number; kind: "message"; msg: { id: string; from: string; body: Body; at: number } }
+  | { seq: number; kind: "event"; ev: HubEvent };
+
+export type RoomResult = { ok: true } | { ok: false; code: string; message: string };
+
+type MemberRow = { user_id: string; user: string; joined_seq: number; delivered_seq: number; left_seq: number | null };
+type LogRow = { seq: number; kind: "message" | "event"; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS members (
+  user_id TEXT PRIMARY KEY, user TEXT NOT NULL, joined_seq INTEGER NOT NULL,
+  delivered_seq INTEGER NOT NULL DEFAULT 0, left_seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS log (
+  seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, msg_id TEXT UNIQUE, sender TEXT,
+  payload TEXT NOT NULL, at INTEGER NOT NULL, only TEXT
+);
+CREATE TABLE IF NOT EXISTS posts (sender TEXT NOT NULL, client_id TEXT NOT NULL, msg_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (sender, client_id));
+`;
+
+const BATCH = 200;
+const FANOUT_CONCURRENCY = 32;
+const HOUR = 3_600_000;
+
+export class GroupRoom extends DurableObject<Env> {
+  private sql: SqlStorage;
+  /** Members whose delivery loop is running, and those that got new entries meanwhile. */
+  private pumping = new Set<string>();
+  private again = new Set<string>();
+  private waiters = new Map<string, (() => void)[]>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  // ---- meta -------------------------------------------------------------------------
+  private meta(k: string): string | undefined {
+    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+  }
+  private setMeta(k: string, v: string | number | null): void {
+    if (v === null) this.sql.exec("DELETE FROM meta WHERE k = ?", k);
+    else this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, String(v));
+  }
+  private get state(): "none" | "active" | "expiring" | "expired" {
+    return (this.meta("state") as "active" | "expiring" | "expired" | undefined) ?? "none";
+  }
+  private get head(): number {
+    return Number(this.meta("head") ?? 0);
+  }
+  private get id(): string {
+    return this.meta("id")!;
+  }
+  private get conv(): string {
+    return groupConversationId(this.id);
+  }
+
+  private activeMembers(): MemberRow[] {
+    return this.sql.exec<MemberRow>("SELECT * FROM members WHERE left_seq IS NULL").toArray();
+  }
+  private member(userId: string): MemberRow | undefined {
+    return this.sql.exec<MemberRow>("SELECT * FROM members WHERE user_id = ?", userId).toArray()[0];
+  }
+
+  /** What every member's client shows of the group. */
+  private snapshot(): Group {
+    return {
+      id: this.id,
+      conv: this.conv,
+      name: this.meta("name") ?? null,
+      owner: this.meta("owner")!,
+      members: this.activeMembers().map((m) => JSON.parse(m.user) as User),
+      ttlHours: Number(this.meta("ttl_hours")),
+      createdAt: Number(this.meta("created_at")),
+      endedAt: this.meta("ended_at") ? Number(this.meta("ended_at")) : null,
+      endReason: (this.meta("end_reason") as Group["endReason"]) ?? null,
+    };
+  }
+
+  private append(entry: { kind: "message"; msgId: string; sender: string; body: Body; at: number } | { kind: "event"; ev: HubEvent; only?: string }): number {
+    const seq = this.head + 1;
+    const at = entry.kind === "message" ? entry.at : Date.now();
+    if (entry.kind === "message") {
+      this.sql.exec("INSERT INTO log (seq, kind, msg_id, sender, payload, at) VALUES (?, 'message', ?, ?, ?, ?)", seq, entry.msgId, entry.sender, JSON.stringify(entry.body), at);
+    } else {
+      this.sql.exec("INSERT INTO log (seq, kind, payload, at, only) VALUES (?, 'event', ?, ?, ?)", seq, JSON.stringify(entry.ev), at, entry.only ?? null);
+    }
+    this.setMeta("head", seq);
+    return seq;
+  }
+
+  private invite(user: User, by: string): void {
+    // The invitation is the member's first entry; the snapshot in it already lists them.
+    const joinedSeq = this.head + 1;
+    this.sql.exec(
+      `INSERT INTO members (user_id, user, joined_seq, delivered_seq) VALUES (?, ?, ?, ?)
+       ON CONFLICT(user_id) DO UPDATE SET user = excluded.user, joined_seq = excluded.joined_seq, delivered_seq = excluded.delivered_seq, left_seq = NULL`,
+      user.id, JSON.stringify(user), joinedSeq, joinedSeq - 1,
+    );
+    this.append({ kind: "event", ev: { type: "group.invited", conv: this.conv, group: this.snapshot(), by }, only: user.id });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------
+
+  async create(init: { id: string; name: string | null; owner: string; ttlHours: number; createdAt: number; members: User[] }): Promise<RoomResult> {
+    if (this.state !== "none") return this.meta("id") === init.id ? { ok: true } : { ok: false, code: "conflict", message: "room already used" };
+    this.setMeta("id", init.id);
+    if (init.name) this.setMeta("name", init.name);
+    this.setMeta("owner", init.owner);
+    this.setMeta("ttl_hours", init.ttlHours);
+    this.setMeta("created_at", init.createdAt);
+    this.setMeta("last_activity", init.createdAt);
+    this.setMeta("state", "active");
+    // Everyone is in before the first invitation goes out, so each snapshot lists them all.
+    for (const user of init.members) {
+      this.sql.exec("INSERT INTO members (user_id, user, joined_seq) VALUES (?, ?, 0)", user.id, JSON.stringify(user));
+    }
+    for (const user of init.members) this.invite(user, init.owner);
+    await this.scheduleAlarm();
+    this.fanOut();
+    return { ok: true };
+  }
+
+  /** A member's message. Idempotent by (sender, client id); returns once the sender's hub holds it. */
+  async post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<RoomResult> {
+    const refusal = this.refuse(sender);
+    if (refusal) return refusal;
+    const prior = this.sql.exec<{ seq: number }>("SELECT seq FROM posts WHERE sender = ? AND client_id = ?", sender, clientId).toArray()[0];
+    let seq = prior?.seq;
+    if (seq === undefined) {
+      seq = this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at: msg.at });
+      this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?)", sender, clientId, msg.id, seq);
+      this.setMeta("last_activity", Date.now());
+    }
+    // The sender's own copy first, in log order: `accepted` means their hub holds it.
+    await this.deliveredTo(sender, seq);
+    this.fanOut();
+    return { ok: true };
+  }
+
+  async addMembers(by: string, users: User[]): Promise<RoomResult> {
+    const refusal = this.refuse(by);
+    if (refusal) return refusal;
+    const fresh = users.filter((u) => !this.member(u.id) || this.member(u.id)!.left_seq !== null);
+    if (fresh.length === 0) return { ok: false, code: "already_members", message: "they are all in the group already" };
+    for (const user of fresh) {
+      this.append({ kind: "event", ev: { type: "group.member.joined", conv: this.conv, group: this.id, user, by } });
+      this.invite(user, by);
+    }
+    this.fanOut();
+    return { ok: true };
+  }
+
+  async leave(userId: string): Promise<RoomResult> {
+    const refusal = this.refuse(userId);
+    if (refusal) return refusal;
+    const seq = this.append({ kind: "event", ev: { type: "group.member.left", conv: this.conv, group: this.id, user: userId } });
+    // The leaver still receives everything up to and including their own leaving.
+    this.sql.exec("UPDATE members SET left_seq = ? WHERE user_id = ?", seq, userId);
+    if (this.activeMembers().length === 0) await this.expire("ended");
+    this.fanOut();
+    return { ok: true };
+  }
+
+  async end(by: string): Promise<RoomResult> {
+    const refusal = this.refuse(by);
+    if (refusal) return refusal;
+    if (this.meta("owner") !== by) return { ok: false, code: "not_owner", message: "only the group's creator can end it" };
+    await this.expire("ended");
+    return { ok: true };
+  }
+
+  async info(): Promise<{ state: string; head: number; members: string[] }> {
+    return { state: this.state, head: this.head, members: this.activeMembers().map((m) => m.user_id) };
+  }
+
+  private refuse(userId: string): RoomResult | null {
+    const state = this.state;
+    if (state === "none") return { ok: false, code: "group_not_found", message: "no such group" };
+    if (state !== "active") return { ok: false, code: "group_ended", message: "this group has ended" };
+    const m = this.member(userId);
+    if (!m || m.left_seq !== null) return { ok: false, code: "group_not_found", message: "you are not in this group" };
+    return null;
+  }
+
+  // ---- expiry ---------------------------------------------------------------------------
+
+  /**
+   * Alarms are at-least-once: every step here is safe to run again. Expiry appends
+   * `group.expired` once (state → expiring), delivers it, then frees the log.
+   */
+  async alarm(): Promise<void> {
+    try {
+      const state = this.state;
+      if (state === "active" && Date.now() >= this.expiresAt()) await this.expire("ttl");
+      else await this.pumpAll();
+      await this.finishExpiryIfDelivered();
+    } catch (err) {
+      console.error(`Error in GroupRoom alarm: group=${this.meta("id")}`, err);
+      throw err;
+    } finally {
+      await this.scheduleAlarm();
+    }
+  }
+
+  private expiresAt(): number {
+    return Number(this.meta("last_activity")) + Number(this.meta("ttl_hours")) * HOUR;
+  }
+
+  private async expire(reason: "ttl" | "ended"): Promise<void> {
+    if (this.state !== "active") return;
+    const at = Date.now();
+    this.append({ kind: "event", ev: { type: "group.expired", conv: this.conv, group: this.id, reason, at } });
+    this.setMeta("state", "expiring");
+    this.setMeta("ended_at", at);
+    this.setMeta("end_reason", reason);
+    await this.env.DB.prepare("UPDATE groups SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL").bind(at, reason, this.id).run();
+    await this.pumpAll();
+    await this.finishExpiryIfDelivered();
+  }
+
+  /** Once every member holds `group.expired`, the log goes; a tombstone keeps refusing sends. */
+  private async finishExpiryIfDelivered(): Promise<void> {
+    if (this.state !== "expiring") return;
+    const behind = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members WHERE left_seq IS NULL AND delivered_seq < ?", this.head).one().n;
+    if (behind > 0) return;
+    const keep = { id: this.id, state: "expired", ended_at: this.meta("ended_at")!, end_reason: this.meta("end_reason")!, owner: this.meta("owner")! };
+    await this.ctx.storage.deleteAll();
+    this.sql.exec(SCHEMA);
+    for (const [k, v] of Object.entries(keep)) this.setMeta(k, v);
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const state = this.state;
+    let next: number | null = null;
+    if (state === "active") next = this.expiresAt();
+    const retry = this.meta("retry_at");
+    if (retry && state !== "expired") next = Math.min(next ?? Infinity, Number(retry));
+    if (next === null) return this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.setAlarm(next);
+  }
+
+  // ---- fan-out ----------------------------------------------------------------------------
+
+  /** Starts delivery to every member that is behind; does not wait. */
+  private fanOut(): void {
+    void this.pumpAll().catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
+  }
+
+  private async pumpAll(): Promise<void> {
+    const behind = this.sql
+      .exec<{ user_id: string }>("SELECT user_id FROM members WHERE delivered_seq < MIN(?, COALESCE(left_seq, ?))", this.head, this.head)
+      .toArray()
+      .map((r) => r.user_id);
+    let next = 0;
+    const worker = async () => {
+      while (next < behind.length) await this.pump(behind[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, behind.length) }, worker));
+  }
+
+  /** Waits until the member's hub holds everything up to `seq` (or delivery failed). */
+  private async deliveredTo(userId: string, seq: number): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.pump(userId);
+      if ((this.member(userId)?.delivered_seq ?? 0) >= seq) return;
+    }
+    throw new Error(`GroupRoom could not deliver seq ${seq} to ${userId}`);
+  }
+
+  /** One delivery loop per member at a time, so each hub gets entries in log order. */
+  private pump(userId: string): Promise<void> {
+    if (this.pumping.has(userId)) {
+      this.again.add(userId);
+      return new Promise((resolve) => this.waiters.set(userId, [...(this.waiters.get(userId) ?? []), resolve]));
+    }
+    this.pumping.add(userId);
+    return this.pumpLoop(userId).finally(() => {
+      this.pumping.delete(userId);
+      for (const w of this.waiters.get(userId) ?? []) w();
+      this.waiters.delete(userId);
+    });
+  }
+
+  private async pumpLoop(userId: string): Promise<void> {
+    for (;;) {
+      this.again.delete(userId);
+      const m = this.member(userId);
+      if (!m) return;
+      const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
+      const headNow = this.head;
+      const rows = this.sql
+        .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", m.delivered_seq, upTo, userId, BATCH)
+        .toArray();
+      // A short page means nothing else up to headNow is for this member: skip past it.
+      const last = rows.length === BATCH ? rows.at(-1)!.seq : Math.min(headNow, upTo);
+      if (rows.length > 0) {
+        try {
+          await hubOf(this.env, userId).groupDeliver(userId, this.id, rows.map(toEntry));
+        } catch (err) {
+          console.error(`GroupRoom delivery failed: group=${this.id} member=${userId}`, err);
+          this.setMeta("retry_at", Date.now() + 2000);
+          await this.scheduleAlarm();
+          return;
+        }
+      }
+      // Entries addressed to other members are skipped by moving the cursor past them.
+      if (last > m.delivered_seq) this.sql.exec("UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE user_id = ?", last, userId);
+      if (rows.length < BATCH && !this.again.has(userId)) return;
+    }
+  }
+}
+
+function toEntry(r: LogRow): RoomEntry {
+  if (r.kind === "message") return { seq: r.seq, kind: "message", msg: { id: r.msg_id!, from: r.sender!, body: JSON.parse(r.payload), at: r.at } };
+  return { seq: r.seq, kind: "event", ev: JSON.parse(r.payload) };
+}

@@ -1,0 +1,125 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { Hono } from "hono";
+import { requireUser } from "../auth/session";
+import { db, type Db } from "../db/client";
+import { friendsOf } from "../db/friends";
+import { groupMembers, groups } from "../db/schema";
+import { toUser, usersByIds } from "../db/users";
+import { groupConversationId } from "../conversation-id";
+import type { AppEnv, Env } from "../env";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../errors";
+import { roomOf } from "../hubs";
+import { newId } from "../ids";
+import { addMembersBody, createGroupBody, GROUP_LIMITS, type Group } from "../protocol";
+import { jsonBody } from "../validate";
+import type { RoomResult } from "../../durable-objects/group-room";
+
+/** Room refusals as HTTP errors. */
+function orThrow(result: RoomResult): void {
+  if (result.ok) return;
+  const status = ({ group_not_found: 404, group_ended: 409, not_owner: 403, already_members: 409 } as const)[result.code as "group_ended"] ?? 400;
+  throw new ApiError(status, result.code, result.message);
+}
+
+/** Only friends of the caller can be put in a group; names who is not. */
+async function friendsAmong(d: Db, env: Env, me: string, ids: string[]) {
+  const mine = new Map((await friendsOf(d, env, me)).map((f) => [f.user.id, f.user]));
+  const strangers = ids.filter((id) => !mine.has(id));
+  if (strangers.length > 0) throw new ApiError(403, "not_friend", "you can only add your friends to a group", { users: strangers });
+  return ids.map((id) => mine.get(id)!);
+}
+
+async function loadGroups(d: Db, env: Env, ids: string[]): Promise<Group[]> {
+  if (ids.length === 0) return [];
+  const rows = await d.select().from(groups).where(inArray(groups.id, ids));
+  const members = await d.select().from(groupMembers).where(and(inArray(groupMembers.groupId, ids), isNull(groupMembers.leftAt)));
+  const people = await usersByIds(d, [...new Set(members.map((m) => m.userId))]);
+  return rows
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((g) => ({
+      id: g.id,
+      conv: groupConversationId(g.id),
+      name: g.name,
+      owner: g.owner,
+      members: members.filter((m) => m.groupId === g.id && people.has(m.userId)).map((m) => toUser(people.get(m.userId)!, env)),
+      ttlHours: g.ttlHours,
+      createdAt: g.createdAt,
+      endedAt: g.endedAt,
+      endReason: g.endReason,
+    }));
+}
+
+async function activeMembership(d: Db, groupId: string, me: string) {
+  const row = await d.query.groupMembers.findFirst({ where: and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, me), isNull(groupMembers.leftAt)) });
+  if (!row) throw notFound("group_not_found", "no such group, or you are not in it");
+  return row;
+}
+
+export const groupsRoute = new Hono<AppEnv>()
+  .use(requireUser)
+  .post("/", async (c) => {
+    const me = c.get("userId");
+    const input = await jsonBody(c, createGroupBody);
+    const ids = [...new Set(input.members)].filter((id) => id !== me);
+    if (ids.length === 0) throw badRequest("invalid_input", "members: add at least one friend");
+    const d = db(c.env.DB);
+    const others = await friendsAmong(d, c.env, me, ids);
+    const meRow = (await usersByIds(d, [me])).get(me)!;
+    const group = { id: newId("g"), name: input.name ?? null, owner: me, ttlHours: input.ttlHours ?? GROUP_LIMITS.ttlHoursDefault, createdAt: Date.now() };
+    const members = [toUser(meRow, c.env), ...others];
+    await d.batch([
+      d.insert(groups).values(group),
+      d.insert(groupMembers).values(members.map((u) => ({ groupId: group.id, userId: u.id, joinedAt: group.createdAt }))),
+    ]);
+    orThrow(await roomOf(c.env, group.id).create({ ...group, members }));
+    return c.json({ group: { ...group, conv: groupConversationId(group.id), members, endedAt: null, endReason: null } satisfies Group }, 201);
+  })
+  .get("/", async (c) => {
+    const me = c.get("userId");
+    const d = db(c.env.DB);
+    const mine = await d.select({ id: groupMembers.groupId }).from(groupMembers).where(and(eq(groupMembers.userId, me), isNull(groupMembers.leftAt)));
+    return c.json({ groups: await loadGroups(d, c.env, mine.map((r) => r.id)) });
+  })
+  .post("/:id/members", async (c) => {
+    const me = c.get("userId");
+    const groupId = c.req.param("id");
+    const input = await jsonBody(c, addMembersBody);
+    const d = db(c.env.DB);
+    await activeMembership(d, groupId, me);
+    const [group] = await loadGroups(d, c.env, [groupId]);
+    if (group!.endedAt) throw conflict("group_ended", "this group has ended");
+    const present = new Set(group!.members.map((m) => m.id));
+    const ids = [...new Set(input.members)].filter((id) => !present.has(id));
+    if (ids.length === 0) throw conflict("already_members", "they are all in the group already");
+    if (present.size + ids.length > GROUP_LIMITS.members) throw badRequest("group_full", `a group has at most ${GROUP_LIMITS.members} members`);
+    const users = await friendsAmong(d, c.env, me, ids);
+    const joinedAt = Date.now();
+    await d
+      .insert(groupMembers)
+      .values(users.map((u) => ({ groupId, userId: u.id, joinedAt })))
+      .onConflictDoUpdate({ target: [groupMembers.groupId, groupMembers.userId], set: { joinedAt, leftAt: null } });
+    orThrow(await roomOf(c.env, groupId).addMembers(me, users));
+    return c.json({ group: (await loadGroups(d, c.env, [groupId]))[0] });
+  })
+  .delete("/:id/members/me", async (c) => {
+    const me = c.get("userId");
+    const groupId = c.req.param("id");
+    const d = db(c.env.DB);
+    await activeMembership(d, groupId, me);
+    const result = await roomOf(c.env, groupId).leave(me);
+    // Leaving an ended group only takes it off your list.
+    if (!result.ok && result.code !== "group_ended") orThrow(result);
+    await d.update(groupMembers).set({ leftAt: Date.now() }).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, me)));
+    return c.json({ ok: true });
+  })
+  .delete("/:id", async (c) => {
+    const me = c.get("userId");
+    const groupId = c.req.param("id");
+    const d = db(c.env.DB);
+    await activeMembership(d, groupId, me);
+    const row = await d.query.groups.findFirst({ where: eq(groups.id, groupId) });
+    if (row!.owner !== me) throw forbidden("not_owner", "only the group's creator can end it");
+    if (row!.endedAt) throw conflict("group_ended", "this group has ended already");
+    orThrow(await roomOf(c.env, groupId).end(me));
+    return c.json({ ok: true });
+  });
