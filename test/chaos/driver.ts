@@ -14,6 +14,8 @@ export type ChaosOptions = {
   cutEveryMs?: number;
   /** Restart the server when this share of messages is accepted (0 = never). */
   restartAt?: number;
+  /** Every other message goes to one group of all the users instead of the 1:1 peer. */
+  group?: boolean;
   timeoutMs?: number;
   log?: (line: string) => void;
 };
@@ -26,6 +28,8 @@ export type ChaosReport = {
   lost: number;
   duplicated: number;
   outOfOrder: number;
+  /** Group members who saw the group's messages in a different order than the first member. */
+  groupOrderMismatches: number;
   historyMismatches: number;
   cuts: number;
   reconnects: number;
@@ -42,11 +46,22 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   for (let i = 0; i < opts.users; i++) sessions.push(await signUp(server.url, `chaos${i}`));
   // Each user talks to the next one round the ring (with two users: both ways).
   const peerOf = (i: number) => (i + 1) % opts.users;
-  for (let i = 0; i < opts.users; i++) {
-    const j = peerOf(i);
-    if (opts.users === 2 && i === 1) break;
+  const friends = new Set<string>();
+  const befriend = async (i: number, j: number) => {
+    const key = [i, j].sort().join("-");
+    if (i === j || friends.has(key)) return;
+    friends.add(key);
     await makeFriends(server.url, sessions[i]!, sessions[j]!);
+  };
+  for (let i = 0; i < opts.users; i++) await befriend(i, peerOf(i));
+  let groupId: string | undefined;
+  if (opts.group) {
+    for (let j = 1; j < opts.users; j++) await befriend(0, j);
+    const created = await call(server.url, "/api/groups", { token: sessions[0]!.token, json: { name: "chaos", members: sessions.slice(1).map((s) => s.id), ttlHours: 168 } });
+    groupId = created.group.id as string;
   }
+  // Message k of a user goes to the group when k is odd and there is a group.
+  const toGroup = (k: number) => groupId !== undefined && k % 2 === 1;
   const clients = sessions.map((s, i) => new ResilientClient(server.url, s.token, `user${i}`));
   clients.forEach((c) => c.start());
 
@@ -67,10 +82,10 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   const totalAccepted = () => clients.reduce((n, c) => n + c.accepted.size, 0);
   const restartAt = opts.restartAt ?? 0;
   const senders = clients.map(async (c, i) => {
-    const to = { user: sessions[peerOf(i)]!.id };
+    const direct = { user: sessions[peerOf(i)]!.id };
     for (let k = 0; k < quota; k++) {
       while (c.outbox.size >= window) await c.waitAccepted(c.accepted.size + 1, opts.timeoutMs ?? 120_000);
-      c.send({ t: "send", id: `u${i}-${k}`, to, body: { type: "text", text: `${i}:${k}` } });
+      c.send({ t: "send", id: `u${i}-${k}`, to: toGroup(k) ? { group: groupId! } : direct, body: { type: "text", text: `${i}:${k}` } });
       if (restartAt > 0 && !restarted && totalAccepted() >= restartAt * quota * opts.users) {
         restarted = true;
         log(`restarting wrangler dev after ${totalAccepted()} accepted`);
@@ -84,11 +99,19 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   await Promise.all(senders);
   log(`all ${totalAccepted()} sends accepted after ${Date.now() - t0} ms; waiting for deliveries`);
 
-  // Every receiver must end up with every message from its sender(s).
+  // Every receiver must end up with every message meant for it.
+  const isGroupConv = (conv: string) => groupId !== undefined && conv === `g:${groupId}`;
+  const directKs = Array.from({ length: quota }, (_, k) => k).filter((k) => !toGroup(k));
+  const groupKs = Array.from({ length: quota }, (_, k) => k).filter((k) => toGroup(k));
   const expectedFrom = (j: number) => clients.map((_, i) => i).filter((i) => peerOf(i) === j);
+  const expectedCount = (j: number) => directKs.length * expectedFrom(j).length + groupKs.length * opts.users;
   await Promise.all(
     clients.map((c, j) =>
-      c.waitEvents(() => c.messages().filter((m) => m.from !== sessions[j]!.id).length >= quota * expectedFrom(j).length, opts.timeoutMs ?? 120_000, () => `${c.name} has ${c.messages().length}`),
+      c.waitEvents(
+        () => c.messages().filter((m) => isGroupConv(m.conv) || m.from !== sessions[j]!.id).length >= expectedCount(j),
+        opts.timeoutMs ?? 120_000,
+        () => `${c.name} has ${c.messages().length} of ${expectedCount(j)}`,
+      ),
     ),
   ).catch((err) => log(String(err)));
   stopped = true;
@@ -99,25 +122,31 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   let lost = 0;
   let duplicated = 0;
   let outOfOrder = 0;
-  clients.forEach((c, j) => {
-    for (const i of expectedFrom(j)) {
-      const texts = c.messages().filter((m) => m.from === sessions[i]!.id).map((m) => Number(m.text.split(":")[1]));
-      const seen = new Set<number>();
-      let last = -1;
-      for (const k of texts) {
-        if (seen.has(k)) duplicated++;
-        else delivered++;
-        if (k < last) outOfOrder++;
-        seen.add(k);
-        last = Math.max(last, k);
-      }
-      for (let k = 0; k < quota; k++) if (!seen.has(k)) lost++;
+  const tally = (ks: number[], expected: number[]) => {
+    const seen = new Set<number>();
+    let last = -1;
+    for (const k of ks) {
+      if (seen.has(k)) duplicated++;
+      else delivered++;
+      if (k < last) outOfOrder++;
+      seen.add(k);
+      last = Math.max(last, k);
     }
+    for (const k of expected) if (!seen.has(k)) lost++;
+  };
+  const kOf = (m: { text: string }) => Number(m.text.split(":")[1]);
+  clients.forEach((c, j) => {
+    const msgs = c.messages();
+    for (const i of expectedFrom(j)) tally(msgs.filter((m) => !isGroupConv(m.conv) && m.from === sessions[i]!.id).map(kOf), directKs);
+    for (let i = 0; i < opts.users; i++) tally(msgs.filter((m) => isGroupConv(m.conv) && m.from === sessions[i]!.id).map(kOf), groupKs);
   });
+  // One group, one order: every member sees the group's messages in the same sequence.
+  const groupOrder = (c: ResilientClient) => c.messages().filter((m) => isGroupConv(m.conv)).map((m) => m.id).join();
+  const groupOrderMismatches = groupId ? clients.filter((c) => groupOrder(c) !== groupOrder(clients[0]!)).length : 0;
 
   // The persisted history agrees with what the socket delivered.
   let historyMismatches = 0;
-  const first = clients[1]!.messages().find((m) => m.from === sessions[0]!.id);
+  const first = clients[1]!.messages().find((m) => m.from === sessions[0]!.id && !isGroupConv(m.conv));
   if (first) {
     const ids: string[] = [];
     let before: string | undefined;
@@ -139,6 +168,7 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
     lost,
     duplicated,
     outOfOrder,
+    groupOrderMismatches,
     historyMismatches,
     cuts,
     reconnects: clients.reduce((n, c) => n + c.connects - 1, 0),
@@ -154,6 +184,7 @@ export function failures(r: ChaosReport): string[] {
   if (r.lost) out.push(`${r.lost} lost`);
   if (r.duplicated) out.push(`${r.duplicated} duplicated`);
   if (r.outOfOrder) out.push(`${r.outOfOrder} out of order`);
+  if (r.groupOrderMismatches) out.push(`${r.groupOrderMismatches} members saw the group in another order`);
   if (r.historyMismatches) out.push(`history differs from live delivery by ${r.historyMismatches}`);
   for (const v of r.violations.slice(0, 10)) out.push(`${v.kind}: ${v.detail}`);
   return out;

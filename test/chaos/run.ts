@@ -1,0 +1,45 @@
+// `npm run chaos`: the long chaos run against a fresh `wrangler dev`.
+// Options: --messages N (10000) --users N (4) --no-group --cut-ms N (200)
+import { parseArgs } from "node:util";
+import { startDevServer } from "../support/dev-server";
+import { failures, runChaos } from "./driver";
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: "string", default: "10000" },
+    users: { type: "string", default: "4" },
+    "cut-ms": { type: "string", default: "200" },
+    "no-group": { type: "boolean", default: false },
+  },
+});
+
+const server = await startDevServer();
+let code = 1;
+try {
+  const report = await runChaos(server, {
+    users: Number(values.users),
+    messages: Number(values.messages),
+    cutEveryMs: Number(values["cut-ms"]),
+    restartAt: 0.5,
+    group: !values["no-group"],
+    timeoutMs: 300_000,
+    log: (line) => console.log(`[chaos] ${line}`),
+  });
+  const problems = failures(report);
+  console.log(
+    [
+      `users ${report.users}, messages ${report.messages} (${values["no-group"] ? "1:1" : "1:1 + group"}), ${report.seconds.toFixed(1)} s`,
+      `accepted ${report.accepted}, delivered ${report.delivered}`,
+      `lost ${report.lost}, duplicated ${report.duplicated}, out of order ${report.outOfOrder}, group order mismatches ${report.groupOrderMismatches}, history mismatches ${report.historyMismatches}`,
+      `socket cuts ${report.cuts}, reconnects ${report.reconnects}, server restarted ${report.restarted}`,
+      problems.length === 0 ? "PASS" : `FAIL:\n  ${problems.join("\n  ")}`,
+    ].join("\n"),
+  );
+  code = problems.length === 0 ? 0 : 1;
+} catch (err) {
+  console.error("chaos run failed:", err);
+  console.error(server.logs().split("\n").slice(-40).join("\n"));
+} finally {
+  await server.stop();
+}
+process.exit(code);
