@@ -11,12 +11,16 @@ const Contacts = lazy(() => import("./screens/contacts"));
 const Me = lazy(() => import("./screens/me"));
 const SignIn = lazy(() => import("./screens/sign-in"));
 const SignUp = lazy(() => import("./screens/sign-up"));
+const NewGroup = lazy(() => import("./screens/new-group"));
+const GroupInfo = lazy(() => import("./screens/group-info"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
   void import("./screens/conversation");
   void import("./screens/contacts");
   void import("./screens/me");
+  void import("./screens/new-group");
+  void import("./screens/group-info");
 }
 
 export function App() {
@@ -47,7 +51,7 @@ function SignedIn() {
   useEffect(() => {
     if (path === "/signin" || path === "/signup") route("/", true);
   }, [path]);
-  const inChat = path.startsWith("/chat/");
+  const inChat = path.startsWith("/chat/") || path.startsWith("/group");
   return (
     <div class={inChat ? "shell in-chat" : "shell"}>
       <NetBanner />
@@ -57,6 +61,8 @@ function SignedIn() {
           <Route path="/chat/:conv" component={Conversation} />
           <Route path="/contacts" component={Contacts} />
           <Route path="/me" component={Me} />
+          <Route path="/groups/new" component={NewGroup} />
+          <Route path="/group/:id" component={GroupInfo} />
           <Route default component={Chats} />
         </Router>
       </main>

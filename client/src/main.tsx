@@ -7,6 +7,7 @@ import { locale } from "./i18n";
 import { conversations, conversationsLoaded } from "./state/conversations";
 import { type Snapshot, loadSnapshot } from "./state/db";
 import { friends, friendsLoaded, incoming, outgoing } from "./state/friends";
+import { groups } from "./state/groups";
 import { resetOutboxState } from "./state/outbox";
 import { confirmSession, me } from "./state/session";
 import { setCursor, startSync } from "./state/sync";
@@ -30,6 +31,7 @@ async function boot(): Promise<void> {
     outgoing.value = snap.friends.outgoing;
     friendsLoaded.value = true;
   }
+  groups.value = snap.groups ?? {};
   resetOutboxState(snap.outbox);
   me.value = snap.me ?? null;
 

@@ -4,8 +4,8 @@ import { formatTime, t } from "../i18n";
 import { conversationsLoaded, sourceFilter, sources, visibleConversations } from "../state/conversations";
 import { me } from "../state/session";
 import type { ConversationSummary } from "../state/types";
-import { Avatar } from "../ui/avatar";
-import { Ticks } from "../ui/icons";
+import { Avatar, GroupAvatar } from "../ui/avatar";
+import { Icon, Ticks } from "../ui/icons";
 import { previewOf, sourceName } from "../ui/preview";
 
 export function Chats() {
@@ -13,6 +13,9 @@ export function Chats() {
     <section class="screen" aria-labelledby="chats-title">
       <header class="topbar">
         <h1 id="chats-title">{t("chats.title")}</h1>
+        <a href="/groups/new" class="icon-button end" aria-label={t("chats.newGroup")} data-new-group>
+          <Icon name="group" />
+        </a>
       </header>
       <SourceChips />
       <ChatList />
@@ -76,7 +79,7 @@ function ChatRow({ c }: { c: ConversationSummary }) {
   return (
     <li>
       <a class="row" href={href} data-conv={c.id}>
-        <Avatar id={c.peer?.id ?? c.id} name={c.title} />
+        {c.kind === "group" ? <GroupAvatar id={c.group ?? c.id} /> : <Avatar id={c.peer?.id ?? c.id} name={c.title} />}
         <span class="lines">
           <span class="line1">
             <span class="title">{c.title}</span>
@@ -84,6 +87,7 @@ function ChatRow({ c }: { c: ConversationSummary }) {
           </span>
           <span class="line2">
             <span class="source-badge" data-source={c.source}>{sourceName(c.source)}</span>
+            {c.kind === "group" && <span class="source-badge group-badge">{c.ended ? t("chats.groupEnded") : c.left ? t("chats.groupLeft") : t("chats.group")}</span>}
             {state && <Ticks state={state} />}
             <span class="preview">{c.last ? (own ? t("chats.you") : "") + previewOf(c.last.body) : ""}</span>
             {c.unread > 0 && <span class="badge" aria-label={t("chats.unread", { n: c.unread })}>{c.unread}</span>}
@@ -93,3 +97,4 @@ function ChatRow({ c }: { c: ConversationSummary }) {
     </li>
   );
 }
+

@@ -1,6 +1,7 @@
 // The device's cache: who is signed in, the event cursor, conversations, messages and
 // the outbox, in one IndexedDB database. Everything here survives reloads and offline.
 import { type DBSchema, type IDBPDatabase, openDB } from "idb";
+import type { ClientGroup } from "./groups";
 import type { ConversationSummary, Friend, IncomingRequest, OutboxItem, OutgoingRequest, StoredMessage, User } from "./types";
 
 interface UniboxDB extends DBSchema {
@@ -41,20 +42,30 @@ export const kv = {
 };
 
 export type FriendsSnapshot = { friends: Friend[]; incoming: IncomingRequest[]; outgoing: OutgoingRequest[] };
-export type Snapshot = { me?: User; seq: number; listed: boolean; friends?: FriendsSnapshot; conversations: ConversationSummary[]; outbox: OutboxItem[] };
+export type Snapshot = {
+  me?: User;
+  seq: number;
+  listed: boolean;
+  friends?: FriendsSnapshot;
+  /** Group id → group (state/groups.ts). */
+  groups?: Record<string, ClientGroup>;
+  conversations: ConversationSummary[];
+  outbox: OutboxItem[];
+};
 
 /** Everything the first screen needs, in one read transaction. */
 export async function loadSnapshot(): Promise<Snapshot> {
   const tx = (await db()).transaction(["kv", "conversations", "outbox"]);
-  const [me, seq, listed, friends, conversations, outbox] = await Promise.all([
+  const [me, seq, listed, friends, groups, conversations, outbox] = await Promise.all([
     tx.objectStore("kv").get("me") as Promise<User | undefined>,
     tx.objectStore("kv").get("seq") as Promise<number | undefined>,
     tx.objectStore("kv").get("listed") as Promise<boolean | undefined>,
     tx.objectStore("kv").get("friends") as Promise<FriendsSnapshot | undefined>,
+    tx.objectStore("kv").get("groups") as Promise<Record<string, ClientGroup> | undefined>,
     tx.objectStore("conversations").getAll(),
     tx.objectStore("outbox").index("byCreated").getAll(),
   ]);
-  return { me, seq: seq ?? 0, listed: listed === true, friends, conversations, outbox };
+  return { me, seq: seq ?? 0, listed: listed === true, friends, groups, conversations, outbox };
 }
 
 /** The newest `limit` cached messages of a conversation, oldest first. */

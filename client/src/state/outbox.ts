@@ -33,11 +33,21 @@ export const pendingByConv = computed(() => {
 
 export async function queueMessage(conv: string, to: string, body: Body, now = Date.now()): Promise<OutboxItem> {
   const item: OutboxItem = { id: newClientId(), conv, to, body, createdAt: now };
-  // Stored before it is shown or sent: a crash after this line cannot lose it.
-  await (await db()).put("outbox", item);
-  outbox.value = [...outbox.value, item];
+  await storeItem(item);
   transmit(item);
   return item;
+}
+
+/** Stored before it is shown or sent: a crash after this cannot lose it. */
+export async function storeItem(item: OutboxItem): Promise<void> {
+  await (await db()).put("outbox", item);
+  outbox.value = [...outbox.value.filter((i) => i.id !== item.id), item];
+}
+
+/** Replaces an item in place (same client id, same place in line), in IndexedDB first. */
+export async function replaceItem(item: OutboxItem): Promise<void> {
+  await (await db()).put("outbox", item);
+  outbox.value = outbox.value.map((i) => (i.id === item.id ? item : i));
 }
 
 /** Sends every unaccepted item, oldest first (the hub keeps per-conversation order). */
@@ -46,8 +56,13 @@ export function flushOutbox(): void {
   for (const item of outbox.value) if (!item.error) transmit(item);
 }
 
-function transmit(item: OutboxItem): void {
-  if (sendFrame({ t: "send", id: item.id, to: { user: item.to }, body: item.body })) inFlight.add(item.id);
+/** A group conversation's items go to the group; the rest to the peer. */
+const targetOf = (item: OutboxItem) => (item.conv.startsWith("g:") ? { group: item.to } : { user: item.to });
+
+/** Sends the item if the hub is ready; a picture or clip waits until its upload is done. */
+export function transmit(item: OutboxItem): void {
+  if (item.upload || item.error) return;
+  if (sendFrame({ t: "send", id: item.id, to: targetOf(item), body: item.body })) inFlight.add(item.id);
 }
 
 /** An own message event: if it is the echo of an item in flight, link them. */
@@ -93,13 +108,19 @@ export async function discard(id: string): Promise<void> {
   outbox.value = outbox.value.filter((i) => i.id !== id);
 }
 
-export async function retry(id: string): Promise<void> {
+export async function retry(id: string): Promise<OutboxItem | undefined> {
   const item = outbox.value.find((i) => i.id === id);
-  if (!item) return;
+  if (!item) return undefined;
   const { error: _, ...again } = item;
-  await (await db()).put("outbox", again);
-  outbox.value = outbox.value.map((i) => (i.id === id ? again : i));
+  await replaceItem(again);
   transmit(again);
+  return again;
+}
+
+/** Marks an item failed for good (shown with Retry / Delete). */
+export async function markFailed(id: string, error: { code: string; message: string }): Promise<void> {
+  const item = outbox.value.find((i) => i.id === id);
+  if (item) await replaceItem({ ...item, error });
 }
 
 /** For tests and sign-out. */

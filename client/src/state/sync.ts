@@ -7,10 +7,12 @@ import { sendFrame, startConnection } from "./connection";
 import { conversationById, conversations, mergeServerList, upsertConversation, withLast } from "./conversations";
 import { type Stores, db, kv } from "./db";
 import { addFriend, friendById, friends, incoming, outgoing, refreshFriends, setPresence } from "./friends";
+import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } from "./groups";
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { me } from "./session";
-import { addToThread, raiseInThread, threadOf } from "./threads";
+import { addReader, addToThread, raiseInThread, threadOf } from "./threads";
+import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
 
@@ -119,9 +121,12 @@ export function applyEvent(ev: HubEvent): Write[] {
         return c ? [putConv({ ...c, unread: 0 })] : [];
       }
       raiseInThread(ev.conv, ev.msgIds, ev.state);
+      // In a group, each member's read comes back on its own: remember who.
+      const reader = ev.state === "read" && ev.conv.startsWith("g:") ? ev.by : undefined;
+      if (reader) addReader(ev.conv, ev.msgIds, reader);
       const c = conversationById(ev.conv);
       const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: { ...c.last, state: ev.state } as StoredMessage }) : undefined;
-      return [raiseStored(ev.msgIds, ev.state), ...(lastRaised ? [putConv(lastRaised)] : [])];
+      return [raiseStored(ev.msgIds, ev.state, reader), ...(lastRaised ? [putConv(lastRaised)] : [])];
     }
     case "friend.request":
       incoming.value = [ev.request, ...incoming.value.filter((r) => r.id !== ev.request.id)];
@@ -135,15 +140,35 @@ export function applyEvent(ev: HubEvent): Write[] {
     case "presence":
       setPresence(ev.user, ev.online);
       return [saveFriends()];
+    case "group.invited":
+    case "group.member.joined":
+    case "group.member.left":
+    case "group.expired": {
+      if (!self) return [];
+      const g = applyGroupEvent(ev, self);
+      // An event for a group this device never heard of (e.g. a fresh install replaying): the list fills it in.
+      if (!g) void refreshGroups(self).catch(() => undefined);
+      const c = conversationById(ev.conv);
+      return [saveGroupsWrite(), ...(c ? [putConv(c)] : [])];
+    }
     default:
-      // Group membership events: a list refresh picks up the group conversations.
-      void refreshConversations().catch(() => undefined);
       return [];
   }
 }
 
+function saveGroupsWrite(): Write {
+  const snapshot = groups.value;
+  return (tx) => tx.objectStore("kv").put(snapshot, "groups");
+}
+
 function newConversation(id: string, msg: StoredMessage): ConversationSummary {
   const self = me.value?.id;
+  const group = groupByConv(id);
+  if (group) return groupSummary(group, self);
+  if (id.startsWith("g:")) {
+    void refreshLists().catch(() => undefined);
+    return { id, kind: "group", source: msg.source, title: "…", group: id.slice(2), last: null, unread: 0 };
+  }
   const peerId = msg.from === self ? undefined : msg.from;
   const peer = peerId ? friendById(peerId) : undefined;
   // Unknown details (e.g. our own first message from another device): the next list refresh fills them in.
@@ -153,12 +178,15 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
 
 const rank = { sent: 0, delivered: 1, read: 2 } as const;
 
-function raiseStored(ids: string[], state: "delivered" | "read"): Write {
+function raiseStored(ids: string[], state: "delivered" | "read", reader?: string): Write {
   return async (tx) => {
     const store = tx.objectStore("messages");
     for (const id of ids) {
       const m = (await store.get(id)) as StoredMessage | undefined;
-      if (m?.state && rank[m.state] < rank[state]) await store.put({ ...m, state });
+      if (!m?.state) continue;
+      const raise = rank[m.state] < rank[state];
+      const addReader = reader !== undefined && !m.readBy?.includes(reader);
+      if (raise || addReader) await store.put({ ...m, ...(raise ? { state } : {}), ...(addReader ? { readBy: [...(m.readBy ?? []), reader] } : {}) });
     }
   };
 }
@@ -199,6 +227,7 @@ async function onReady(frame: Extract<ServerFrame, { t: "ready" }>): Promise<voi
     await kv.set("seq", frame.head);
   }
   flushOutbox();
+  resumeUploads();
   if (activeConv.value) markRead(activeConv.value);
   await refreshLists().catch(() => undefined);
 }
@@ -235,8 +264,10 @@ export async function refreshConversations(): Promise<void> {
 }
 
 export async function refreshLists(): Promise<void> {
+  const self = me.value?.id;
   await Promise.all([
-    refreshConversations(),
+    // Groups after the list, so a group without messages yet still gets its entry.
+    refreshConversations().then(() => refreshGroups(self).catch(() => undefined)),
     refreshFriends().then(() => kv.set("friends", { friends: friends.value, incoming: incoming.value, outgoing: outgoing.value })),
   ]);
 }
@@ -248,4 +279,5 @@ export function resetSyncState(): void {
   readSent.clear();
   activeConv.value = null;
   conversations.value = [];
+  groups.value = {};
 }

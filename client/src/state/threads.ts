@@ -40,14 +40,32 @@ export function loadedThreads(): Iterable<[string, Signal<Thread>]> {
 const order = (a: StoredMessage, b: StoredMessage) => a.at - b.at || a.id.localeCompare(b.id);
 const rank = { sent: 0, delivered: 1, read: 2 } as const;
 
-/** Merges by id; a receipt never moves backwards (read stays read even if a stale page says sent). */
+/**
+ * Merges by id; a receipt never moves backwards (read stays read even if a stale page says
+ * sent), and a group message's readers only grow (pages from the server do not carry them).
+ */
 export function mergeMessages(current: StoredMessage[], incoming: StoredMessage[]): StoredMessage[] {
   const byId = new Map(current.map((m) => [m.id, m]));
-  for (const m of incoming) {
-    const prev = byId.get(m.id);
-    byId.set(m.id, prev?.state && (!m.state || rank[prev.state] > rank[m.state]) ? { ...m, state: prev.state } : m);
-  }
+  for (const m of incoming) byId.set(m.id, mergeOne(byId.get(m.id), m));
   return [...byId.values()].sort(order);
+}
+
+function mergeOne(prev: StoredMessage | undefined, m: StoredMessage): StoredMessage {
+  if (!prev) return m;
+  let out = prev.state && (!m.state || rank[prev.state] > rank[m.state]) ? { ...m, state: prev.state } : m;
+  if (prev.readBy?.length) out = { ...out, readBy: [...new Set([...(prev.readBy ?? []), ...(m.readBy ?? [])])] };
+  return out;
+}
+
+/** Records that `reader` (a group member) has read these own messages. */
+export function addReader(conv: string, ids: string[], reader: string): void {
+  const t = threads.get(conv);
+  if (!t) return;
+  const set = new Set(ids);
+  t.value = {
+    ...t.value,
+    messages: t.value.messages.map((m) => (set.has(m.id) && !m.readBy?.includes(reader) ? { ...m, readBy: [...(m.readBy ?? []), reader] } : m)),
+  };
 }
 
 export function addToThread(conv: string, msgs: StoredMessage[]): void {
@@ -81,8 +99,9 @@ async function fetchPage(conv: string, before: string | undefined): Promise<void
   try {
     const page = await call(messagesPage({ param: { id: conv }, query: before ? { before } : {} }));
     const msgs = page.messages.map((m) => ({ id: m.id, from: m.from, source: m.source, body: m.body, at: m.at, conv, ...(m.state ? { state: m.state } : {}) }));
+    // Stored merged with what the device knew (receipts, group readers), never over it.
     const tx = (await db()).transaction("messages", "readwrite");
-    await Promise.all([...msgs.map((m) => tx.store.put(m)), tx.done]);
+    await Promise.all([...msgs.map(async (m) => tx.store.put(mergeOne((await tx.store.get(m.id)) as StoredMessage | undefined, m))), tx.done]);
     // The newest page only sets the cursor the first time; later refreshes keep the one scrolling has reached.
     const cursor = page.before ?? null;
     t.value = {

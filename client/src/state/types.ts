@@ -1,20 +1,31 @@
 // Client-side shapes. Wire shapes are imported as types only from the shared protocol
 // module, so none of zod's runtime lands in the first-route bundle.
-import type { Body, ConversationSummary, HubEvent, Message, ServerFrame, User } from "../../../worker/protocol";
+import type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ServerFrame, User } from "../../../worker/protocol";
 
-export type { Body, ConversationSummary, HubEvent, Message, ServerFrame, User };
+export type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ServerFrame, User };
 
 export type DeliveryState = "sending" | "sent" | "delivered" | "read" | "failed";
 
 /** A message as the client keeps it: the wire message plus where it lives and, for own messages, its state. */
-export type StoredMessage = Message & { conv: string; state?: "sent" | "delivered" | "read" };
+export type StoredMessage = Message & {
+  conv: string;
+  state?: "sent" | "delivered" | "read";
+  /** Own messages in a group: the members who have read it (from `status` events, `by` a member). */
+  readBy?: string[];
+};
 
 /** A message the user wrote that the hub has not accepted yet. `id` is the client id reused on every retry. */
 export type OutboxItem = {
   id: string;
   conv: string;
+  /** The peer's user id, or the group id for a `g:` conversation. */
   to: string;
+  /** For a picture or clip, `media` is empty until the upload is done. */
   body: Body;
+  /** A picture or clip that still has to reach `POST /api/media` before the message can go. */
+  upload?: PendingUpload;
+  /** A small picture made on this device for an image, shown until the sent message replaces it. */
+  thumb?: Blob;
   createdAt: number;
   /** Set when the hub refused it for good (e.g. not_friend); such items are not retried. */
   error?: { code: string; message: string };
@@ -23,3 +34,12 @@ export type OutboxItem = {
 export type Friend = { user: User; since: number; online: boolean };
 export type IncomingRequest = { id: string; from: User; message: string | null; at: number };
 export type OutgoingRequest = { id: string; to: User; message: string | null; at: number };
+
+/**
+ * The bytes of a picture or clip written offline or still uploading. Kept in IndexedDB
+ * with the outbox item (a Blob is stored as is), so a reload or a dead network loses nothing.
+ */
+export type PendingUpload = {
+  blob: Blob;
+  mime: string;
+};

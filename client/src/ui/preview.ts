@@ -10,8 +10,10 @@ export function previewOf(body: Body): string {
       return body.label ? `${t("body.location")} · ${body.label}` : t("body.location");
     case "email":
       return t("body.email", { subject: body.subject });
-    default:
-      return body.caption ? `${t("body.media")} · ${body.caption}` : t("body.media");
+    default: {
+      const kind = body.type === "image" ? t("body.picture") : body.type === "audio" ? t("body.voice") : body.type === "video" ? t("body.video") : t("body.media");
+      return body.caption ? `${kind} · ${body.caption}` : kind;
+    }
   }
 }
 

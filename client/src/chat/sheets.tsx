@@ -1,0 +1,142 @@
+// The attach menu and the confirm sheet, a lazy chunk: it loads when the user first taps
+// the paperclip or finishes a voice clip.
+import { useSignal } from "@preact/signals";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { t } from "../i18n";
+import { queueMessage } from "../state/outbox";
+import { queueMedia } from "../state/uploads";
+import { Icon, type IconName } from "../ui/icons";
+import { type Draft, attachOpen, closeCompose, draft, locate } from "./draft";
+import { LocationCard } from "./location-card";
+import { scaleImage } from "./thumbnail";
+
+export default function Sheets({ conv, to }: { conv: string; to: string }) {
+  const d = draft.value;
+  if (d) return <Confirm d={d} conv={conv} to={to} />;
+  if (attachOpen.value) return <AttachMenu />;
+  return null;
+}
+
+/** A bottom sheet: modal, labelled, Escape and the backdrop close it, focus goes in and comes back. */
+function Sheet({ title, children, onClose }: { title: string; children: preact.ComponentChildren; onClose: () => void }) {
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    panel.current?.querySelector<HTMLElement>("input, button, [href]")?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      before?.focus?.();
+    };
+  }, []);
+  return (
+    <div class="backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div class="sheet" ref={panel} role="dialog" aria-modal="true" aria-labelledby="sheet-title">
+        <h2 id="sheet-title">{title}</h2>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+function AttachMenu() {
+  const pick = (kind: "image" | "video") => (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file) return;
+    attachOpen.value = false;
+    draft.value = { kind, blob: file };
+  };
+  const option = (id: string, icon: IconName, label: string, accept: string, kind: "image" | "video", capture?: "environment" | "user") => (
+    <label class="pick">
+      <input class="sr-only" type="file" accept={accept} data-pick={id} onChange={pick(kind)} {...(capture ? { capture } : {})} />
+      <Icon name={icon} />
+      <span>{label}</span>
+    </label>
+  );
+  return (
+    <Sheet title={t("attach.title")} onClose={closeCompose}>
+      <div class="pick-grid">
+        {option("image", "image", t("attach.picture"), "image/*", "image")}
+        {option("camera", "camera", t("attach.camera"), "image/*", "image", "environment")}
+        {option("video", "video", t("attach.video"), "video/*", "video")}
+        {option("record-video", "video", t("attach.recordVideo"), "video/*", "video", "environment")}
+        <button type="button" class="pick" onClick={locate} data-pick="location">
+          <Icon name="pin" />
+          <span>{t("attach.location")}</span>
+        </button>
+      </div>
+      <button type="button" class="button wide" onClick={closeCompose}>{t("common.cancel")}</button>
+    </Sheet>
+  );
+}
+
+const TITLES = { image: "confirm.picture", video: "confirm.video", audio: "confirm.voice", location: "confirm.location" } as const;
+
+function Confirm({ d, conv, to }: { d: Draft; conv: string; to: string }) {
+  const caption = useSignal("");
+  const busy = useSignal(false);
+  const thumb = useSignal<Blob | null>(null);
+  const blob = "blob" in d ? d.blob : undefined;
+  useEffect(() => {
+    if (d.kind !== "image") return;
+    let gone = false;
+    void scaleImage(d.blob).then((b) => !gone && (thumb.value = b));
+    return () => void (gone = true);
+  }, [blob]);
+  const url = useMemo(() => (blob && typeof URL.createObjectURL === "function" ? URL.createObjectURL(d.kind === "image" ? (thumb.value ?? blob) : blob) : undefined), [blob, thumb.value]);
+  useEffect(() => () => url && URL.revokeObjectURL(url), [url]);
+
+  const canSend = d.kind !== "location" || d.state === "found";
+  const send = async () => {
+    if (!canSend || busy.value) return;
+    busy.value = true;
+    const text = caption.value.trim();
+    try {
+      if (d.kind === "location") {
+        if (d.state !== "found") return;
+        await queueMessage(conv, to, {
+          type: "location",
+          lat: d.lat,
+          lng: d.lng,
+          ...(d.accuracy !== undefined ? { accuracy: Math.round(d.accuracy) } : {}),
+          ...(text ? { label: text.slice(0, 200) } : {}),
+        });
+      } else {
+        const small = d.kind === "image" ? (thumb.value ?? (await scaleImage(d.blob))) : undefined;
+        await queueMedia(conv, to, { blob: d.blob, kind: d.kind, ...(text ? { caption: text.slice(0, 1000) } : {}), ...(small ? { thumb: small } : {}) });
+      }
+      closeCompose();
+    } finally {
+      busy.value = false;
+    }
+  };
+
+  return (
+    <Sheet title={t(TITLES[d.kind])} onClose={closeCompose}>
+      <div class="confirm-preview" data-draft={d.kind}>
+        {d.kind === "image" && (url ? <img class="preview-image" src={url} alt={t("media.picture")} /> : <p class="muted">{t("common.loading")}</p>)}
+        {d.kind === "video" && url && <video class="clip-video" src={url} controls playsInline aria-label={t("media.video")} />}
+        {d.kind === "audio" && url && <audio class="clip-audio" src={url} controls aria-label={t("media.voice")} />}
+        {d.kind === "location" && d.state === "locating" && <p role="status">{t("loc.locating")}</p>}
+        {d.kind === "location" && d.state === "error" && <p class="field-error" role="alert">{t(d.reason === "denied" ? "loc.denied" : "loc.unavailable")}</p>}
+        {d.kind === "location" && d.state === "found" && <LocationCard lat={d.lat} lng={d.lng} accuracy={d.accuracy} interactive />}
+      </div>
+      {canSend && (
+        <div class="field">
+          <label for="draft-caption">{t(d.kind === "location" ? "confirm.label" : "confirm.caption")}</label>
+          <input id="draft-caption" value={caption.value} maxLength={d.kind === "location" ? 200 : 1000} onInput={(e) => (caption.value = e.currentTarget.value)}
+            onKeyDown={(e) => e.key === "Enter" && (e.preventDefault(), void send())} />
+        </div>
+      )}
+      <div class="sheet-actions">
+        <button type="button" class="button" onClick={closeCompose}>{t("common.cancel")}</button>
+        <button type="button" class="button primary" onClick={() => void send()} disabled={!canSend || busy.value}>
+          <Icon name="send" size={20} /> {t("confirm.send")}
+        </button>
+      </div>
+    </Sheet>
+  );
+}
