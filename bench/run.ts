@@ -35,6 +35,19 @@ async function main(o: Options) {
 
   const targets = new Map<TargetName, Target>();
   const ctx = new Context({ ...o, pin: canPin }, targets);
+  const logDir = join(new URL(".", import.meta.url).pathname, "results");
+  const saveLogs = () => {
+    mkdirSync(logDir, { recursive: true });
+    // Kept beside the JSON: the first place to look when a row shows errors or loss.
+    for (const t of targets.values()) writeFileSync(join(logDir, `bench-${stamp(started)}-${t.name}.log`), t.logs());
+  };
+  // Servers run in their own process groups: on Ctrl-C stop them rather than orphan them.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      saveLogs();
+      void Promise.all([...targets.values()].map((t) => t.stop())).finally(() => process.exit(130));
+    });
+  }
   try {
     for (const name of o.targets) {
       console.error(`starting ${name}…`);
@@ -50,11 +63,8 @@ async function main(o: Options) {
       }
     }
   } finally {
-    const logDir = join(new URL(".", import.meta.url).pathname, "results");
-    mkdirSync(logDir, { recursive: true });
+    saveLogs();
     for (const t of targets.values()) {
-      // Kept beside the JSON: the first place to look when a row shows errors or loss.
-      writeFileSync(join(logDir, `bench-${stamp(started)}-${t.name}.log`), t.logs());
       for (const line of stripAnsi(t.logs()).split("\n").filter((l) => /Error in |Uncaught|exception/i.test(l)).slice(0, 20)) {
         ctx.problems.push(`${t.name} log: ${line}`);
       }

@@ -70,9 +70,23 @@ export class Context {
     const bad = [
       Object.keys(m.errors).length ? `error frames ${JSON.stringify(m.errors)}` : "",
       m.duplicates ? `${m.duplicates} duplicate deliveries` : "",
-      m.extra?.socketsClosed ? `${m.extra.socketsClosed} sockets closed by the server` : "",
+      // Late deliveries are a backlog; missing ones while the rest arrive promptly are lost.
+      m.lost > 0 && m.latency.p99 <= 250 ? `${m.lost} of ${m.expected} deliveries never arrived although p99 was ${m.latency.p99.toFixed(1)} ms` : "",
+      m.extra?.socketsClosed ? `${m.extra.socketsClosed} sockets closed during the step` : "",
+      m.extra?.sendsOnClosedSocket ? `${m.extra.sendsOnClosedSocket} sends on a closed socket` : "",
+      this.newReloads(m.target),
     ].filter(Boolean);
     if (bad.length) this.problem(`${m.scenario} ${m.size}${rate} ${m.target} run ${m.run}: ${bad.join("; ")}`, m.target);
+  }
+
+  private reloads = new Map<TargetName, number>();
+
+  /** wrangler dev printing "Reloading local server" mid-run means every socket was dropped. */
+  private newReloads(name: TargetName): string {
+    const count = (this.targets.get(name)?.logs().match(/Reloading local server/g) ?? []).length;
+    const before = this.reloads.get(name) ?? 0;
+    this.reloads.set(name, count);
+    return count > before ? `wrangler dev reloaded the Worker ${count - before}× (sockets dropped)` : "";
   }
 
   skip(scenario: ScenarioName, target: TargetName, why: string): void {

@@ -45,6 +45,8 @@ export type LoadResult = {
   /** The sender's own copies (a hub pushes a sent message to all of its user's sockets). */
   ownCopies: number;
   socketsClosed: number;
+  /** Sends attempted on a socket that was no longer open (they never left). */
+  sendsOnClosedSocket: number;
   /** Every end-to-end latency sample, ms. */
   samples: number[];
   /** How late each send left against its schedule, ms: large values mean the client, not the server, was behind. */
@@ -123,6 +125,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let expected = 0;
   let sent = 0;
   let maxBufferedBytes = 0;
+  let sendsOnClosedSocket = 0;
   const t0 = performance.now() + 5;
   let firstSendAt = 0;
 
@@ -139,6 +142,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         messages.set(id, { sentAt, sender: route.from.index, seen: new Uint8Array(socketSlots) });
         expected += route.receivers;
         outstanding += route.receivers;
+        if (route.from.ws.readyState !== route.from.ws.OPEN) sendsOnClosedSocket++;
         route.from.ws.send(frame);
         sendLag.push(sentAt - (t0 + sent * period));
         if (route.from.ws.bufferedAmount > maxBufferedBytes) maxBufferedBytes = route.from.ws.bufferedAmount;
@@ -173,6 +177,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     strays,
     ownCopies,
     socketsClosed,
+    sendsOnClosedSocket,
     samples,
     sendLag,
     maxBufferedBytes,

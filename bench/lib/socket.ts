@@ -10,6 +10,8 @@ export type Conn = {
   ws: WebSocket;
   /** Set by whoever is measuring; receives every text frame with its arrival time. */
   onFrame: (data: string, at: number) => void;
+  /** Set when the socket closed, with the server's code and reason: a closed socket ends its target's ramp. */
+  closed?: { code: number; reason: string };
 };
 
 const wsUrl = (base: string) => base.replace(/^http/, "ws") + "/api/ws";
@@ -75,6 +77,7 @@ export async function connect(base: string, index: number, user: { id: string; t
   // Listen before `hello`, so a frame that shares a TCP read with `ready` is not missed;
   // until a measurement installs its listener, frames are history and ignored.
   ws.on("message", (data) => conn.onFrame(data.toString(), performance.now()));
+  ws.once("close", (code, reason) => (conn.closed = { code, reason: reason.toString() }));
   keepAlive(ws);
   if (opts.greet !== false) await hello(ws, opts.resume);
   return conn;

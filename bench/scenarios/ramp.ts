@@ -26,13 +26,23 @@ export async function ramp(ctx: Context, scenario: ScenarioName, size: number, r
     step++;
     const results = new Map<TargetName, Measurement[]>();
     for (let run = 1; run <= o.runs; run++) {
-      for (const name of active) {
+      for (const name of [...active]) {
+        const rig = rigs.get(name)!;
+        const dead = rig.conns.filter((c) => c.closed);
+        if (dead.length) {
+          const how = [...new Set(dead.map((c) => `${c.closed!.code} ${c.closed!.reason}`.trim()))].join(", ");
+          ctx.problem(`${scenario} ${size} ${name}: ${dead.length} of ${rig.conns.length} sockets were closed before the ${rate}/s step (close ${how}); ${name} leaves the ramp`, name);
+          active.splice(active.indexOf(name), 1);
+          results.delete(name);
+          continue;
+        }
         const m = await measureStep(ctx, scenario, size, rate, name, rigs.get(name)!, run, `${scenario[0]}${size}s${step}r${run}`);
         results.set(name, [...(results.get(name) ?? []), m]);
       }
     }
     for (const name of [...active]) {
-      const ms = results.get(name)!;
+      const ms = results.get(name);
+      if (!ms) continue;
       const lossRate = median(ms.map((m) => m.lost / Math.max(1, m.expected)));
       const p99 = median(ms.map((m) => m.latency.p99));
       const sustained = lossRate <= SUSTAINED.maxLoss && p99 <= SUSTAINED.maxP99Ms;
@@ -79,7 +89,7 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
     cpuPerDeliveryUs: (usage.serverCpuSeconds / Math.max(1, r.delivered)) * 1e6,
     usage,
     sendLagP99Ms: summarize(r.sendLag).p99,
-    extra: { sent: r.sent, accepted: r.accepted, strays: r.strays, ownCopies: r.ownCopies, socketsClosed: r.socketsClosed, maxBufferedBytes: r.maxBufferedBytes, ...(r.errorSamples.length ? { errorSample: r.errorSamples[0] } : {}) },
+    extra: { sent: r.sent, sendsOnClosedSocket: r.sendsOnClosedSocket, accepted: r.accepted, strays: r.strays, ownCopies: r.ownCopies, socketsClosed: r.socketsClosed, maxBufferedBytes: r.maxBufferedBytes, ...(r.errorSamples.length ? { errorSample: r.errorSamples[0] } : {}) },
   };
   ctx.record(m);
   return m;
