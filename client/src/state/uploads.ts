@@ -67,7 +67,7 @@ export async function cancelUpload(id: string): Promise<void> {
 /** Retry from the failed state: a message with bytes still to send uploads again, else it is sent again. */
 export async function retryMessage(id: string): Promise<void> {
   const again = await retry(id);
-  if (again?.upload) await uploadItem(id);
+  if (again?.upload) void uploadItem(id);
 }
 
 export async function uploadItem(id: string): Promise<void> {

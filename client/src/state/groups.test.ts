@@ -1,0 +1,138 @@
+// Group state: the group.* events as pure reducers (idempotent on replay), and through the
+// sync layer — stored with their seq, shown in the chat list, read receipts per member,
+// sends addressed to the group, and a read-only conversation once ended or left.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeSocket } from "../../test/fake-socket";
+import { startConnection, stopConnection } from "./connection";
+import { conversations } from "./conversations";
+import { db, loadSnapshot, wipe } from "./db";
+import { type ClientGroup, type GroupEvent, groupSummary, groups, reduceGroup } from "./groups";
+import { queueMessage, resetOutboxState } from "./outbox";
+import { me } from "./session";
+import { currentCursor, handleFrame, resetSyncState, settled } from "./sync";
+import { threadOf } from "./threads";
+import type { Group, HubEvent } from "./types";
+
+const user = (id: string, name: string) => ({ id, handle: name.toLowerCase(), address: `${name.toLowerCase()}@x`, displayName: name });
+const alice = user("u_a", "Alice");
+const bob = user("u_b", "Bob");
+const carol = user("u_c", "Carol");
+const dave = user("u_d", "Dave");
+const conv = "g:g_1";
+const group: Group = { id: "g_1", conv, name: "Hike", owner: "u_a", members: [alice, bob, carol], ttlHours: 24, createdAt: 1000, endedAt: null, endReason: null };
+const invited: GroupEvent = { type: "group.invited", conv, group, by: "u_a" };
+
+describe("group reducers", () => {
+  const start = reduceGroup(undefined, invited, "u_b", 5)!;
+
+  it("takes the group from the invitation, with no past members and no notices", () => {
+    expect(start).toMatchObject({ id: "g_1", members: [alice, bob, carol], past: [], notices: [] });
+    expect(groupSummary(start, "u_b")).toMatchObject({ id: conv, kind: "group", group: "g_1", title: "Hike", last: null, unread: 0 });
+    expect(groupSummary({ ...start, name: null }, "u_b").title).toBe("Alice, Carol");
+  });
+
+  it("adds a joining member once, and a replayed join changes nothing", () => {
+    const ev: GroupEvent = { type: "group.member.joined", conv, group: "g_1", user: dave, by: "u_a" };
+    const once = reduceGroup(start, ev, "u_b", 10)!;
+    expect(once.members.map((u) => u.id)).toEqual(["u_a", "u_b", "u_c", "u_d"]);
+    expect(once.notices).toEqual([{ at: 10, kind: "joined", user: "u_d", by: "u_a" }]);
+    expect(reduceGroup(once, ev, "u_b", 11)).toBe(once);
+  });
+
+  it("moves a leaver to past members (their name stays), and marks the group left when it is me", () => {
+    const ev: GroupEvent = { type: "group.member.left", conv, group: "g_1", user: "u_c" };
+    const after = reduceGroup(start, ev, "u_b", 20)!;
+    expect(after.members.map((u) => u.id)).toEqual(["u_a", "u_b"]);
+    expect(after.past).toEqual([carol]);
+    expect(after.left).toBeUndefined();
+    expect(after.notices.at(-1)).toEqual({ at: 20, kind: "left", user: "u_c" });
+    expect(reduceGroup(after, ev, "u_b", 21)).toBe(after);
+
+    const meLeft = reduceGroup(start, { type: "group.member.left", conv, group: "g_1", user: "u_b" }, "u_b", 30)!;
+    expect(meLeft.left).toBe(true);
+    expect(groupSummary(meLeft, "u_b")).toMatchObject({ left: true });
+  });
+
+  it("ends once: a second expiry (alarms are at-least-once) changes nothing", () => {
+    const ev: GroupEvent = { type: "group.expired", conv, group: "g_1", reason: "ttl", at: 99 };
+    const ended = reduceGroup(start, ev, "u_b", 40)!;
+    expect(ended).toMatchObject({ endedAt: 99, endReason: "ttl" });
+    expect(ended.notices).toEqual([{ at: 99, kind: "ttl" }]);
+    expect(reduceGroup(ended, { ...ev, reason: "ended", at: 120 }, "u_b", 41)).toBe(ended);
+    expect(groupSummary(ended, "u_b")).toMatchObject({ ended: "ttl" });
+  });
+
+  it("ignores events about a group it never heard of", () => {
+    expect(reduceGroup(undefined, { type: "group.member.left", conv, group: "g_1", user: "u_c" }, "u_b", 1)).toBeUndefined();
+  });
+
+  it("an invitation after leaving makes me a member again", () => {
+    const meLeft: ClientGroup = { ...start, left: true, members: [alice, carol] };
+    expect(reduceGroup(meLeft, invited, "u_b", 50)!.left).toBeUndefined();
+  });
+});
+
+async function connect() {
+  startConnection({ url: "ws://t", resume: () => currentCursor(), onFrame: (f) => void handleFrame(f), WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 0 });
+  await vi.waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
+  const sock = FakeSocket.last;
+  sock.open();
+  sock.deliver({ t: "ready", head: 0 });
+  await settled();
+  return sock;
+}
+
+describe("group events through sync", () => {
+  beforeEach(async () => {
+    FakeSocket.all = [];
+    await wipe();
+    resetSyncState();
+    resetOutboxState();
+    me.value = alice;
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline in unit tests"));
+  });
+  afterEach(() => {
+    stopConnection();
+    vi.restoreAllMocks();
+  });
+
+  const msg = (id: string, from: string, at: number): HubEvent => ({ type: "message", conv, msg: { id, from, source: "unibox", body: { type: "text", text: id }, at } });
+
+  it("lists the group, stores it with the cursor, records who has read, and turns read-only when it ends", async () => {
+    const sock = await connect();
+    threadOf(conv).value = { ...threadOf(conv).value, loaded: true };
+    sock.deliver({ t: "ev", seq: 1, ev: invited });
+    sock.deliver({ t: "ev", seq: 2, ev: msg("m1", "u_a", 100) });
+    sock.deliver({ t: "ev", seq: 3, ev: msg("m2", "u_b", 200) });
+    await settled();
+    expect(conversations.value).toEqual([expect.objectContaining({ id: conv, kind: "group", title: "Hike", unread: 1, last: expect.objectContaining({ id: "m2" }) })]);
+
+    // Each member's read comes back on its own; the thread keeps who.
+    sock.deliver({ t: "ev", seq: 4, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_b", at: 300 } });
+    sock.deliver({ t: "ev", seq: 5, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_c", at: 301 } });
+    sock.deliver({ t: "ev", seq: 6, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_c", at: 302 } });
+    sock.deliver({ t: "ev", seq: 7, ev: { type: "group.member.left", conv, group: "g_1", user: "u_c" } });
+    await settled();
+    expect(threadOf(conv).value.messages.find((m) => m.id === "m1")).toMatchObject({ state: "read", readBy: ["u_b", "u_c"] });
+    expect(await (await db()).get("messages", "m1")).toMatchObject({ readBy: ["u_b", "u_c"] });
+    expect(groups.value.g_1!.members.map((u) => u.id)).toEqual(["u_a", "u_b"]);
+
+    sock.deliver({ t: "ev", seq: 8, ev: { type: "group.expired", conv, group: "g_1", reason: "ended", at: 400 } });
+    await settled();
+    expect(conversations.value[0]).toMatchObject({ ended: "ended", last: expect.objectContaining({ id: "m2" }) });
+
+    // All of it is on the device with the cursor: a reload shows the same.
+    const snap = await loadSnapshot();
+    expect(snap.seq).toBe(8);
+    expect(snap.groups?.g_1).toMatchObject({ endedAt: 400, endReason: "ended", past: [carol] });
+    expect(snap.groups?.g_1?.notices.map((n) => n.kind)).toEqual(["left", "ended"]);
+    expect(snap.conversations[0]).toMatchObject({ id: conv, kind: "group", ended: "ended" });
+    expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 8 });
+  });
+
+  it("addresses a group message to the group", async () => {
+    const sock = await connect();
+    const item = await queueMessage(conv, "g_1", { type: "text", text: "hi all" });
+    expect(sock.frames().filter((f) => f.t === "send")).toEqual([{ t: "send", id: item.id, to: { group: "g_1" }, body: { type: "text", text: "hi all" } }]);
+  });
+});
