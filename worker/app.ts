@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import { auth, me } from "./routes/auth";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
+import { media } from "./routes/media";
 import { groupsRoute } from "./routes/groups";
 import { ws } from "./routes/ws";
 
@@ -13,6 +14,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/me", me)
   .route("/api/friends", friends)
   .route("/api/conversations", conversations)
+  .route("/api/media", media)
   .route("/api/groups", groupsRoute)
   .route("/api/ws", ws);
 

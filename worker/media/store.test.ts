@@ -13,6 +13,25 @@ async function* pattern(total: number, size: number, failAt?: number) {
 }
 
 const opts = (key: string, limit = 50 * 1024 * 1024) => ({ key, contentType: "video/webm", limit, overLimit: () => new OverLimit("over") });
+/** The real bucket, noting each multipart upload it starts, to check later that it was aborted. */
+function noting(started: string[]): R2Bucket {
+  return {
+    put: (k: string, v: Uint8Array, o: R2PutOptions) => env.MEDIA.put(k, v, o),
+    delete: (k: string) => env.MEDIA.delete(k),
+    createMultipartUpload: async (k: string, o: R2MultipartOptions) => {
+      const upload = await env.MEDIA.createMultipartUpload(k, o);
+      started.push(upload.uploadId);
+      return upload;
+    },
+  } as unknown as R2Bucket;
+}
+
+/** An aborted multipart upload takes no more parts; a live one would, and could still be completed. */
+async function expectAborted(key: string, uploadId: string) {
+  const more = env.MEDIA.resumeMultipartUpload(key, uploadId).uploadPart(9, new Uint8Array(10));
+  await expect(more).rejects.toThrow();
+}
+
 const keys = async (prefix: string) => (await env.MEDIA.list({ prefix })).objects.map((o) => o.key);
 
 async function expectPattern(key: string, total: number) {
@@ -42,19 +61,25 @@ describe("storeUpload (real R2)", () => {
   });
 
   it("stops at the first byte over the limit and leaves nothing, even after a part was uploaded", async () => {
-    const limit = PART_SIZE + 100;
-    const err = await storeUpload(env.MEDIA, pattern(limit + 1, 65_536), opts("st/over", limit)).catch((e) => e);
+    const limit = PART_SIZE + 100_000; // past the first part by more than one chunk
+    const started: string[] = [];
+    const err = await storeUpload(noting(started), pattern(limit + 1, 65_536), opts("st/over", limit)).catch((e) => e);
     expect(err).toBeInstanceOf(OverLimit);
     expect(await keys("st/over")).toEqual([]);
+    expect(started).toHaveLength(1);
+    await expectAborted("st/over", started[0]!);
     // Exactly at the limit is fine.
     expect(await storeUpload(env.MEDIA, pattern(limit, 65_536), opts("st/at", limit))).toBe(limit);
   });
 
   it("leaves nothing when the upload breaks off, before or after the first part", async () => {
-    for (const failAt of [1000, PART_SIZE + 70_000]) {
-      const err = await storeUpload(env.MEDIA, pattern(3 * PART_SIZE, 65_536, failAt), opts(`st/cut${failAt}`)).catch((e) => e);
+    for (const [failAt, parts] of [[1000, 0], [PART_SIZE + 70_000, 1]] as const) {
+      const started: string[] = [];
+      const err = await storeUpload(noting(started), pattern(3 * PART_SIZE, 65_536, failAt), opts(`st/cut${failAt}`)).catch((e) => e);
       expect(err.message).toBe("client went away");
       expect(await keys(`st/cut${failAt}`)).toEqual([]);
+      expect(started).toHaveLength(parts);
+      for (const id of started) await expectAborted(`st/cut${failAt}`, id);
     }
   });
 });
