@@ -28,10 +28,17 @@ function renderConv() {
   history.replaceState(null, "", `/chat/${encodeURIComponent(conv)}`);
   return render(
     <LocationProvider>
-      <Router>
-        <Route path="/chat/:conv" component={Conversation} />
-      </Router>
+      <Routes />
     </LocationProvider>,
+  );
+}
+
+function Routes() {
+  return (
+    <Router>
+      <Route path="/chat/:conv" component={Conversation} />
+      <Route default component={() => <p>elsewhere</p>} />
+    </Router>
   );
 }
 
