@@ -27,6 +27,8 @@ function mutatedFrames(peer: string) {
     { t: "send", id: "fz", to: { user: peer }, body: { type: "text", text: "x" } },
     { t: "send", id: "fz", to: { user: peer }, body: { type: "location", lat: 1, lng: 2 } },
     { t: "broadcast", id: "fz", to: [{ user: peer }], body: { type: "text", text: "x" } },
+    { t: "send", id: "fz", to: { group: "g_nope" }, body: { type: "text", text: "x" } },
+    { t: "send", id: "fz", to: { user: peer }, body: { type: "image", media: "md_nope", caption: "x" } },
     { t: "ack", seq: 1 },
     { t: "read", conv: "d:a:b", msgIds: ["m_1"] },
   );
@@ -97,6 +99,11 @@ describe("fuzz: HTTP", () => {
       ["GET", "/api/conversations"],
       ["GET", "/api/conversations/d:x:y/messages"],
       ["GET", "/api/ws"],
+      ["POST", "/api/groups"],
+      ["GET", "/api/groups"],
+      ["POST", "/api/groups/g_x/members"],
+      ["DELETE", "/api/groups/g_x/members/me"],
+      ["DELETE", "/api/groups/g_x"],
     ];
     const body = fc.oneof(jsonValue.map((v) => JSON.stringify(v)), weirdString, deepJson);
     const query = fc.oneof(fc.constant(""), fc.string({ maxLength: 30 }).map((s) => `?before=${encodeURIComponent(s)}&limit=${encodeURIComponent(s)}`));
