@@ -44,7 +44,6 @@ export const media = new Hono<AppEnv>()
       await discard(c.env, id, key);
       throw err;
     }
-    console.log(`media.uploaded: media=${id} owner=${owner} kind=${kind} size=${size}`);
     return c.json({ media: { id, type: kind, mime, size } satisfies Media }, 201);
   })
   .get("/:id", async (c) => {
