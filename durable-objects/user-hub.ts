@@ -29,6 +29,8 @@ class FrameError extends Error {
   }
 }
 
+type Accepted = Extract<ServerFrame, { t: "accepted" }>;
+
 export type DeliverInput = { conv: string; msg: Message; from: User };
 export type DeliverResult = { ok: true } | { ok: false; code: string; message: string };
 export type StatusInput = { conv: string; msgIds: string[]; state: "delivered" | "read"; by: string; at: number };
@@ -154,18 +156,16 @@ export class UserHub extends DurableObject<Env> {
   }
 
   /** Idempotent by client id: a retry gets the first answer and is never delivered twice. */
-  async sendToUser(clientId: string, to: string, body: Body): Promise<ServerFrame & { t: "accepted" }> {
+  async sendToUser(clientId: string, to: string, body: Body): Promise<Accepted> {
     const me = this.me;
-    const prior = this.store.send(clientId);
-    if (prior?.done) return { t: "accepted", id: clientId, msgId: prior.msg_id, conv: prior.conv, at: prior.at };
+    const done = this.finished(clientId);
+    if (done) return done;
     if (to === me) throw new FrameError("invalid_target", "you cannot message yourself");
     // Cached friend set: no D1 on the hot path.
     const peer = this.store.friend(to);
     if (!peer) throw new FrameError("not_friend", "you can only message your friends");
     const conv = directConversationId(me, to);
-    const msgId = prior?.msg_id ?? newId("m");
-    const at = prior?.at ?? Date.now();
-    if (!prior) this.store.reserveSend(clientId, msgId, conv, at);
+    const { msgId, at } = this.reserve(clientId, conv);
     const msg: Message = { id: msgId, from: me, source: "unibox", body, at };
 
     return this.inOrder(conv, async () => {
@@ -181,6 +181,21 @@ export class UserHub extends DurableObject<Env> {
       this.store.finishSend(clientId);
       return { t: "accepted", id: clientId, msgId, conv, at } as const;
     });
+  }
+
+  /** The first answer to a send that already went through, for a retry of it. */
+  private finished(clientId: string): Accepted | undefined {
+    const prior = this.store.send(clientId);
+    return prior?.done ? { t: "accepted", id: clientId, msgId: prior.msg_id, conv: prior.conv, at: prior.at } : undefined;
+  }
+
+  /** The message id and time for a send: reserved on the first try, reused by every retry. */
+  private reserve(clientId: string, conv: string): { msgId: string; at: number } {
+    const prior = this.store.send(clientId);
+    if (prior) return { msgId: prior.msg_id, at: prior.at };
+    const reserved = { msgId: newId("m"), at: Date.now() };
+    this.store.reserveSend(clientId, reserved.msgId, conv, reserved.at);
+    return reserved;
   }
 
   /** Called by the sender's hub. Deduped by message id, so a retried delivery is harmless. */
@@ -224,18 +239,16 @@ export class UserHub extends DurableObject<Env> {
   // ---- group messages ------------------------------------------------------------------
 
   /** Same guarantees as 1:1: idempotent by client id, `accepted` once the room and our hub hold it. */
-  async sendToGroup(clientId: string, groupId: string, body: Body): Promise<ServerFrame & { t: "accepted" }> {
+  async sendToGroup(clientId: string, groupId: string, body: Body): Promise<Accepted> {
     const me = this.me;
-    const prior = this.store.send(clientId);
-    if (prior?.done) return { t: "accepted", id: clientId, msgId: prior.msg_id, conv: prior.conv, at: prior.at };
+    const done = this.finished(clientId);
+    if (done) return done;
     // Cached membership: no D1 on the hot path (the room checks again).
     const group = this.store.group(groupId);
     if (!group || group.status === "left") throw new FrameError("group_not_found", "you are not in this group");
     if (group.status === "ended") throw new FrameError("group_ended", "this group has ended");
     const conv = groupConversationId(groupId);
-    const msgId = prior?.msg_id ?? newId("m");
-    const at = prior?.at ?? Date.now();
-    if (!prior) this.store.reserveSend(clientId, msgId, conv, at);
+    const { msgId, at } = this.reserve(clientId, conv);
     return this.inOrder(conv, async () => {
       const result = await roomOf(this.env, groupId).post(me, clientId, { id: msgId, body, at });
       if (!result.ok) throw new FrameError(result.code, result.message);

@@ -70,7 +70,7 @@ describe("bad input against wrangler dev", () => {
           body: method === "GET" ? undefined : body,
         });
         expect(res.status, `${method} ${path} ${body.slice(0, 80)}`).toBeLessThan(500);
-        const data = await res.json().catch(() => null);
+        const data = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
         if (res.status >= 400) expect(data?.error?.code, `${method} ${path}`).toEqual(expect.any(String));
       }),
       { numRuns: RUNS },
