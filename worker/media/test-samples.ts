@@ -3,11 +3,14 @@
 // Checked by hand once: sharp (libvips) decodes the four pictures to their 1×1 pixel,
 // and `file(1)` names every one of these formats as the comment on it says.
 
+/** Bytes backed by a plain ArrayBuffer, which is what fetch bodies and Blob parts take. */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
 const ascii = (s: string) => [...s].map((ch) => ch.charCodeAt(0));
 const u32be = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const u32le = (n: number) => u32be(n).reverse();
 
-export function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
+export function concat(...parts: (Uint8Array | number[])[]): Bytes {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -20,7 +23,7 @@ export function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
 // ---- pictures ------------------------------------------------------------------------
 
 /** A 1×1 red PNG: signature, IHDR, one zlib-compressed IDAT, IEND, each with its CRC. */
-export async function png1x1(): Promise<Uint8Array> {
+export async function png1x1(): Promise<Bytes> {
   const chunk = (type: string, data: number[] | Uint8Array) => {
     const body = concat(ascii(type), data);
     return concat(u32be(data.length), body, u32be(crc32(body)));
@@ -39,7 +42,7 @@ export async function png1x1(): Promise<Uint8Array> {
  * A 1×1 grey baseline JPEG: one 8×8 block whose only coefficient is a zero DC, coded
  * with one-symbol Huffman tables (DC category 0 and AC end-of-block, each the code "0").
  */
-export function jpeg1x1(): Uint8Array {
+export function jpeg1x1(): Bytes {
   const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
   const oneCode = (tableClass: number, symbol: number) => [tableClass << 4, 1, ...new Array(15).fill(0), symbol];
   return new Uint8Array([
@@ -56,7 +59,7 @@ export function jpeg1x1(): Uint8Array {
 }
 
 /** The classic 1×1 transparent GIF89a (43 bytes): two-colour table, one LZW-coded pixel. */
-export function gif1x1(): Uint8Array {
+export function gif1x1(): Bytes {
   return new Uint8Array([
     ...ascii("GIF89a"), 1, 0, 1, 0, 0x80, 0, 0, // screen 1×1, 2-entry global table
     0, 0, 0, 0xff, 0xff, 0xff, // black, white
@@ -68,14 +71,14 @@ export function gif1x1(): Uint8Array {
 }
 
 /** A 1×1 lossless WebP: RIFF/WEBP with one VP8L chunk (the image browsers use to detect WebP support). */
-export function webp1x1(): Uint8Array {
+export function webp1x1(): Bytes {
   const vp8l = [0x2f, 0, 0, 0, 0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xfe, 0x07];
   const body = concat(ascii("WEBP"), ascii("VP8L"), u32le(vp8l.length), vp8l, [0]); // padded to even
   return concat(ascii("RIFF"), u32le(body.length), body);
 }
 
 /** An ISO-BMFF `ftyp` box (the first box of MP4, M4A and HEIC files). */
-export function ftyp(major: string, ...compatible: string[]): Uint8Array {
+export function ftyp(major: string, ...compatible: string[]): Bytes {
   const body = concat(ascii(major), u32be(0), ...compatible.map(ascii));
   return concat(u32be(8 + body.length), ascii("ftyp"), body);
 }
@@ -90,7 +93,7 @@ export const mp4Head = () => concat(ftyp("isom", "isom", "iso2", "avc1", "mp41")
 export const m4aHead = () => concat(ftyp("M4A ", "M4A ", "mp42", "isom"), u32be(8), ascii("free"));
 
 /** The EBML header a WebM file starts with (as Chrome's MediaRecorder writes it). */
-export function webmHead(docType = "webm"): Uint8Array {
+export function webmHead(docType = "webm"): Bytes {
   const element = (id: number[], data: number[]) => [...id, 0x80 | data.length, ...data];
   const header = [
     ...element([0x42, 0x86], [1]), // EBMLVersion
@@ -106,7 +109,7 @@ export function webmHead(docType = "webm"): Uint8Array {
 }
 
 /** The first Ogg page of an Opus stream: page header, segment table, OpusHead packet. */
-export function oggOpusHead(codecHeader: number[] = [...ascii("OpusHead"), 1, 1, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0]): Uint8Array {
+export function oggOpusHead(codecHeader: number[] = [...ascii("OpusHead"), 1, 1, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0]): Bytes {
   const page = [...ascii("OggS"), 0, 0x02, ...new Array(8).fill(0), ...u32le(0x1234), ...u32le(0), ...u32le(0), 1, codecHeader.length];
   return new Uint8Array([...page, ...codecHeader]);
 }
@@ -121,7 +124,7 @@ export const adtsHead = () => new Uint8Array([0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f
 
 // ---- helpers -------------------------------------------------------------------------
 
-async function deflate(data: Uint8Array): Promise<Uint8Array> {
+async function deflate(data: Bytes): Promise<Bytes> {
   const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("deflate"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -136,7 +139,7 @@ function crc32(bytes: Uint8Array): number {
 }
 
 /** `n` bytes: `head`, then zeroes. */
-export function padded(head: Uint8Array, n: number): Uint8Array {
+export function padded(head: Uint8Array, n: number): Bytes {
   const out = new Uint8Array(n);
   out.set(head.subarray(0, n));
   return out;

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { padded } from "../media/test-samples";
+import { type Bytes, padded } from "../media/test-samples";
 import * as sample from "../media/test-samples";
 import { MEDIA_LIMITS } from "../protocol";
 import { api, befriend, Client, register, type TestUser } from "../test/helpers";
@@ -33,12 +33,13 @@ async function storedBy(who: TestUser) {
   return { objects, rows };
 }
 
+const utf8 = (text: string) => new Uint8Array(new TextEncoder().encode(text));
 const bytesOf = async (res: Response) => new Uint8Array(await res.arrayBuffer());
 
 describe("POST /api/media: formats", () => {
   it("stores every format we take, as the kind and type its bytes say, and serves it back byte for byte", async () => {
     const a = await register("mfa");
-    const cases: [string, Uint8Array, string, string, string][] = [
+    const cases: [string, Bytes, string, string, string][] = [
       ["PNG", await sample.png1x1(), "image/png", "image", "image/png"],
       ["JPEG", sample.jpeg1x1(), "image/jpeg", "image", "image/jpeg"],
       ["GIF", sample.gif1x1(), "image/gif", "image", "image/gif"],
@@ -94,10 +95,10 @@ describe("POST /api/media: formats", () => {
 describe("POST /api/media: refusals store nothing", () => {
   it("415 unsupported_media_type for bytes we do not take", async () => {
     const a = await register("mfu");
-    const cases: [Uint8Array, string | undefined][] = [
-      [new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), "image/svg+xml"],
-      [new TextEncoder().encode("<!doctype html><p>hi"), "image/png"],
-      [new TextEncoder().encode('{"a":1}'), "application/json"],
+    const cases: [Bytes, string | undefined][] = [
+      [utf8('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), "image/svg+xml"],
+      [utf8("<!doctype html><p>hi"), "image/png"],
+      [utf8('{"a":1}'), "application/json"],
       [sample.ftyp("qt  ", "qt  "), "video/quicktime"],
       [sample.adtsHead(), "audio/aac"],
       [new Uint8Array(100), undefined],
@@ -112,7 +113,7 @@ describe("POST /api/media: refusals store nothing", () => {
 
   it("415 media_type_mismatch when the bytes contradict the declared type", async () => {
     const a = await register("mfx");
-    const cases: [Uint8Array, string][] = [
+    const cases: [Bytes, string][] = [
       [padded(sample.webmHead(), 500), "image/png"],
       [sample.jpeg1x1(), "audio/mpeg"],
       [await sample.png1x1(), "text/plain"],
@@ -200,6 +201,9 @@ describe("GET /api/media/:id", () => {
     });
     expect(res.headers.get("ETag")).toBeTruthy();
     expect(await bytesOf(res)).toEqual(bytes);
+    // HEAD: the same headers, no body (a player probing the file).
+    const head = await exports.default.fetch(`http://unibox.test/api/media/${data.media.id}`, { method: "HEAD", headers: { Authorization: `Bearer ${a.token}` } });
+    expect([head.status, head.headers.get("Content-Type"), (await head.arrayBuffer()).byteLength]).toEqual([200, "video/mp4", 0]);
   });
 
   it("answers Range requests with 206 and Content-Range: first bytes, suffix, open-ended; 416 when unsatisfiable", async () => {
