@@ -77,11 +77,8 @@ export const media = new Hono<AppEnv>()
     return new Response(object.body, { status: range ? 206 : 200, headers });
   });
 
+/** Best effort, each half on its own: the error that led here is the one the client sees. */
 async function discard(env: Env, id: string, key: string): Promise<void> {
-  try {
-    await db(env.DB).delete(mediaTable).where(eq(mediaTable.id, id));
-    await env.MEDIA.delete(key);
-  } catch (err) {
-    console.error(`Error in media discard: media=${id} key=${key}`, err);
-  }
+  const results = await Promise.allSettled([db(env.DB).delete(mediaTable).where(eq(mediaTable.id, id)), env.MEDIA.delete(key)]);
+  for (const r of results) if (r.status === "rejected") console.error(`Error in media discard: media=${id} key=${key}`, r.reason);
 }
