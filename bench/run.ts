@@ -1,7 +1,8 @@
 // `npm run bench`: starts the targets, runs the scenarios, prints a markdown table to
 // stdout (progress goes to stderr) and writes the full JSON to bench/results/.
 // Never part of `npm test`: these are measurements, not assertions.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Context, stripAnsi } from "./lib/context";
 import { type Options, type ScenarioName, parseOptions } from "./lib/options";
@@ -33,6 +34,9 @@ async function main(o: Options) {
   console.error(`machine: ${host.nproc} × ${host.cpuModel}, ${host.memGiB} GiB; client on core ${CLIENT_CORE}, servers on core 1: ${canPin ? "pinned" : "not pinned"}`);
   console.error(`before start: ${idle.toFixed(2)} cores busy with other work${idle > 0.2 ? " — numbers will be noisy" : ""}`);
 
+  // A private dev registry: wrangler dev instances share ~/.config/.wrangler/registry, and
+  // others starting and stopping dev servers on this machine should not touch ours.
+  process.env.WRANGLER_REGISTRY_PATH ??= mkdtempSync(join(tmpdir(), "unibox-bench-registry-"));
   const targets = new Map<TargetName, Target>();
   const ctx = new Context({ ...o, pin: canPin }, targets);
   const logDir = join(new URL(".", import.meta.url).pathname, "results");

@@ -7,9 +7,13 @@ export type Conn = {
   /** Index of this socket in its scenario; the load client keys deliveries by it. */
   index: number;
   userId: string;
+  token?: string;
+  base: string;
   ws: WebSocket;
   /** Set by whoever is measuring; receives every text frame with its arrival time. */
   onFrame: (data: string, at: number) => void;
+  /** The last seq this socket saw (the log is gap-free, so ready's head plus every `ev` since). */
+  lastSeq: number;
   /** Set when the socket closed, with the server's code and reason: a closed socket ends its target's ramp. */
   closed?: { code: number; reason: string };
 };
@@ -72,15 +76,33 @@ export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_
 
 /** An open, greeted socket wired to a replaceable frame listener. */
 export async function connect(base: string, index: number, user: { id: string; token?: string }, opts: { greet?: boolean; resume?: number } = {}): Promise<Conn> {
-  const ws = await open(base, user.token);
-  const conn: Conn = { index, userId: user.id, ws, onFrame: () => {} };
+  const conn: Conn = { index, userId: user.id, token: user.token, base, ws: undefined as unknown as WebSocket, lastSeq: 0, onFrame: () => {} };
+  await attach(conn, opts);
+  return conn;
+}
+
+/** Opens a fresh socket for a closed conn (same user, same index), resuming where it stopped. */
+export async function reopen(conn: Conn): Promise<void> {
+  conn.closed = undefined;
+  await attach(conn, { resume: conn.lastSeq });
+}
+
+async function attach(conn: Conn, opts: { greet?: boolean; resume?: number }): Promise<void> {
+  const ws = await open(conn.base, conn.token);
+  conn.ws = ws;
   // Listen before `hello`, so a frame that shares a TCP read with `ready` is not missed;
   // until a measurement installs its listener, frames are history and ignored.
-  ws.on("message", (data) => conn.onFrame(data.toString(), performance.now()));
+  let ready = false;
+  ws.on("message", (data) => {
+    const text = data.toString();
+    if (ready && text.startsWith('{"t":"ev"')) conn.lastSeq++;
+    conn.onFrame(text, performance.now());
+  });
   ws.once("close", (code, reason) => (conn.closed = { code, reason: reason.toString() }));
   keepAlive(ws);
-  if (opts.greet !== false) await hello(ws, opts.resume);
-  return conn;
+  if (opts.greet === false) return;
+  conn.lastSeq = (await hello(ws, opts.resume)).head;
+  ready = true;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Context, Measurement } from "../lib/context";
 import { type Route, runLoad } from "../lib/load";
 import type { ScenarioName } from "../lib/options";
-import type { Conn } from "../lib/socket";
+import { type Conn, reopen } from "../lib/socket";
 import { median, summarize } from "../lib/stats";
 import type { TargetName } from "../targets";
 
@@ -30,11 +30,16 @@ export async function ramp(ctx: Context, scenario: ScenarioName, size: number, r
         const rig = rigs.get(name)!;
         const dead = rig.conns.filter((c) => c.closed);
         if (dead.length) {
+          // Reported, then reopened: a dropped socket is a finding, and the step still gets measured.
           const how = [...new Set(dead.map((c) => `${c.closed!.code} ${c.closed!.reason}`.trim()))].join(", ");
-          ctx.problem(`${scenario} ${size} ${name}: ${dead.length} of ${rig.conns.length} sockets were closed before the ${rate}/s step (close ${how}); ${name} leaves the ramp`, name);
-          active.splice(active.indexOf(name), 1);
-          results.delete(name);
-          continue;
+          ctx.problem(`${scenario} ${size} ${name}: ${dead.length} of ${rig.conns.length} sockets were closed before the ${rate}/s step (close ${how}); reopened`, name);
+          try {
+            for (const c of dead) await reopen(c);
+          } catch (err) {
+            ctx.problem(`${scenario} ${size} ${name}: could not reopen sockets (${(err as Error).message}); ${name} leaves the ramp`, name);
+            active.splice(active.indexOf(name), 1);
+            continue;
+          }
         }
         const m = await measureStep(ctx, scenario, size, rate, name, rigs.get(name)!, run, `${scenario[0]}${size}s${step}r${run}`);
         results.set(name, [...(results.get(name) ?? []), m]);
