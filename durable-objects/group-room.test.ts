@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../worker/env";
 import { roomOf } from "../worker/hubs";
 import type { ServerFrame } from "../worker/protocol";
+import { png1x1 } from "../worker/media/test-samples";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
 
 type Ev = Extract<ServerFrame, { t: "ev" }>;
@@ -138,6 +139,35 @@ describe("groups: messages", () => {
     const page = await api(`/api/conversations/${group.conv}/messages`, { token: a!.token });
     expect(page.data.messages[0].readBy.sort()).toEqual([b!.user.id, c!.user.id].sort());
     alice.close();
+  });
+});
+
+describe("groups: media", () => {
+  it("serves a group's picture to its members (also after the group ended), not to strangers or a member who left", async () => {
+    const [a, b, c] = await crew(3);
+    const stranger = await register("gstranger");
+    const group = await createGroup(a!, [b!, c!]);
+    const up = await api("/api/media", { method: "POST", token: a!.token, body: await png1x1(), headers: { "Content-Type": "image/png" } });
+    expect(up.status).toBe(201);
+    const alice = await Client.open(a!.token, 0);
+    alice.send({ t: "send", id: "pic", to: { group: group.id }, body: { type: "image", media: up.data.media.id, caption: "summit" } });
+    await alice.next((f) => f.t === "accepted");
+    const bob = await Client.open(b!.token, 0);
+    await vi.waitFor(() => expect(groupMessages(bob, group.conv)).toHaveLength(1));
+    const fetchAs = async (u: TestUser) => (await api(`/api/media/${up.data.media.id}`, { token: u.token })).status;
+    expect(await fetchAs(a!)).toBe(200); // uploader
+    expect(await fetchAs(b!)).toBe(200); // member
+    expect(await fetchAs(c!)).toBe(200);
+    expect(await fetchAs(stranger)).toBe(404);
+
+    expect((await api(`/api/groups/${group.id}/members/me`, { method: "DELETE", token: c!.token })).status).toBe(200);
+    await vi.waitFor(async () => expect(await fetchAs(c!)).toBe(404)); // removed member
+
+    expect((await api(`/api/groups/${group.id}`, { method: "DELETE", token: a!.token })).status).toBe(200);
+    await bob.next((f) => f.t === "ev" && f.ev.type === "group.expired");
+    expect(await fetchAs(b!)).toBe(200); // read-only history keeps its pictures
+    alice.close();
+    bob.close();
   });
 });
 

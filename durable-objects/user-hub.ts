@@ -226,13 +226,17 @@ export class UserHub extends DurableObject<Env> {
     this.store.addOwnMedia(media.id, media.type);
   }
 
-  /** Whether a conversation of this user carries the media (a group's only while a member). */
+  /**
+   * Whether a conversation of this user carries the media. A group's media stays visible
+   * in its read-only history after the group ended, but not to a member who left.
+   */
   async canSeeMedia(self: string, mediaId: string): Promise<boolean> {
     this.bind(self);
     if (this.store.ownMediaKind(mediaId)) return true;
     return this.store.convsWithMedia(mediaId).some((conv) => {
       if (conv.startsWith("d:")) return true;
-      return this.store.group(conv.slice(2))?.status === "active";
+      const status = this.store.group(conv.slice(2))?.status;
+      return status === "active" || status === "ended";
     });
   }
 
