@@ -44,7 +44,8 @@ export function LocationCard({ lat, lng, accuracy, label, interactive }: Props) 
   return (
     <figure class="location" data-map={s}>
       <div class="map-frame">
-        <div ref={box} class="map" role="img" aria-label={t("loc.mapOf", { coords: formatCoord(lat, lng) })} />
+        {/* No role here: Leaflet puts its attribution links inside; the caption below says where it is. */}
+        <div ref={box} class="map" />
         {s === "unavailable" && <p class="map-fallback">{t("loc.noMap")}</p>}
       </div>
       <figcaption>

@@ -51,7 +51,7 @@ function AttachMenu() {
   };
   const option = (id: string, icon: IconName, label: string, accept: string, kind: "image" | "video", capture?: "environment" | "user") => (
     <label class="pick">
-      <input class="sr-only" type="file" accept={accept} data-pick={id} onChange={pick(kind)} {...(capture ? { capture } : {})} />
+      <input class="pick-input" type="file" accept={accept} data-pick={id} aria-label={label} onChange={pick(kind)} {...(capture ? { capture } : {})} />
       <Icon name={icon} />
       <span>{label}</span>
     </label>
@@ -122,7 +122,7 @@ function Confirm({ d, conv, to }: { d: Draft; conv: string; to: string }) {
         {d.kind === "audio" && url && <audio class="clip-audio" src={url} controls aria-label={t("media.voice")} />}
         {d.kind === "location" && d.state === "locating" && <p role="status">{t("loc.locating")}</p>}
         {d.kind === "location" && d.state === "error" && <p class="field-error" role="alert">{t(d.reason === "denied" ? "loc.denied" : "loc.unavailable")}</p>}
-        {d.kind === "location" && d.state === "found" && <LocationCard lat={d.lat} lng={d.lng} accuracy={d.accuracy} interactive />}
+        {d.kind === "location" && d.state === "found" && <LocationCard lat={d.lat} lng={d.lng} accuracy={d.accuracy} />}
       </div>
       {canSend && (
         <div class="field">

@@ -129,7 +129,6 @@ export const en = {
   "rec.tooShort": "Hold the button while you speak.",
   "rec.denied": "Unibox may not use the microphone. Allow it in the browser's settings.",
   "rec.failed": "Recording did not work on this device.",
-  "loc.mapOf": "Map of {coords}",
   "loc.noMap": "Map unavailable",
   "loc.accuracy": "±{m} m",
   "loc.open": "Open in maps",

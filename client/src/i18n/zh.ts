@@ -131,7 +131,6 @@ export const zh: Record<MessageKey, string> = {
   "rec.tooShort": "说话时请按住按钮。",
   "rec.denied": "Unibox 无权使用麦克风，请在浏览器设置中允许。",
   "rec.failed": "此设备无法录音。",
-  "loc.mapOf": "{coords} 的地图",
   "loc.noMap": "地图无法加载",
   "loc.accuracy": "±{m} 米",
   "loc.open": "在地图中打开",

@@ -110,13 +110,13 @@ function MessageList({ conv, group }: { conv: string; group: ClientGroup | null 
   const thread = threadOf(conv).value;
   const self = me.value?.id ?? "";
   const pending = pendingByConv.value.get(conv) ?? [];
-  const rows: Row[] = [
-    ...thread.messages.map((m: StoredMessage): Row => ({
+  const rows: Row[] = withNotices(
+    thread.messages.map((m: StoredMessage): Row => ({
       kind: "msg", id: m.id, from: m.from, at: m.at, body: m.body,
       ...(m.from === self ? { state: m.state ?? "sent", readBy: m.readBy } : {}),
     })),
-    ...(group?.notices ?? []).map((n, i): Row => ({ kind: "notice", id: `notice-${i}`, at: n.at, notice: n })),
-  ].sort((a, b) => a.at - b.at);
+    group?.notices ?? [],
+  );
   rows.push(...pending.map((i): Row => ({ kind: "msg", id: i.id, from: self, at: i.createdAt, body: i.body, state: i.error ? "failed" : "sending", item: i })));
   const scroller = useRef<HTMLDivElement>(null);
   const top = useRef<HTMLDivElement>(null);
@@ -156,6 +156,19 @@ function MessageList({ conv, group }: { conv: string; group: ClientGroup | null 
       )}
     </div>
   );
+}
+
+/** Puts each notice before the first message newer than it; the messages keep the log's order. */
+function withNotices(msgs: Row[], notices: GroupNotice[]): Row[] {
+  if (notices.length === 0) return msgs;
+  const out: Row[] = [];
+  let n = 0;
+  for (const m of msgs) {
+    while (n < notices.length && notices[n]!.at < m.at) out.push({ kind: "notice", id: `notice-${n}`, at: notices[n]!.at, notice: notices[n++]! });
+    out.push(m);
+  }
+  for (; n < notices.length; n++) out.push({ kind: "notice", id: `notice-${n}`, at: notices[n]!.at, notice: notices[n]! });
+  return out;
 }
 
 const GROUP_GAP_MS = 5 * 60_000;

@@ -2,7 +2,7 @@
 // reducers are pure so the group.* events can be tested without a socket; sync.ts applies
 // them in the same transaction as the event's seq.
 import { signal } from "@preact/signals";
-import { call } from "./api";
+import { api, call } from "./api";
 import { conversationById, upsertConversation } from "./conversations";
 import { db } from "./db";
 import type { ConversationSummary, Group, HubEvent, User } from "./types";
@@ -113,19 +113,16 @@ export function applyGroupEvent(ev: GroupEvent, self: string, now = Date.now()):
 
 // ---- HTTP -----------------------------------------------------------------------------
 
-type Json = { ok: boolean; status: number; json(): Promise<unknown> };
-const request = <T,>(method: string, path: string, body?: unknown): Promise<T> =>
-  call<Json>(
-    fetch(path, {
-      method,
-      credentials: "same-origin",
-      ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    }),
-  ) as Promise<T>;
+// The group routes read their JSON body inside the handler (jsonBody), so AppType knows
+// the responses but not the inputs; hc still sends what it is given.
+type WithJson<T> = { json: T };
+const groupsApi = api.api.groups;
+const postGroup = groupsApi.$post as unknown as (args: WithJson<{ name?: string; members: string[]; ttlHours?: number }>) => ReturnType<typeof groupsApi.$post>;
+const postMembers = groupsApi[":id"].members.$post as unknown as (args: { param: { id: string } } & WithJson<{ members: string[] }>) => ReturnType<typeof groupsApi[":id"]["members"]["$post"]>;
 
 /** The server's list wins for every group it knows; groups it no longer lists (left) keep their local state. */
 export async function refreshGroups(self: string | undefined): Promise<ClientGroup[]> {
-  const { groups: list } = await request<{ groups: Group[] }>("GET", "/api/groups");
+  const { groups: list } = await call(groupsApi.$get());
   const next = { ...groups.value };
   for (const g of list) next[g.id] = fromServer(g, next[g.id]);
   groups.value = next;
@@ -146,17 +143,17 @@ export async function saveGroups(convs: string[] = []): Promise<void> {
 }
 
 export async function createGroup(input: { name?: string; members: string[]; ttlHours?: number }, self: string | undefined): Promise<ClientGroup> {
-  const { group } = await request<{ group: Group }>("POST", "/api/groups", input);
+  const { group } = await call(postGroup({ json: input }));
   return putGroup(group, self);
 }
 
 export async function addMembers(groupId: string, members: string[], self: string | undefined): Promise<ClientGroup> {
-  const { group } = await request<{ group: Group }>("POST", `/api/groups/${encodeURIComponent(groupId)}/members`, { members });
+  const { group } = await call(postMembers({ param: { id: groupId }, json: { members } }));
   return putGroup(group, self);
 }
 
 export async function leaveGroup(groupId: string, self: string): Promise<void> {
-  await request("DELETE", `/api/groups/${encodeURIComponent(groupId)}/members/me`);
+  await call(groupsApi[":id"].members.me.$delete({ param: { id: groupId } }));
   const g = groups.value[groupId];
   // The group.member.left event will say the same; showing it now makes the tap feel instant.
   if (g) applyGroupEvent({ type: "group.member.left", conv: g.conv, group: groupId, user: self }, self);
@@ -164,7 +161,7 @@ export async function leaveGroup(groupId: string, self: string): Promise<void> {
 }
 
 export async function endGroup(groupId: string, self: string): Promise<void> {
-  await request("DELETE", `/api/groups/${encodeURIComponent(groupId)}`);
+  await call(groupsApi[":id"].$delete({ param: { id: groupId } }));
   const g = groups.value[groupId];
   if (g) applyGroupEvent({ type: "group.expired", conv: g.conv, group: groupId, reason: "ended", at: Date.now() }, self);
   if (g) await saveGroups([g.conv]);

@@ -11,7 +11,7 @@ import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } fro
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { me } from "./session";
-import { addReader, addToThread, raiseInThread, threadOf } from "./threads";
+import { addReader, addToThread, mergeOne, raiseInThread, threadOf } from "./threads";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
@@ -72,7 +72,7 @@ async function drain(): Promise<void> {
     for (const frame of frames) {
       if (frame.t === "ev") {
         if (frame.seq <= seq) continue; // already stored: a replay overlapping what we had
-        batch(() => writes.push(...applyEvent(frame.ev)));
+        batch(() => writes.push(...applyEvent(frame.ev, frame.seq)));
         seq = frame.seq;
       } else if (frame.t === "accepted") {
         writes.push(...onAccepted(frame));
@@ -96,15 +96,19 @@ async function commit(writes: Write[], seq: number): Promise<void> {
 }
 
 const putConv = (c: ConversationSummary): Write => (tx) => tx.objectStore("conversations").put(c);
-const putMsg = (m: StoredMessage): Write => (tx) => tx.objectStore("messages").put(m);
+/** Stored merged with what the device already has for that id (receipts, readers, seq), never over it. */
+const putMsg = (m: StoredMessage): Write => async (tx) => {
+  const store = tx.objectStore("messages");
+  await store.put(mergeOne((await store.get(m.id)) as StoredMessage | undefined, m));
+};
 
 // ---- events ------------------------------------------------------------------------
 
-export function applyEvent(ev: HubEvent): Write[] {
+export function applyEvent(ev: HubEvent, seq?: number): Write[] {
   const self = me.value?.id;
   switch (ev.type) {
     case "message": {
-      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(ev.msg.from === self ? { state: "sent" as const } : {}) };
+      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: "sent" as const } : {}) };
       if (msg.from === self) noteEcho(msg);
       addToThread(ev.conv, [msg]);
       const theirs = msg.from !== self;

@@ -37,7 +37,8 @@ export function loadedThreads(): Iterable<[string, Signal<Thread>]> {
   return threads.entries();
 }
 
-const order = (a: StoredMessage, b: StoredMessage) => a.at - b.at || a.id.localeCompare(b.id);
+/** Log order where both are known (seq), else time; the id only breaks exact ties. */
+const order = (a: StoredMessage, b: StoredMessage) => (a.seq !== undefined && b.seq !== undefined ? a.seq - b.seq : a.at - b.at || a.id.localeCompare(b.id));
 const rank = { sent: 0, delivered: 1, read: 2 } as const;
 
 /**
@@ -50,10 +51,11 @@ export function mergeMessages(current: StoredMessage[], incoming: StoredMessage[
   return [...byId.values()].sort(order);
 }
 
-function mergeOne(prev: StoredMessage | undefined, m: StoredMessage): StoredMessage {
+export function mergeOne(prev: StoredMessage | undefined, m: StoredMessage): StoredMessage {
   if (!prev) return m;
   let out = prev.state && (!m.state || rank[prev.state] > rank[m.state]) ? { ...m, state: prev.state } : m;
   if (prev.readBy?.length) out = { ...out, readBy: [...new Set([...(prev.readBy ?? []), ...(m.readBy ?? [])])] };
+  if (out.seq === undefined && prev.seq !== undefined) out = { ...out, seq: prev.seq };
   return out;
 }
 
@@ -98,7 +100,11 @@ async function fetchPage(conv: string, before: string | undefined): Promise<void
   t.value = { ...t.value, loadingOlder: before !== undefined };
   try {
     const page = await call(messagesPage({ param: { id: conv }, query: before ? { before } : {} }));
-    const msgs = page.messages.map((m) => ({ id: m.id, from: m.from, source: m.source, body: m.body, at: m.at, conv, ...(m.state ? { state: m.state } : {}) }));
+    const msgs = page.messages.map((m): StoredMessage => ({
+      id: m.id, from: m.from, source: m.source, body: m.body, at: m.at, conv, seq: m.seq,
+      ...(m.state ? { state: m.state } : {}),
+      ...(m.readBy?.length ? { readBy: m.readBy } : {}),
+    }));
     // Stored merged with what the device knew (receipts, group readers), never over it.
     const tx = (await db()).transaction("messages", "readwrite");
     await Promise.all([...msgs.map(async (m) => tx.store.put(mergeOne((await tx.store.get(m.id)) as StoredMessage | undefined, m))), tx.done]);

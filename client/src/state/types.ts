@@ -12,6 +12,12 @@ export type StoredMessage = Message & {
   state?: "sent" | "delivered" | "read";
   /** Own messages in a group: the members who have read it (from `status` events, `by` a member). */
   readBy?: string[];
+  /**
+   * This user's event seq for the message (from its `ev` frame or a history page). The hub
+   * log's order is the conversation's order — for a group, the room's order — which two
+   * senders' clocks (`at`) cannot tell apart.
+   */
+  seq?: number;
 };
 
 /** A message the user wrote that the hub has not accepted yet. `id` is the client id reused on every retry. */
