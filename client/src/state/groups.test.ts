@@ -130,6 +130,20 @@ describe("group events through sync", () => {
     expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 8 });
   });
 
+  it("shows messages in the group log's order even when the senders' clocks disagree", async () => {
+    const sock = await connect();
+    threadOf(conv).value = { messages: [], before: undefined, loadingOlder: false, loaded: true };
+    sock.deliver({ t: "ev", seq: 1, ev: invited });
+    // Carol's message was ordered first by the room, though Bob's clock says earlier.
+    sock.deliver({ t: "ev", seq: 2, ev: msg("from carol", "u_c", 500) });
+    sock.deliver({ t: "ev", seq: 3, ev: msg("from bob", "u_b", 400) });
+    sock.deliver({ t: "ev", seq: 4, ev: msg("same ms a", "u_b", 600) });
+    sock.deliver({ t: "ev", seq: 5, ev: msg("same ms 0", "u_c", 600) });
+    await settled();
+    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["from carol", "from bob", "same ms a", "same ms 0"]);
+    expect(await (await db()).get("messages", "from bob")).toMatchObject({ seq: 3 });
+  });
+
   it("addresses a group message to the group", async () => {
     const sock = await connect();
     const item = await queueMessage(conv, "g_1", { type: "text", text: "hi all" });
