@@ -1,6 +1,6 @@
 // Three phones in a temporary group: created from the UI, 200 messages (most from Node
 // over the members' own sockets, some typed on the phones) reach every member in one
-// order; a picture, a held-to-record voice clip and a location go from one phone and show
+// order; a picture, a held-to-record voice clip, a video clip and a location go from one phone and show
 // on the others (map tiles from a local tile server on one, no tiles at all on the other);
 // then a member leaves and the owner ends the group, and everyone's screen follows live.
 // Screenshots of the new screens at 360×740, axe-scanned, 44 px targets.
@@ -139,7 +139,7 @@ describe("temporary group on three phones", () => {
     await check(bob.page, "group-conversation", () => bob.page.locator(".bubble .sender").first().waitFor());
   });
 
-  it("sends a picture, a recorded voice clip and a location from one phone, shown on the others", async () => {
+  it("sends a picture, a recorded voice clip, a video clip and a location from one phone, shown on the others", async () => {
     const { page } = alice;
 
     // Picture: pick → preview (scaled on the phone) → confirm → upload → message.
@@ -165,6 +165,35 @@ describe("temporary group on three phones", () => {
     await check(page, "confirm-voice", () => page.locator(".confirm-preview audio").waitFor());
     await page.locator(".sheet").getByRole("button", { name: "Send" }).click();
     await page.locator(".bubble.own.has-audio:not([data-state=sending])").waitFor({ timeout: 30_000 });
+
+    // Video clip: a short WebM made on the phone (a canvas recorded with MediaRecorder), picked → preview → confirm.
+    const clip = await page.evaluate(async () => {
+      const canvas = Object.assign(document.createElement("canvas"), { width: 160, height: 120 });
+      const ctx = canvas.getContext("2d")!;
+      const rec = new MediaRecorder(canvas.captureStream(15), { mimeType: "video/webm;codecs=vp8" });
+      const chunks: Blob[] = [];
+      rec.ondataavailable = (e) => chunks.push(e.data);
+      let frame = 0;
+      const paint = () => {
+        ctx.fillStyle = `hsl(${(frame++ * 20) % 360} 70% 50%)`;
+        ctx.fillRect(0, 0, 160, 120);
+      };
+      paint();
+      rec.start(100);
+      const timer = setInterval(paint, 60);
+      await new Promise((r) => setTimeout(r, 1200));
+      clearInterval(timer);
+      await new Promise((r) => {
+        rec.onstop = r;
+        rec.stop();
+      });
+      return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+    });
+    await page.getByRole("button", { name: "Attach a picture, clip or location" }).click();
+    await page.setInputFiles("input[data-pick=video]", { name: "clip.webm", mimeType: "video/webm", buffer: Buffer.from(clip) });
+    await page.locator(".confirm-preview video").waitFor();
+    await page.locator(".sheet").getByRole("button", { name: "Send" }).click();
+    await page.locator(".bubble.own.has-video:not([data-state=sending])").waitFor({ timeout: 30_000 });
 
     // Location: ask the phone (geolocation granted, Berlin), see it on the map, name it, confirm.
     await page.getByRole("button", { name: "Attach a picture, clip or location" }).click();
@@ -200,6 +229,15 @@ describe("temporary group on three phones", () => {
       expect(playing.src).toMatch(/\/api\/media\/.+/);
       expect(playing.duration).toBeGreaterThan(0);
       expect(playing.time).toBeGreaterThan(0);
+
+      // The video clip plays inline too: its frames are 160×120.
+      const video = await p.page.evaluate(async () => {
+        const v = document.querySelector(".bubble.theirs.has-video video") as HTMLVideoElement;
+        if (v.readyState < 1) await new Promise((r) => v.addEventListener("loadedmetadata", r, { once: true }));
+        return { src: v.currentSrc, width: v.videoWidth, height: v.videoHeight, inline: v.hasAttribute("playsinline") };
+      });
+      expect(video).toMatchObject({ width: 160, height: 120, inline: true });
+      expect(video.src).toMatch(/\/api\/media\/.+/);
 
       // The location: coordinates, label and a geo: link always.
       const loc = p.page.locator(".bubble.theirs .location");
@@ -247,8 +285,10 @@ describe("temporary group on three phones", () => {
     await expect.poll(() => late.violations.map((v) => v.detail).join(), { timeout: 15_000 }).toContain("group_ended");
     late.stop();
 
-    // In the chat list, the group stays, marked ended.
+    // In the chat list, the group stays, marked ended, its last message with its sender's name.
     await bob.page.getByRole("link", { name: "Back to chats" }).click();
-    expect(await bob.page.locator(`a.row[data-conv="${conv}"] .group-badge`).textContent()).toBe("Group · ended");
+    const row = bob.page.locator(`a.row[data-conv="${conv}"]`);
+    expect(await row.locator(".group-badge").textContent()).toBe("Group · ended");
+    expect(await row.locator(".preview").textContent()).toBe("Alice: 📍 Location · Meeting point");
   });
 });

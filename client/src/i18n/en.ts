@@ -15,6 +15,7 @@ export const en = {
   "chats.empty.body": "Add a friend to start talking.",
   "chats.empty.action": "Add a friend",
   "chats.you": "You: ",
+  "chats.from": "{name}: ",
   "chats.unread": "{n} unread",
   "chats.loading": "Loading chats",
   "source.unibox": "Unibox",

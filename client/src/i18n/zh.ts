@@ -17,6 +17,7 @@ export const zh: Record<MessageKey, string> = {
   "chats.empty.body": "添加好友，开始聊天。",
   "chats.empty.action": "添加好友",
   "chats.you": "我：",
+  "chats.from": "{name}：",
   "chats.unread": "{n} 条未读",
   "chats.loading": "正在加载聊天",
   "source.unibox": "Unibox",

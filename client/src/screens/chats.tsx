@@ -2,6 +2,7 @@
 // route, so it renders straight from the IndexedDB snapshot without waiting for the network.
 import { formatTime, t } from "../i18n";
 import { conversationsLoaded, sourceFilter, sources, visibleConversations } from "../state/conversations";
+import { groupByConv, memberName } from "../state/groups";
 import { me } from "../state/session";
 import type { ConversationSummary } from "../state/types";
 import { Avatar, GroupAvatar } from "../ui/avatar";
@@ -72,6 +73,13 @@ function ChatList() {
   );
 }
 
+/** In a group, whose the last message is: "Bob: ". */
+function senderPrefix(c: ConversationSummary): string {
+  if (c.kind !== "group" || !c.last) return "";
+  const name = memberName(groupByConv(c.id), c.last.from);
+  return name ? t("chats.from", { name }) : "";
+}
+
 function ChatRow({ c }: { c: ConversationSummary }) {
   const own = c.last && c.last.from === me.value?.id;
   const state = own ? ((c.last as { state?: "sent" | "delivered" | "read" }).state ?? "sent") : undefined;
@@ -89,7 +97,7 @@ function ChatRow({ c }: { c: ConversationSummary }) {
             <span class="source-badge" data-source={c.source}>{sourceName(c.source)}</span>
             {c.kind === "group" && <span class="source-badge group-badge">{c.ended ? t("chats.groupEnded") : c.left ? t("chats.groupLeft") : t("chats.group")}</span>}
             {state && <Ticks state={state} />}
-            <span class="preview">{c.last ? (own ? t("chats.you") : "") + previewOf(c.last.body) : ""}</span>
+            <span class="preview">{c.last ? (own ? t("chats.you") : senderPrefix(c)) + previewOf(c.last.body) : ""}</span>
             {c.unread > 0 && <span class="badge" aria-label={t("chats.unread", { n: c.unread })}>{c.unread}</span>}
           </span>
         </span>
