@@ -2,15 +2,16 @@
 // over the members' own sockets, some typed on the phones) reach every member in one
 // order; a picture, a held-to-record voice clip, a video clip and a location go from one phone and show
 // on the others (map tiles from a local tile server on one, no tiles at all on the other);
-// then a member leaves and the owner ends the group, and everyone's screen follows live.
+// a picture chosen offline survives a reload and goes once; a friend is added, a member
+// leaves and the owner ends the group, and everyone's screen follows live.
 // Screenshots of the new screens at 360×740, axe-scanned, 44 px targets.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResilientClient } from "../chaos/client";
 import { type Session, call, makeFriends, signUp as register } from "../chaos/http";
 import { type DevServer, startDevServer } from "../support/dev-server";
-import { type TileServer, launchChromiumWithDevices, startTileServer, testPicture, tilesMeta } from "./media-support";
-import { PHONE, seriousViolations, shoot, smallTargets, waitConnected } from "./support";
+import { type TileServer, launchChromiumWithDevices, png, startTileServer, testPicture, tilesMeta } from "./media-support";
+import { PHONE, seriousViolations, shoot, smallTargets, waitConnected, waitForServiceWorker } from "./support";
 
 type Phone = { context: BrowserContext; page: Page; s: Session; name: string };
 
@@ -18,6 +19,8 @@ let server: DevServer;
 let browser: Browser;
 let tiles: TileServer;
 let alice: Phone, bob: Phone, carol: Phone;
+/** A friend of Alice's with no phone in this test: added to the group later. */
+let dave: Session;
 let conv = "";
 const BERLIN = { latitude: 52.520008, longitude: 13.404954, accuracy: 15 };
 
@@ -39,13 +42,16 @@ async function signIn(p: Phone): Promise<void> {
   await waitConnected(p.page);
 }
 
-/** Scans and photographs a new screen: no serious/critical axe findings, every target ≥ 44 px. */
+/** Scans and photographs a new screen in light and dark: no serious/critical axe findings, every target ≥ 44 px. */
 async function check(page: Page, name: string, ready: () => Promise<unknown>): Promise<void> {
-  await page.emulateMedia({ reducedMotion: "reduce" });
-  await ready();
-  await shoot(page, name);
-  const violations = await seriousViolations(page);
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: "reduce" });
+    await ready();
+    await shoot(page, `${name}-${scheme}`);
+    const violations = await seriousViolations(page);
+    expect(violations, `${name} (${scheme}): ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
   expect(await smallTargets(page), `${name}: touch targets under 44px`).toEqual([]);
 }
 
@@ -61,7 +67,8 @@ beforeAll(async () => {
   [server, browser, tiles] = await Promise.all([startDevServer(), launchChromiumWithDevices(), startTileServer()]);
   // Carol's phone has no way to reach any tiles (a closed port): her map must fall back.
   [alice, bob, carol] = await Promise.all([phone("Alice", tiles.url), phone("Bob", tiles.url), phone("Carol", "http://127.0.0.1:9/{z}/{x}/{y}.png")]);
-  await Promise.all([makeFriends(server.url, alice.s, bob.s), makeFriends(server.url, alice.s, carol.s)]);
+  dave = await register(server.url, "Dave");
+  await Promise.all([makeFriends(server.url, alice.s, bob.s), makeFriends(server.url, alice.s, carol.s), makeFriends(server.url, alice.s, dave)]);
   await Promise.all([signIn(alice), signIn(bob), signIn(carol)]);
 });
 
@@ -255,7 +262,48 @@ describe("temporary group on three phones", () => {
     await check(carol.page, "location-no-tiles", () => carol.page.locator(".location[data-map=unavailable]").waitFor());
   });
 
-  it("a member leaves and the others see it; the owner ends the group and it turns read-only everywhere", async () => {
+  it("a picture chosen offline stays on the phone through a reload and goes once when the network is back", async () => {
+    const { page, context } = alice;
+    await waitForServiceWorker(page);
+    await context.setOffline(true);
+    await page.locator(".net-banner[data-connection=offline]").waitFor();
+    await page.getByRole("button", { name: "Attach a picture, clip or location" }).click();
+    const night = png(320, 240, (x, y) => (Math.hypot(x - 80, y - 60) < 30 ? [250, 250, 210] : [20, 30, 70 + (y >> 2)]));
+    await page.setInputFiles("input[data-pick=image]", { name: "night.png", mimeType: "image/png", buffer: night });
+    await page.fill("#draft-caption", "Sent offline");
+    await page.locator(".sheet").getByRole("button", { name: "Send" }).click();
+    const pending = page.locator(".bubble.own.has-image", { hasText: "Sent offline" });
+    await expect.poll(() => pending.getAttribute("data-state")).toBe("sending");
+
+    // Reload with no network: the shell from the service worker, the picture's bytes from IndexedDB.
+    await page.reload();
+    await page.locator(".net-banner[data-connection=offline]").waitFor();
+    await expect.poll(() => pending.getAttribute("data-state")).toBe("sending");
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>(".bubble.own.has-image img.thumb")].some((i) => i.naturalWidth === 320));
+
+    await context.setOffline(false);
+    await waitConnected(page);
+    await expect.poll(() => pending.getAttribute("data-state"), { timeout: 30_000 }).not.toBe("sending");
+    const arrived = bob.page.locator(".bubble.theirs.has-image", { hasText: "Sent offline" });
+    // Bob scrolled up to tap the earlier picture: this one loads its thumbnail once he scrolls to it.
+    await arrived.waitFor({ timeout: 30_000 });
+    await arrived.scrollIntoViewIfNeeded();
+    await arrived.locator("img.thumb").waitFor({ timeout: 30_000 });
+    expect(await arrived.count()).toBe(1);
+    expect(await page.locator(".bubble.own.has-image", { hasText: "Sent offline" }).count()).toBe(1);
+  });
+
+  it("a friend is added, a member leaves, and the others see both; the owner ends the group and it turns read-only everywhere", async () => {
+    await alice.page.getByRole("link", { name: "Group info" }).click();
+    await alice.page.locator(`[data-pick-friend="${dave.handle}"]`).click();
+    await alice.page.getByRole("button", { name: "Add 1" }).click();
+    await alice.page.locator(`[data-member="${dave.handle}"]`).waitFor();
+    await alice.page.getByRole("link", { name: "Back to the group chat" }).click();
+    for (const p of [alice, bob, carol]) {
+      await p.page.locator("[data-notice=joined]", { hasText: "Dave joined" }).waitFor();
+      await p.page.getByText("4 members").waitFor();
+    }
+
     await carol.page.getByRole("link", { name: "Group info" }).click();
     await check(carol.page, "group-info", () => carol.page.locator(`[data-member="${alice.s.handle}"]`).waitFor());
     await carol.page.getByRole("button", { name: "Leave group" }).click();
@@ -265,7 +313,7 @@ describe("temporary group on three phones", () => {
 
     for (const p of [alice, bob]) {
       await p.page.locator("[data-notice=left]", { hasText: "Carol left" }).waitFor();
-      await p.page.getByText("2 members").waitFor();
+      await p.page.getByText("3 members").waitFor();
     }
 
     await alice.page.getByRole("link", { name: "Group info" }).click();
@@ -289,6 +337,6 @@ describe("temporary group on three phones", () => {
     await bob.page.getByRole("link", { name: "Back to chats" }).click();
     const row = bob.page.locator(`a.row[data-conv="${conv}"]`);
     expect(await row.locator(".group-badge").textContent()).toBe("Group · ended");
-    expect(await row.locator(".preview").textContent()).toBe("Alice: 📍 Location · Meeting point");
+    expect(await row.locator(".preview").textContent()).toBe("Alice: 📷 Picture · Sent offline");
   });
 });
