@@ -90,6 +90,9 @@ describe("groups: membership", () => {
     const convs = (await api("/api/conversations", { token: c!.token })).data.conversations;
     expect(convs.find((x: { id: string }) => x.id === group.conv)).toMatchObject({ left: true });
     expect((await api(`/api/groups/${group.id}/members/me`, { method: "DELETE", token: c!.token })).status).toBe(404);
+    const listed = (await api("/api/groups", { token: c!.token })).data.groups.find((g: { id: string }) => g.id === group.id);
+    expect(listed).toMatchObject({ left: true, members: expect.arrayContaining([expect.objectContaining({ id: a!.user.id })]) });
+    expect(listed.members).toHaveLength(2);
     expect((await room(group.id).info()).members.sort()).toEqual([a!.user.id, b!.user.id].sort());
     alice.close();
     carol.close();

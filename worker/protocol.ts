@@ -70,6 +70,8 @@ export type Group = {
   createdAt: number;
   endedAt: number | null;
   endReason: "ttl" | "ended" | null;
+  /** In `GET /api/groups`: you left this group; `members` are the ones still in it. */
+  left?: true;
 };
 
 /** Media kinds and their size limits (bytes); the real type is sniffed from the bytes. */

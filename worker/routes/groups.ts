@@ -77,8 +77,11 @@ export const groupsRoute = new Hono<AppEnv>()
   .get("/", async (c) => {
     const me = c.get("userId");
     const d = db(c.env.DB);
-    const mine = await d.select({ id: groupMembers.groupId }).from(groupMembers).where(and(eq(groupMembers.userId, me), isNull(groupMembers.leftAt)));
-    return c.json({ groups: await loadGroups(d, c.env, mine.map((r) => r.id)) });
+    // Groups you left stay listed (flagged), so any device can still label their history.
+    const mine = await d.select({ id: groupMembers.groupId, leftAt: groupMembers.leftAt }).from(groupMembers).where(eq(groupMembers.userId, me));
+    const left = new Set(mine.filter((r) => r.leftAt !== null).map((r) => r.id));
+    const list = await loadGroups(d, c.env, mine.map((r) => r.id));
+    return c.json({ groups: list.map((g) => (left.has(g.id) ? { ...g, left: true as const } : g)) });
   })
   .post("/:id/members", async (c) => {
     const me = c.get("userId");
