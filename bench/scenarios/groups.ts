@@ -62,11 +62,16 @@ export async function fanout(ctx: Context): Promise<void> {
     const opened: Conn[] = [];
     try {
       for (const t of targets) {
-        const { rig, conns } = await groupRig(ctx, t, size, false);
-        rigs.set(t.name, rig);
-        opened.push(...conns);
+        // One target failing to form the group (a server error) is reported; the others still run.
+        try {
+          const { rig, conns } = await groupRig(ctx, t, size, false);
+          rigs.set(t.name, rig);
+          opened.push(...conns);
+        } catch (err) {
+          ctx.problem(`fanout ${size} ${t.name}: ${(err as Error).message}`, t.name);
+        }
       }
-      await ramp(ctx, "fanout", size, [Math.round(rate * 100) / 100], rigs);
+      if (rigs.size) await ramp(ctx, "fanout", size, [Math.round(rate * 100) / 100], rigs);
     } finally {
       await closeAll(opened);
     }
