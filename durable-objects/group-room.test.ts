@@ -99,6 +99,52 @@ describe("groups: membership", () => {
   });
 });
 
+describe("groups: size", () => {
+  it("creates, lists and grows a group past D1's 100-parameter limit, and fans out to every member", { timeout: 60_000 }, async () => {
+    const owner = await register("bigowner");
+    // 250 friends written straight into the store: registering them through the API
+    // would spend minutes on password hashing without testing anything more.
+    const ids = Array.from({ length: 250 }, (_, i) => `u_big${Date.now().toString(36)}${i}`);
+    const db = (env as unknown as Env).DB;
+    for (let i = 0; i < ids.length; i += 20) {
+      await db.batch(
+        ids.slice(i, i + 20).flatMap((id, j) => [
+          db.prepare("INSERT INTO users (id, handle, display_name, phone_hash, phone_display, region, password_hash, password_salt, password_iterations) VALUES (?, ?, ?, ?, '', 'US', '', '', 1)")
+            .bind(id, `big${i + j}_${id.slice(-6)}`.slice(0, 20), `Member ${i + j}`, `hash-${id}`),
+          db.prepare("INSERT INTO friendships (user_a, user_b) VALUES (?, ?)").bind(...(owner.user.id < id ? [owner.user.id, id] : [id, owner.user.id])),
+        ]),
+      );
+    }
+    const created = await api("/api/groups", { method: "POST", token: owner.token, json: { name: "Big", members: ids.slice(0, 149) } });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    const gid = created.data.group.id;
+    const grown = await api(`/api/groups/${gid}/members`, { method: "POST", token: owner.token, json: { members: ids.slice(149) } });
+    expect(grown.status, JSON.stringify(grown.data)).toBe(200);
+    expect(grown.data.group.members).toHaveLength(251);
+    const listed = (await api("/api/groups", { token: owner.token })).data.groups.find((g: { id: string }) => g.id === gid);
+    expect(listed.members).toHaveLength(251);
+
+    const sock = await Client.open(owner.token, 0);
+    sock.send({ t: "send", id: "to-all", to: { group: gid }, body: textBody("hello, everyone") });
+    const acc = await sock.next<Accepted>((f) => f.t === "accepted", 20_000);
+    // Every member's hub holds it (fan-out is asynchronous after accepted).
+    await vi.waitFor(async () => expect((await room(gid).info()).head).toBeGreaterThan(0));
+    for (const id of [ids[0]!, ids[148]!, ids[149]!, ids[249]!]) {
+      await vi.waitFor(
+        async () => {
+          const page = await (env as unknown as Env).USER_HUB.get((env as unknown as Env).USER_HUB.idFromName(id)).listMessages(id, acc.conv, undefined, 10);
+          expect(page?.messages.map((m) => m.id)).toEqual([acc.msgId]);
+        },
+        { timeout: 20_000 },
+      );
+    }
+    // Reading many messages at once stays under SQLite's parameter limit too.
+    sock.send({ t: "read", conv: acc.conv, msgIds: [acc.msgId, ...Array.from({ length: 300 }, (_, i) => `m_nope${i}`)] });
+    await sock.next((f) => f.t === "ev" && f.ev.type === "status");
+    sock.close();
+  });
+});
+
 describe("groups: messages", () => {
   it("keeps one order for every member under concurrent senders, with idempotent sends", async () => {
     const [a, b, c] = await crew(3, { mutual: true });

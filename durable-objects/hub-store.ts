@@ -108,13 +108,17 @@ export class HubStore {
 
   /** Messages in `conv` with these ids, with their position; foreign ids are dropped. */
   messagesIn(conv: string, ids: string[]): { id: string; sender: string; pos: number }[] {
-    if (ids.length === 0) return [];
-    return this.sql
-      .exec<{ id: string; sender: string; pos: number }>(
-        `SELECT id, sender, pos FROM messages WHERE conv = ? AND id IN (${ids.map(() => "?").join(",")})`,
-        conv, ...ids,
-      )
-      .toArray();
+    const out: { id: string; sender: string; pos: number }[] = [];
+    // SQLite in a Durable Object binds at most 100 parameters per statement.
+    for (let i = 0; i < ids.length; i += 90) {
+      const part = ids.slice(i, i + 90);
+      out.push(
+        ...this.sql
+          .exec<{ id: string; sender: string; pos: number }>(`SELECT id, sender, pos FROM messages WHERE conv = ? AND id IN (${part.map(() => "?").join(",")})`, conv, ...part)
+          .toArray(),
+      );
+    }
+    return out;
   }
 
   /** Others' messages whose events fall in (from, to]: they just reached a device. */

@@ -2,7 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { Env } from "../env";
 import type { User } from "../protocol";
 import { looksLikePhone, phoneHash, toE164 } from "../auth/phone";
-import type { Db } from "./client";
+import { chunked, type Db } from "./client";
 import { users } from "./schema";
 
 export type UserRow = typeof users.$inferSelect;
@@ -34,7 +34,6 @@ function byHandle(d: Db, handle: string) {
 }
 
 export async function usersByIds(d: Db, ids: string[]): Promise<Map<string, UserRow>> {
-  if (ids.length === 0) return new Map();
-  const rows = await d.select().from(users).where(inArray(users.id, ids));
-  return new Map(rows.map((r) => [r.id, r]));
+  const pages = await Promise.all(chunked(ids).map((part) => d.select().from(users).where(inArray(users.id, part))));
+  return new Map(pages.flat().map((r) => [r.id, r]));
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { requireUser } from "../auth/session";
-import { db, type Db } from "../db/client";
+import { chunked, db, type Db } from "../db/client";
 import { friendsOf } from "../db/friends";
 import { groupMembers, groups } from "../db/schema";
 import { toUser, usersByIds } from "../db/users";
@@ -30,9 +30,11 @@ async function friendsAmong(d: Db, env: Env, me: string, ids: string[]) {
 }
 
 async function loadGroups(d: Db, env: Env, ids: string[]): Promise<Group[]> {
-  if (ids.length === 0) return [];
-  const rows = await d.select().from(groups).where(inArray(groups.id, ids));
-  const members = await d.select().from(groupMembers).where(and(inArray(groupMembers.groupId, ids), isNull(groupMembers.leftAt)));
+  const parts = chunked(ids);
+  const rows = (await Promise.all(parts.map((part) => d.select().from(groups).where(inArray(groups.id, part))))).flat();
+  const members = (
+    await Promise.all(parts.map((part) => d.select().from(groupMembers).where(and(inArray(groupMembers.groupId, part), isNull(groupMembers.leftAt)))))
+  ).flat();
   const people = await usersByIds(d, [...new Set(members.map((m) => m.userId))]);
   return rows
     .sort((a, b) => b.createdAt - a.createdAt)
@@ -67,10 +69,8 @@ export const groupsRoute = new Hono<AppEnv>()
     const meRow = (await usersByIds(d, [me])).get(me)!;
     const group = { id: newId("g"), name: input.name ?? null, owner: me, ttlHours: input.ttlHours ?? GROUP_LIMITS.ttlHoursDefault, createdAt: Date.now() };
     const members = [toUser(meRow, c.env), ...others];
-    await d.batch([
-      d.insert(groups).values(group),
-      d.insert(groupMembers).values(members.map((u) => ({ groupId: group.id, userId: u.id, joinedAt: group.createdAt }))),
-    ]);
+    const rows = members.map((u) => ({ groupId: group.id, userId: u.id, joinedAt: group.createdAt }));
+    await d.batch([d.insert(groups).values(group), ...chunked(rows, 4).map((part) => d.insert(groupMembers).values(part))]);
     orThrow(await roomOf(c.env, group.id).create({ ...group, members }));
     return c.json({ group: { ...group, conv: groupConversationId(group.id), members, endedAt: null, endReason: null } satisfies Group }, 201);
   })
@@ -97,10 +97,11 @@ export const groupsRoute = new Hono<AppEnv>()
     if (present.size + ids.length > GROUP_LIMITS.members) throw badRequest("group_full", `a group has at most ${GROUP_LIMITS.members} members`);
     const users = await friendsAmong(d, c.env, me, ids);
     const joinedAt = Date.now();
-    await d
-      .insert(groupMembers)
-      .values(users.map((u) => ({ groupId, userId: u.id, joinedAt })))
-      .onConflictDoUpdate({ target: [groupMembers.groupId, groupMembers.userId], set: { joinedAt, leftAt: null } });
+    const rows = users.map((u) => ({ groupId, userId: u.id, joinedAt }));
+    const [first, ...rest] = chunked(rows, 4).map((part) =>
+      d.insert(groupMembers).values(part).onConflictDoUpdate({ target: [groupMembers.groupId, groupMembers.userId], set: { joinedAt, leftAt: null } }),
+    );
+    await d.batch([first!, ...rest]);
     orThrow(await roomOf(c.env, groupId).addMembers(me, users));
     return c.json({ group: (await loadGroups(d, c.env, [groupId]))[0] });
   })
