@@ -86,10 +86,11 @@ describe("login", () => {
     expect(badPw.data.error).toEqual(noUser.data.error);
   });
 
-  it("limits attempts per account even across IPs", async () => {
+  it("limits attempts per account even across IPs and ways of naming it", async () => {
     const a = await register("brute");
+    const names = [a.user.handle, `@${a.user.handle.toUpperCase()}`, a.user.address, a.phone];
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await api("/api/auth/login", { method: "POST", json: { login: a.user.handle, password: `guess number ${i}` } })).status);
+    for (let i = 0; i < 11; i++) statuses.push((await api("/api/auth/login", { method: "POST", json: { login: names[i % names.length], password: `guess number ${i}` } })).status);
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
   });

@@ -52,8 +52,9 @@ export const auth = new Hono<AppEnv>()
   .post("/login", async (c) => {
     const { login, password } = await jsonBody(c, loginBody);
     await rateLimit(c.env, "RATE_LOGIN_PER_IP", clientIp(c.req.raw));
-    await rateLimit(c.env, "RATE_LOGIN_PER_ACCOUNT", login.toLowerCase());
     const row = await findUserByLogin(db(c.env.DB), c.env, login);
+    // Per account, whichever way it was named (phone formats, handle, address).
+    await rateLimit(c.env, "RATE_LOGIN_PER_ACCOUNT", row?.id ?? login.toLowerCase());
     const ok = row && (await verifyPassword(password, { hash: row.passwordHash, salt: row.passwordSalt, iterations: row.passwordIterations }));
     if (!row || !ok) throw new ApiError(401, "invalid_credentials", "wrong login or password");
     const token = await createSession(c, row.id);
