@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { auth, me } from "./routes/auth";
+import { contacts } from "./routes/contacts";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
 import { media } from "./routes/media";
@@ -13,6 +14,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/friends", friends)
+  .route("/api/contacts", contacts)
   .route("/api/conversations", conversations)
   .route("/api/media", media)
   .route("/api/groups", groupsRoute)

@@ -99,6 +99,7 @@ describe("fuzz: HTTP", () => {
       ["GET", "/api/conversations"],
       ["GET", "/api/conversations/d:x:y/messages"],
       ["GET", "/api/ws"],
+      ["POST", "/api/contacts/discover"],
       ["POST", "/api/groups"],
       ["GET", "/api/groups"],
       ["POST", "/api/groups/g_x/members"],

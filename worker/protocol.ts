@@ -79,6 +79,11 @@ export const MEDIA_LIMITS = { image: 10 * 1024 * 1024, audio: 20 * 1024 * 1024, 
 export type MediaKind = keyof typeof MEDIA_LIMITS;
 export type Media = { id: string; type: MediaKind; mime: string; size: number };
 
+export const discoverBody = z.strictObject({
+  numbers: z.array(z.string().trim().min(1).max(40)).min(1).max(1000),
+  region: z.string().regex(/^[A-Z]{2}$/).optional(),
+});
+
 export const messagesQuery = z.strictObject({
   before: z.string().regex(/^\d{1,15}$/).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),

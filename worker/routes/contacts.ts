@@ -1,0 +1,40 @@
+import { eq, inArray } from "drizzle-orm";
+import { Hono } from "hono";
+import { phoneHash, toE164 } from "../auth/phone";
+import { rateLimit } from "../auth/rate-limit";
+import { requireUser } from "../auth/session";
+import { chunked, db } from "../db/client";
+import { friendsOf } from "../db/friends";
+import { users } from "../db/schema";
+import { toUser } from "../db/users";
+import type { AppEnv } from "../env";
+import { unauthorized } from "../errors";
+import { discoverBody } from "../protocol";
+import { jsonBody } from "../validate";
+
+// Which of the phone's contacts are on Unibox. The uploaded numbers are only hashed and
+// compared, never stored or logged; the answer names each match by the number as sent.
+export const contacts = new Hono<AppEnv>().use(requireUser).post("/discover", async (c) => {
+  const me = c.get("userId");
+  const input = await jsonBody(c, discoverBody);
+  await rateLimit(c.env, "RATE_DISCOVER", me);
+  const d = db(c.env.DB);
+  const meRow = await d.query.users.findFirst({ where: eq(users.id, me) });
+  if (!meRow) throw unauthorized();
+  // Numbers without a country code are read in the caller's region, as their phone would.
+  const region = input.region ?? meRow.region;
+  const sentAs = new Map<string, string>();
+  for (const number of input.numbers) {
+    const e164 = toE164(number, region);
+    if (e164) {
+      const hash = await phoneHash(c.env.PHONE_PEPPER, e164);
+      if (!sentAs.has(hash)) sentAs.set(hash, number);
+    }
+  }
+  const rows = (await Promise.all(chunked([...sentAs.keys()]).map((part) => d.select().from(users).where(inArray(users.phoneHash, part))))).flat();
+  const friendIds = new Set((await friendsOf(d, c.env, me)).map((f) => f.user.id));
+  const matches = rows
+    .filter((row) => row.id !== me)
+    .map((row) => ({ number: sentAs.get(row.phoneHash)!, user: toUser(row, c.env), friend: friendIds.has(row.id) }));
+  return c.json({ matches });
+});
