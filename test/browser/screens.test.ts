@@ -106,4 +106,32 @@ describe("screens", () => {
     await page.selectOption("#language", "en");
     await page.locator("h1", { hasText: "Me" }).waitFor();
   });
+
+  it("finds a friend from the phone's contacts and adds them", async () => {
+    // Headless desktop Chromium has no Contact Picker (Chrome on Android only), so this stub
+    // of the W3C API (navigator.contacts.select → [{name, tel}]) stands in for it; the
+    // lookup and the friend request go to the real server.
+    const known = person("Tess");
+    const seeker = (await newPhone(browser, server.url)).page;
+    const knownPage = (await newPhone(browser, server.url)).page;
+    await signUp(knownPage, known);
+    const tel = `(${known.phone.slice(0, 3)}) ${known.phone.slice(3, 6)}-${known.phone.slice(6)}`;
+    await seeker.addInitScript((contacts) => {
+      Object.defineProperty(navigator, "contacts", { value: { select: async () => contacts } });
+      Object.defineProperty(window, "ContactsManager", { value: function ContactsManager() {} });
+    }, [{ name: ["Tess from work"], tel: [tel, tel] }, { name: ["Not on Unibox"], tel: ["+1 212 555 0100"] }]);
+    await signUp(seeker, person("Sam"));
+    await tab(seeker, "Contacts");
+    await seeker.getByRole("button", { name: "Choose contacts" }).click();
+    const row = seeker.locator(`li[data-match="${known.handle}"]`);
+    await row.getByText("Tess from work").waitFor();
+    expect(await seeker.locator("li[data-match]").count()).toBe(1);
+    await shoot(seeker, "contacts-discover");
+    expect(await seriousViolations(seeker)).toEqual([]);
+    expect(await smallTargets(seeker)).toEqual([]);
+    await row.getByRole("button", { name: "Add Tess from work" }).click();
+    await row.getByText("Request sent").waitFor();
+    await tab(knownPage, "Contacts");
+    await knownPage.locator("li.request", { hasText: "Sam" }).waitFor();
+  });
 });

@@ -7,6 +7,7 @@ import { answerRequest, incoming, outgoing, requestFriend, sortedFriends } from 
 import { me } from "../state/session";
 import { Avatar } from "../ui/avatar";
 import { Icon } from "../ui/icons";
+import { FindFriends } from "./contacts-discover";
 
 export default function Contacts() {
   return (
@@ -16,6 +17,7 @@ export default function Contacts() {
       </header>
       <div class="scroll">
         <AddFriend />
+        <FindFriends />
         <Incoming />
         <Outgoing />
         <Friends />
