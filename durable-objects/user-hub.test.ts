@@ -101,6 +101,22 @@ describe("UserHub: 1:1 messages", () => {
     bob.close();
   });
 
+  it("sends a receipt enqueued while another is on its way in the same flush, not at the next alarm", async () => {
+    const { a, b } = await pair();
+    await Client.open(a.token, 0).then((c) => c.close()); // the hub knows its user
+    await runInDurableObject(hub(a), async (instance) => {
+      type Outbox = { store: { enqueue(p: string, k: string, x: unknown): void; dueOutbox(t: number): unknown[] }; flushOutboxNow(): Promise<void> };
+      const hubInstance = instance as unknown as Outbox;
+      const receipt = (state: string) => ({ conv: "d:x:y", msgIds: ["m_x"], state, by: a.user.id, at: Date.now() });
+      hubInstance.store.enqueue(b.user.id, "status", receipt("delivered"));
+      const running = hubInstance.flushOutboxNow(); // now awaiting the peer hub
+      hubInstance.store.enqueue(b.user.id, "status", receipt("read"));
+      await hubInstance.flushOutboxNow(); // returns at once: a flush is running
+      await running;
+      expect(hubInstance.store.dueOutbox(Date.now() + 3_600_000)).toEqual([]);
+    });
+  });
+
   it("pages history backwards with a cursor", async () => {
     const { a, b } = await pair();
     const alice = await Client.open(a.token, 0);

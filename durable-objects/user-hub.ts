@@ -45,6 +45,7 @@ export class UserHub extends DurableObject<Env> {
   /** Per-conversation chains keep deliveries in send order while other frames interleave. */
   private chains = new Map<string, Promise<unknown>>();
   private flushing = false;
+  private flushAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -522,23 +523,34 @@ export class UserHub extends DurableObject<Env> {
     void this.flushOutboxNow().catch((err) => console.error(`Error in UserHub flushOutbox: user=${this.store.meta("user")}`, err));
   }
 
+  /**
+   * One flush at a time. A row enqueued while a flush awaits a peer (a read right after its
+   * ack, say) sets `flushAgain`, and the running flush goes round once more for it rather
+   * than leaving it to the alarm.
+   */
   private async flushOutboxNow(): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
     this.flushing = true;
     try {
-      for (const row of this.store.dueOutbox(Date.now())) {
-        try {
-          const peer = hubOf(this.env, row.peer);
-          const payload = JSON.parse(row.payload);
-          if (row.kind === "status") await peer.receiveStatus(row.peer, payload);
-          else await peer.receivePresence(row.peer, payload);
-          this.store.outboxDone(row.id);
-        } catch (err) {
-          const attempts = row.attempts + 1;
-          console.error(`UserHub outbox retry: user=${this.store.meta("user")} peer=${row.peer} kind=${row.kind} attempt=${attempts}`, err);
-          this.store.outboxRetry(row.id, attempts, Date.now() + Math.min(60_000, 500 * 2 ** attempts));
+      do {
+        this.flushAgain = false;
+        for (const row of this.store.dueOutbox(Date.now())) {
+          try {
+            const peer = hubOf(this.env, row.peer);
+            const payload = JSON.parse(row.payload);
+            if (row.kind === "status") await peer.receiveStatus(row.peer, payload);
+            else await peer.receivePresence(row.peer, payload);
+            this.store.outboxDone(row.id);
+          } catch (err) {
+            const attempts = row.attempts + 1;
+            console.error(`UserHub outbox retry: user=${this.store.meta("user")} peer=${row.peer} kind=${row.kind} attempt=${attempts}`, err);
+            this.store.outboxRetry(row.id, attempts, Date.now() + Math.min(60_000, 500 * 2 ** attempts));
+          }
         }
-      }
+      } while (this.flushAgain);
     } finally {
       this.flushing = false;
       await this.scheduleAlarm();
