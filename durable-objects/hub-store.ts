@@ -43,6 +43,9 @@ const MIGRATIONS = [
      room_seq INTEGER NOT NULL DEFAULT 0
    );
    CREATE TABLE IF NOT EXISTS receipts (msg_id TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (msg_id, user));`,
+  // Receipts that overtook our own copy of a message (see UserHub.receiveStatus).
+  `CREATE TABLE IF NOT EXISTS early_receipts (msg_id TEXT NOT NULL, payload TEXT NOT NULL);
+   CREATE INDEX IF NOT EXISTS early_receipts_msg ON early_receipts(msg_id);`,
 ];
 
 export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read"; readBy?: string[] };
@@ -249,6 +252,19 @@ export class HubStore {
       out[r.id] = { online: r.online === 1, seenAt: r.seen_at };
     }
     return out;
+  }
+
+  /** Message ids among `ids` that are ours but not written yet: sends still on their way. */
+  inFlightSends(ids: string[]): string[] {
+    return ids.filter((id) => !this.hasMessage(id) && this.sql.exec("SELECT 1 FROM sends WHERE msg_id = ? AND done = 0", id).toArray().length > 0);
+  }
+  keepEarlyReceipt(msgId: string, payload: unknown): void {
+    this.sql.exec("INSERT INTO early_receipts (msg_id, payload) VALUES (?, ?)", msgId, JSON.stringify(payload));
+  }
+  takeEarlyReceipts<T>(msgId: string): T[] {
+    const rows = this.sql.exec<{ payload: string }>("SELECT payload FROM early_receipts WHERE msg_id = ?", msgId).toArray();
+    if (rows.length > 0) this.sql.exec("DELETE FROM early_receipts WHERE msg_id = ?", msgId);
+    return rows.map((r) => JSON.parse(r.payload) as T);
   }
 
   // ---- media ---------------------------------------------------------------------

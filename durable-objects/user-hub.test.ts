@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
 import type { Env } from "../worker/env";
+import { directConversationId } from "../worker/conversation-id";
 import { hubOf } from "../worker/hubs";
 import type { ServerFrame } from "../worker/protocol";
 
@@ -115,6 +116,29 @@ describe("UserHub: 1:1 messages", () => {
       await running;
       expect(hubInstance.store.dueOutbox(Date.now() + 3_600_000)).toEqual([]);
     });
+  });
+
+  it("keeps a read receipt that overtakes the sender's own copy, and applies it once the copy is written", async () => {
+    const { a, b } = await pair();
+    const alice = await Client.open(a.token, 0);
+    const conv = directConversationId(a.user.id, b.user.id);
+    await runInDurableObject(hub(a), async (instance) => {
+      type Hub = {
+        store: { reserveSend(c: string, m: string, conv: string, at: number): void };
+        receiveStatus(self: string, s: unknown): Promise<void>;
+        sendToUser(c: string, to: string, body: unknown): Promise<unknown>;
+      };
+      const h = instance as unknown as Hub;
+      // The send is reserved and on its way to Bob; his device reads it before Alice's hub writes its copy.
+      h.store.reserveSend("early-1", "m_early1", conv, Date.now());
+      await h.receiveStatus(a.user.id, { conv, msgIds: ["m_early1"], state: "read", by: b.user.id, at: Date.now() });
+      await h.sendToUser("early-1", b.user.id, { type: "text", text: "read before written" });
+    });
+    const st = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "status");
+    expect(st.ev).toMatchObject({ state: "read", msgIds: ["m_early1"], by: b.user.id });
+    const page = await api(`/api/conversations/${conv}/messages`, { token: a.token });
+    expect(page.data.messages.at(-1)).toMatchObject({ id: "m_early1", state: "read" });
+    alice.close();
   });
 
   it("pages history backwards with a cursor", async () => {

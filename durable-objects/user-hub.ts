@@ -178,6 +178,7 @@ export class UserHub extends DurableObject<Env> {
       if (!this.store.hasMessage(msgId)) {
         this.store.ensureConversation({ id: conv, kind: "direct", source: "unibox", title: peer.displayName, peer }, at);
         this.appendAndPush({ type: "message", conv, msg }, (seq) => this.store.insertMessage(conv, msg, seq, true));
+        for (const receipt of this.store.takeEarlyReceipts<StatusInput>(msgId)) this.applyStatus(me, receipt);
       }
       this.store.finishSend(clientId);
       return { t: "accepted", id: clientId, msgId, conv, at } as const;
@@ -331,6 +332,13 @@ export class UserHub extends DurableObject<Env> {
   /** Called by a recipient's hub: our messages were delivered or read. */
   async receiveStatus(self: string, input: StatusInput): Promise<void> {
     this.bind(self);
+    // A fast reader's receipt can arrive while our own copy waits for `deliver` to return
+    // (we write it after the recipient's). Keep it for that message; it applies once written.
+    for (const id of this.store.inFlightSends(input.msgIds)) this.store.keepEarlyReceipt(id, { ...input, msgIds: [id] });
+    this.applyStatus(self, input);
+  }
+
+  private applyStatus(self: string, input: StatusInput): void {
     const changed = this.store.raiseState(self, input.msgIds, input.state);
     // In a group every reader counts: who has read is shown, not just that someone did.
     const news = input.conv.startsWith("g:") && input.state === "read" ? this.store.addReadReceipts(self, input.msgIds, input.by, input.at) : changed;
