@@ -89,7 +89,7 @@ export class Context {
     return count > before ? `wrangler dev reloaded the Worker ${count - before}× (sockets dropped)` : "";
   }
 
-  skip(scenario: ScenarioName, target: TargetName, why: string): void {
+  markSkipped(scenario: ScenarioName, target: TargetName, why: string): void {
     this.skips.push({ scenario, target, why });
     console.error(`  ${scenario} ${target}: skipped: ${why}`);
   }

@@ -23,10 +23,10 @@ async function groupTargets(ctx: Context, scenario: ScenarioName): Promise<Targe
     if (name === "echo") continue; // no groups on a loopback echo
     const [probe] = await ctx.users(target, "crowd", 1);
     if (await hasGroupApi(target.url, probe)) able.push(target);
-    else ctx.skip(scenario, name, NO_GROUP_API);
+    else ctx.markSkipped(scenario, name, NO_GROUP_API);
   }
   if (ctx.targets.has("unibox") && !able.some((t) => t.name === "unibox")) {
-    for (const t of able) ctx.skip(scenario, t.name, `Unibox has ${NO_GROUP_API}: nothing to compare against`);
+    for (const t of able) ctx.markSkipped(scenario, t.name, `Unibox has ${NO_GROUP_API}: nothing to compare against`);
     return [];
   }
   return able;

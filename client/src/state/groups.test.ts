@@ -2,14 +2,13 @@
 // sync layer — stored with their seq, shown in the chat list, read receipts per member,
 // sends addressed to the group, and a read-only conversation once ended or left.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeSocket } from "../../test/fake-socket";
-import { startConnection, stopConnection } from "./connection";
+import { connectFake, resetClient } from "../../test/sync-harness";
+import { stopConnection } from "./connection";
 import { conversations } from "./conversations";
-import { db, loadSnapshot, wipe } from "./db";
+import { db, loadSnapshot } from "./db";
 import { type ClientGroup, type GroupEvent, groupSummary, groups, reduceGroup } from "./groups";
-import { queueMessage, resetOutboxState } from "./outbox";
-import { me } from "./session";
-import { currentCursor, handleFrame, resetSyncState, settled } from "./sync";
+import { queueMessage } from "./outbox";
+import { settled } from "./sync";
 import { threadOf } from "./threads";
 import type { Group, HubEvent } from "./types";
 
@@ -72,24 +71,11 @@ describe("group reducers", () => {
   });
 });
 
-async function connect() {
-  startConnection({ url: "ws://t", resume: () => currentCursor(), onFrame: (f) => void handleFrame(f), WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 0 });
-  await vi.waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
-  const sock = FakeSocket.last;
-  sock.open();
-  sock.deliver({ t: "ready", head: 0 });
-  await settled();
-  return sock;
-}
+const connect = () => connectFake({ ready: 0 });
 
 describe("group events through sync", () => {
   beforeEach(async () => {
-    FakeSocket.all = [];
-    await wipe();
-    resetSyncState();
-    resetOutboxState();
-    me.value = alice;
-    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline in unit tests"));
+    await resetClient(alice);
   });
   afterEach(() => {
     stopConnection();

@@ -3,36 +3,23 @@
 // outbox only when the hub accepts them.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket } from "../../test/fake-socket";
-import { startConnection, stopConnection } from "./connection";
-import { db, loadSnapshot, wipe } from "./db";
+import { connectFake, resetClient } from "../../test/sync-harness";
+import { stopConnection } from "./connection";
+import { db, loadSnapshot } from "./db";
 import { echoes, outbox, pendingByConv, queueMessage, resetOutboxState } from "./outbox";
-import { me } from "./session";
-import { handleFrame, resetSyncState, settled } from "./sync";
+import { settled } from "./sync";
 import { threadOf } from "./threads";
 
 const conv = "d:u_a:u_b";
 const text = (t: string) => ({ type: "text" as const, text: t });
 
-async function connect(head = 0) {
-  startConnection({ url: "ws://t", resume: () => 0, onFrame: (f) => void handleFrame(f), WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 0 });
-  await vi.waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
-  const sock = FakeSocket.last;
-  sock.open();
-  sock.deliver({ t: "ready", head });
-  await settled();
-  return sock;
-}
+const connect = (head = 0) => connectFake({ ready: head, resume: () => 0 });
 
 const sends = (s: FakeSocket) => s.frames().filter((f) => f.t === "send");
 
 describe("outbox", () => {
   beforeEach(async () => {
-    FakeSocket.all = [];
-    await wipe();
-    resetSyncState();
-    resetOutboxState();
-    me.value = { id: "u_a", handle: "alice", address: "alice@x", displayName: "Alice" };
-    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline in unit tests"));
+    await resetClient();
   });
   afterEach(() => {
     stopConnection();

@@ -1,13 +1,11 @@
 // How hub frames become state: stored before acked, resumed from the stored cursor,
 // receipts only ever moving forward, and a server reset handled as the protocol says.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeSocket } from "../../test/fake-socket";
-import { startConnection, stopConnection } from "./connection";
+import { connectFake, resetClient } from "../../test/sync-harness";
+import { stopConnection } from "./connection";
 import { conversations } from "./conversations";
-import { db, kv, loadSnapshot, wipe } from "./db";
-import { resetOutboxState } from "./outbox";
-import { me } from "./session";
-import { activeConv, currentCursor, handleFrame, resetSyncState, setCursor, settled } from "./sync";
+import { db, kv, loadSnapshot } from "./db";
+import { activeConv, currentCursor, resetSyncState, setCursor, settled } from "./sync";
 import { threadOf } from "./threads";
 import type { HubEvent } from "./types";
 
@@ -15,22 +13,11 @@ const conv = "d:u_a:u_b";
 const fromB = (id: string, at: number): HubEvent => ({ type: "message", conv, msg: { id, from: "u_b", source: "unibox", body: { type: "text", text: id }, at } });
 const fromA = (id: string, at: number): HubEvent => ({ type: "message", conv, msg: { id, from: "u_a", source: "unibox", body: { type: "text", text: id }, at } });
 
-async function connect() {
-  startConnection({ url: "ws://t", resume: () => currentCursor(), onFrame: (f) => void handleFrame(f), WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 0 });
-  await vi.waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
-  const sock = FakeSocket.last;
-  sock.open();
-  return sock;
-}
+const connect = () => connectFake();
 
 describe("sync", () => {
   beforeEach(async () => {
-    FakeSocket.all = [];
-    await wipe();
-    resetSyncState();
-    resetOutboxState();
-    me.value = { id: "u_a", handle: "alice", address: "alice@x", displayName: "Alice" };
-    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline in unit tests"));
+    await resetClient();
   });
   afterEach(() => {
     stopConnection();

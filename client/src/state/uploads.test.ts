@@ -5,12 +5,12 @@
 import { Blob as NodeBlob } from "node:buffer";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket } from "../../test/fake-socket";
+import { connectFake, resetClient } from "../../test/sync-harness";
 import { ApiFailure } from "./api";
-import { startConnection, stopConnection } from "./connection";
-import { loadSnapshot, wipe } from "./db";
+import { stopConnection } from "./connection";
+import { loadSnapshot } from "./db";
 import { outbox, pendingByConv, resetOutboxState } from "./outbox";
-import { me } from "./session";
-import { currentCursor, handleFrame, resetSyncState, settled } from "./sync";
+import { settled } from "./sync";
 import type { Media } from "./types";
 import { UPLOAD_RETRY, cancelUpload, queueMedia, resetUploadsState, resumeUploads, retryMessage, setUploadTransport, uploads } from "./uploads";
 
@@ -31,29 +31,16 @@ class FakeUploads {
   }
 }
 
-async function connect() {
-  startConnection({ url: "ws://t", resume: () => currentCursor(), onFrame: (f) => void handleFrame(f), WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 0 });
-  await vi.waitFor(() => expect(FakeSocket.all.length).toBeGreaterThan(0));
-  const sock = FakeSocket.last;
-  sock.open();
-  sock.deliver({ t: "ready", head: 0 });
-  await settled();
-  return sock;
-}
+const connect = () => connectFake({ ready: 0 });
 const sends = (s: FakeSocket) => s.frames().filter((f) => f.t === "send");
 
 describe("media outbox", () => {
   let fake: FakeUploads;
   beforeEach(async () => {
-    FakeSocket.all = [];
-    await wipe();
-    resetSyncState();
-    resetOutboxState();
+    await resetClient();
     resetUploadsState();
     fake = new FakeUploads();
     setUploadTransport(fake.transport);
-    me.value = { id: "u_a", handle: "alice", address: "alice@x", displayName: "Alice" };
-    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("offline in unit tests"));
   });
   afterEach(() => {
     stopConnection();
