@@ -70,13 +70,27 @@ export function addReader(conv: string, ids: string[], reader: string): void {
   };
 }
 
+/**
+ * Receipts for own messages this device does not show as sent yet (a receipt can come
+ * before the message settles here); applied when the message arrives.
+ */
+const earlyReceipts = new Map<string, "delivered" | "read">();
+
 export function addToThread(conv: string, msgs: StoredMessage[]): void {
+  const settled = msgs.map((m) => {
+    const early = earlyReceipts.get(m.id);
+    if (!early || !m.state) return m;
+    earlyReceipts.delete(m.id);
+    return rank[m.state] < rank[early] ? { ...m, state: early } : m;
+  });
   const t = threads.get(conv);
-  if (t) t.value = { ...t.value, messages: mergeMessages(t.value.messages, msgs) };
+  if (t) t.value = { ...t.value, messages: mergeMessages(t.value.messages, settled) };
 }
 
 export function raiseInThread(conv: string, ids: string[], state: "delivered" | "read"): void {
   const t = threads.get(conv);
+  const shown = new Set(t?.value.messages.filter((m) => m.state && m.state in rank).map((m) => m.id));
+  for (const id of ids) if (!shown.has(id) && rank[state] > rank[earlyReceipts.get(id) ?? "sent"]) earlyReceipts.set(id, state);
   if (!t) return;
   const set = new Set(ids);
   t.value = { ...t.value, messages: t.value.messages.map((m) => (set.has(m.id) && m.state && rank[m.state] < rank[state] ? { ...m, state } : m)) };

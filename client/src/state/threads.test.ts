@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { addToThread, raiseInThread, threadOf } from "./threads";
+import type { StoredMessage } from "./types";
+
+const own = (id: string, conv: string): StoredMessage => ({ id, conv, from: "u_a", source: "unibox", body: { type: "text", text: id }, at: 1, state: "sent" });
+
+describe("receipts that come before their message", () => {
+  it("keeps a read that arrives before the own message settles, and shows it when the message arrives", () => {
+    const conv = "d:u_a:u_early";
+    threadOf(conv); // the conversation is open
+    raiseInThread(conv, ["m_early"], "read");
+    addToThread(conv, [own("m_early", conv)]);
+    expect(threadOf(conv).value.messages.find((m) => m.id === "m_early")?.state).toBe("read");
+  });
+
+  it("never lowers a kept receipt: a later delivered does not undo an earlier read", () => {
+    const conv = "d:u_a:u_early2";
+    threadOf(conv);
+    raiseInThread(conv, ["m_e2"], "read");
+    raiseInThread(conv, ["m_e2"], "delivered");
+    addToThread(conv, [own("m_e2", conv)]);
+    expect(threadOf(conv).value.messages[0]?.state).toBe("read");
+  });
+
+  it("raises a message already shown as before", () => {
+    const conv = "d:u_a:u_shown";
+    addToThread(conv, []);
+    threadOf(conv);
+    addToThread(conv, [own("m_shown", conv)]);
+    raiseInThread(conv, ["m_shown"], "delivered");
+    expect(threadOf(conv).value.messages[0]?.state).toBe("delivered");
+  });
+});
