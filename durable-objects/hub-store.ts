@@ -176,6 +176,13 @@ export class HubStore {
     this.sql.exec("UPDATE conversations SET read_pos = MAX(read_pos, ?) WHERE id = ?", pos, conv);
   }
 
+  /** Others' messages after the conversation's read mark. */
+  unread(conv: string, me: string): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages m JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.pos > c.read_pos AND m.sender != ?", conv, me)
+      .one().n;
+  }
+
   conversations(me: string): ConversationSummary[] {
     type Row = { cid: string; kind: "direct" | "group"; csource: string; title: string; peer: string | null; unread: number;
       gid: string | null; gstatus: "active" | "left" | "ended" | null; gend: "ttl" | "ended" | null } & Partial<MessageRow>;

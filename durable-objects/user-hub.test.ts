@@ -102,6 +102,28 @@ describe("UserHub: 1:1 messages", () => {
     bob.close();
   });
 
+  it("tells the reader's own devices how many stay unread when newer messages came in after the ids read", async () => {
+    const { a, b } = await pair();
+    const alice = await Client.open(a.token, 0);
+    const bob = await Client.open(b.token, 0);
+    const ids: string[] = [];
+    for (const text of ["one", "two", "three"]) {
+      alice.send({ t: "send", id: `u-${text}`, to: { user: b.user.id }, body: textBody(text) });
+      ids.push((await alice.next<Accepted>((f) => f.t === "accepted")).msgId);
+    }
+    const conv = directConversationId(a.user.id, b.user.id);
+    // Bob's phone saw only the first one when it sent its read; two more were already in his log.
+    bob.send({ t: "read", conv, msgIds: [ids[0]!] });
+    const own = await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "status");
+    expect(own.ev).toMatchObject({ type: "status", conv, msgIds: [ids[0]], state: "read", by: b.user.id, unread: 2 });
+    bob.send({ t: "read", conv, msgIds: ids.slice(1) });
+    const after = await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "status");
+    expect(after.ev).toMatchObject({ msgIds: ids.slice(1), unread: 0 });
+    expect((await api("/api/conversations", { token: b.token })).data.conversations[0].unread).toBe(0);
+    alice.close();
+    bob.close();
+  });
+
   it("sends a receipt enqueued while another is on its way in the same flush, not at the next alarm", async () => {
     const { a, b } = await pair();
     await Client.open(a.token, 0).then((c) => c.close()); // the hub knows its user

@@ -309,8 +309,10 @@ export class UserHub extends DurableObject<Env> {
     if (found.length === 0) throw new FrameError("not_found", "none of these messages are in this conversation");
     this.store.markRead(conv, Math.max(...found.map((m) => m.pos)));
     const theirs = found.filter((m) => m.sender !== this.me).map((m) => ({ ...m, conv }));
-    // Own devices learn the conversation was read, so their unread counts clear too.
-    this.appendAndPush({ type: "status", conv, msgIds: theirs.map((m) => m.id), state: "read", by: this.me, at: Date.now() });
+    // Own devices learn the conversation was read, and how many are still unread after it:
+    // a message that came in after the ids this device saw is not read by this.
+    const unread = this.store.unread(conv, this.me);
+    this.appendAndPush({ type: "status", conv, msgIds: theirs.map((m) => m.id), state: "read", by: this.me, at: Date.now(), unread });
     this.notifySenders(theirs, "read");
   }
 

@@ -164,6 +164,8 @@ export const eventSchema = z.discriminatedUnion("type", [
     state: z.enum(["delivered", "read"]),
     by: z.string(),
     at: z.number(),
+    /** Only on your own read (`by` = you): the conversation's unread count right after it. */
+    unread: z.number().int().nonnegative().optional(),
   }),
   z.object({
     type: z.literal("friend.request"),

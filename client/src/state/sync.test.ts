@@ -98,6 +98,39 @@ describe("sync", () => {
     expect(conversations.value[0]?.unread).toBe(0);
   });
 
+  it("goes on to read messages that came in after the ids its last read named, even when its own read comes back", async () => {
+    // A chat of its own: threads live for the whole module.
+    const conv = "d:u_a:u_c";
+    const fromC = (id: string, at: number): HubEvent => ({ type: "message", conv, msg: { id, from: "u_c", source: "unibox", body: { type: "text", text: id }, at } });
+    const sock = await connect();
+    sock.deliver({ t: "ready", head: 0 });
+    await settled();
+    threadOf(conv).value = { ...threadOf(conv).value, loaded: true };
+    activeConv.value = conv;
+    sock.deliver({ t: "ev", seq: 1, ev: fromC("m1", 10) });
+    await settled();
+    await vi.waitFor(() => expect(sock.frames().filter((f) => f.t === "read")).toEqual([{ t: "read", conv, msgIds: ["m1"] }]));
+
+    // m2 and m3 were in the hub's log before the read of m1 was handled, so its echo comes
+    // after them in one burst: it says two are still unread, and the open chat reads them.
+    sock.deliver({ t: "ev", seq: 2, ev: fromC("m2", 20) });
+    sock.deliver({ t: "ev", seq: 3, ev: fromC("m3", 30) });
+    sock.deliver({ t: "ev", seq: 4, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_a", at: 31, unread: 2 } });
+    await settled();
+    const readIds = () => sock.frames().flatMap((f) => (f.t === "read" ? f.msgIds : []));
+    await vi.waitFor(() => expect(readIds()).toEqual(["m1", "m2", "m3"]));
+    expect(conversations.value.find((c) => c.id === conv)?.unread).toBe(0);
+
+    // Another device's read that leaves one unread shows that one on a closed chat.
+    activeConv.value = null;
+    sock.deliver({ t: "ev", seq: 5, ev: fromC("m4", 40) });
+    sock.deliver({ t: "ev", seq: 6, ev: fromC("m5", 50) });
+    sock.deliver({ t: "ev", seq: 7, ev: { type: "status", conv, msgIds: ["m4"], state: "read", by: "u_a", at: 51, unread: 1 } });
+    await settled();
+    expect(conversations.value.find((c) => c.id === conv)?.unread).toBe(1);
+    expect(await (await db()).get("conversations", conv)).toMatchObject({ unread: 1 });
+  });
+
   it("on ready.reset takes the server's head as the cursor", async () => {
     setCursor(90);
     await kv.set("seq", 90);

@@ -119,10 +119,14 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
     }
     case "status": {
       if (ev.by === self) {
-        // Another of our devices read this conversation.
+        // One of our devices (this one, or another) read this conversation up to these ids.
+        // The hub says how many are unread after that: messages that reached it after the
+        // ids that device saw are still unread, and the open chat must go on to read them.
         const c = conversationById(ev.conv);
-        if (c) upsertConversation({ ...c, unread: 0 });
-        return c ? [putConv({ ...c, unread: 0 })] : [];
+        if (!c) return [];
+        const read = upsertConversation({ ...c, unread: ev.unread ?? 0 });
+        if (read.unread > 0 && activeConv.value === ev.conv) queueMicrotask(() => markRead(ev.conv));
+        return [putConv(read)];
       }
       raiseInThread(ev.conv, ev.msgIds, ev.state);
       // In a group, each member's read comes back on its own: remember who.
