@@ -2,9 +2,9 @@
 // ways with live receipts, and one of them goes offline, writes, reloads, comes back —
 // and the other gets exactly those messages, once each, in order.
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { type DevServer, startDevServer } from "../support/dev-server";
-import { bubbleTexts, launchChromium, newPhone, type Person, person, signUp, tab, waitConnected, waitForServiceWorker } from "./support";
+import { bubbleTexts, launchChromium, newPhone, type Person, person, signUp, SocketTranscript, tab, waitConnected, waitForServiceWorker } from "./support";
 
 let server: DevServer;
 let browser: Browser;
@@ -15,7 +15,12 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([startDevServer(), launchChromium()]);
   alice = { ...(await newPhone(browser, server.url)), who: person("Alice") };
   bob = { ...(await newPhone(browser, server.url)), who: person("Bob") };
+  transcript.watch(alice.page, "alice");
+  transcript.watch(bob.page, "bob");
 });
+
+const transcript = new SocketTranscript();
+beforeEach(() => onTestFailed(() => console.log(`[chat] the last socket frames:\n${transcript.tail()}`)));
 
 afterAll(async () => {
   await browser?.close();

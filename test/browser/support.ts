@@ -20,6 +20,32 @@ export async function newPhone(browser: Browser, baseURL: string): Promise<{ con
   return { context, page };
 }
 
+/**
+ * Records every frame a page's sockets send and receive (keepalives aside), so a failing
+ * test can print what was said: receipt races show up there and nowhere else.
+ */
+export class SocketTranscript {
+  private lines: string[] = [];
+
+  watch(page: Page, name: string): void {
+    page.on("websocket", (ws) => {
+      this.add(`${name} open ${ws.url()}`);
+      ws.on("framesent", (f) => f.payload !== "ping" && this.add(`${name} > ${String(f.payload)}`));
+      ws.on("framereceived", (f) => f.payload !== "pong" && this.add(`${name} < ${String(f.payload)}`));
+      ws.on("close", () => this.add(`${name} closed`));
+    });
+  }
+
+  /** The last `n` lines, each cut at 240 characters. */
+  tail(n = 80): string {
+    return this.lines.slice(-n).map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l)).join("\n");
+  }
+
+  private add(line: string): void {
+    this.lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  }
+}
+
 export type Person = { handle: string; phone: string; displayName: string; password: string };
 
 let n = 0;
