@@ -46,6 +46,42 @@ describe("UserHub: 1:1 messages", () => {
     alice.close();
   });
 
+  it("starts a fresh device at the head with nothing replayed, then pushes what comes next", async () => {
+    const { a, b } = await pair();
+    const alice = await Client.open(a.token, 0);
+    for (let i = 0; i < 3; i++) alice.send({ t: "send", id: `f${i}`, to: { user: b.user.id }, body: textBody(`before ${i}`) });
+    for (let i = 0; i < 3; i++) await alice.next((f) => f.t === "accepted");
+
+    // Bob signs in on a new phone: no replay of his log, just where it stands.
+    const phone = await Client.open(b.token);
+    phone.send({ t: "hello", fresh: true, device: "new-phone" });
+    const ready = await phone.next<Extract<ServerFrame, { t: "ready" }>>((f) => f.t === "ready");
+    expect(phone.events()).toEqual([]);
+    // The friend.accepted event and three messages are in his log; history serves them.
+    expect(ready.head).toBeGreaterThanOrEqual(4);
+    const conv = directConversationId(a.user.id, b.user.id);
+    expect((await api(`/api/conversations/${conv}/messages`, { token: b.token })).data.messages.map((m: { body: { text: string } }) => m.body.text)).toEqual(["before 0", "before 1", "before 2"]);
+
+    alice.send({ t: "send", id: "f3", to: { user: b.user.id }, body: textBody("after") });
+    const live = await phone.next<Ev>(isMessage);
+    expect(live.seq).toBe(ready.head + 1);
+    // Acking the head marks what was waiting as delivered for the sender.
+    phone.send({ t: "ack", seq: live.seq });
+    const delivered = new Set<string>();
+    while (delivered.size < 4) {
+      const st = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "delivered");
+      for (const id of (st.ev as { msgIds: string[] }).msgIds) delivered.add(id);
+    }
+    // `resume` wins over `fresh`: a device that has stored something gets what it missed.
+    const other = await Client.open(b.token);
+    other.send({ t: "hello", resume: ready.head, fresh: true });
+    await other.next((f) => f.t === "ready");
+    expect(other.events("message").map((f) => f.seq)).toEqual([live.seq]);
+    phone.close();
+    other.close();
+    alice.close();
+  });
+
   it("answers a retried send with the first answer and never delivers twice", async () => {
     const { a, b } = await pair();
     const alice = await Client.open(a.token, 0);

@@ -123,7 +123,7 @@ export class UserHub extends DurableObject<Env> {
   private async onFrame(ws: WebSocket, frame: ClientFrame): Promise<void> {
     switch (frame.t) {
       case "hello":
-        return this.hello(ws, frame.resume ?? 0, frame.device);
+        return this.hello(ws, frame.resume ?? (frame.fresh ? this.store.headSeq : 0), frame.device);
       case "send":
         return this.sendFrame(ws, frame);
       case "broadcast":
@@ -135,7 +135,10 @@ export class UserHub extends DurableObject<Env> {
     }
   }
 
-  /** Replays every event after `resume`, then `ready`: nothing runs in between (all synchronous). */
+  /**
+   * Replays every event after `resume`, then `ready`: nothing runs in between (all
+   * synchronous). A fresh device resumes at the head, so it gets nothing but `ready`.
+   */
   private hello(ws: WebSocket, resume: number, device = "unknown"): void {
     const head = this.store.headSeq;
     const reset = resume > head;

@@ -134,7 +134,9 @@ const clientId = z.string().min(1).max(LIMITS.clientIdChars);
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const clientFrame = z.discriminatedUnion("t", [
-  z.strictObject({ t: z.literal("hello"), resume: seq.optional(), device: z.string().max(64).optional() }),
+  // `fresh`: a device with nothing stored starts at the head and loads lists and history
+  // over HTTP instead of replaying the whole log. `resume` wins when both are given.
+  z.strictObject({ t: z.literal("hello"), resume: seq.optional(), fresh: z.boolean().optional(), device: z.string().max(64).optional() }),
   z.strictObject({ t: z.literal("send"), id: clientId, to: targetSchema, body: bodySchema }),
   z.strictObject({ t: z.literal("broadcast"), id: clientId, to: z.array(targetSchema).min(1).max(20), body: bodySchema }),
   z.strictObject({ t: z.literal("ack"), seq }),

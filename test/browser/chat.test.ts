@@ -113,4 +113,32 @@ describe("two phones", () => {
     await waitConnected(alice.page);
     await expect.poll(() => bubbleTexts(alice.page)).toEqual(["Hello Bob!", "Hi Alice 👋", ...offline]);
   });
+
+  it("a new phone signs in and finds the chat and its history, without replaying the log", async () => {
+    const { context, page } = await newPhone(browser, server.url);
+    const hellos: unknown[] = [];
+    page.on("websocket", (ws) => ws.on("framesent", (f) => String(f.payload).startsWith('{"t":"hello"') && hellos.push(JSON.parse(String(f.payload)))));
+    transcript.watch(page, "alice-new");
+    await page.goto("/signin");
+    await page.fill("#login", `@${alice.who.handle}`);
+    await page.fill("#password", alice.who.password);
+    await page.click("form button[type=submit]");
+    await page.locator("#chats-title").waitFor();
+    await waitConnected(page);
+    expect(hellos[0]).toMatchObject({ t: "hello", fresh: true });
+
+    // The list comes over HTTP: Bob's chat, his last message, nothing unread (Alice read it all).
+    const chat = page.locator("a.row[data-conv]", { hasText: bob.who.displayName });
+    await expect.poll(() => chat.locator(".preview").textContent()).toBe("offline three");
+    expect(await chat.locator(".badge").count()).toBe(0);
+    await chat.click();
+    await expect.poll(() => bubbleTexts(page)).toEqual(["Hello Bob!", "Hi Alice 👋", "offline one", "offline two", "offline three"]);
+    await expect.poll(() => stateOf(page, "Hello Bob!")).toBe("read");
+
+    // And it is live from there: Bob writes, the new phone shows it once and reads it.
+    await send(bob.page, "welcome to the new phone");
+    await expect.poll(() => bubbleTexts(page)).toEqual(["Hello Bob!", "Hi Alice 👋", "offline one", "offline two", "offline three", "welcome to the new phone"]);
+    await expect.poll(() => stateOf(bob.page, "welcome to the new phone"), { timeout: 15_000 }).toBe("read");
+    await context.close();
+  });
 });

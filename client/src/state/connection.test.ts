@@ -32,11 +32,11 @@ describe("connection", () => {
     expect(frames.map((f) => f.t)).toEqual(["ev", "ready"]);
   });
 
-  it("omits resume on a device that has stored nothing", async () => {
+  it("says hello as a fresh device when it has stored nothing", async () => {
     start(0);
     await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
     FakeSocket.last.open();
-    expect(FakeSocket.last.frames()[0]).toEqual({ t: "hello", device: "web-test" });
+    expect(FakeSocket.last.frames()[0]).toEqual({ t: "hello", fresh: true, device: "web-test" });
   });
 
   it("holds back sends until ready, but lets acks through while replaying", async () => {

@@ -88,7 +88,8 @@ async function dial(): Promise<void> {
   ws = socket;
   socket.onopen = () => {
     connection.value = "syncing";
-    socket.send(JSON.stringify({ t: "hello", ...(resume > 0 ? { resume } : {}), ...(o.device ? { device: o.device } : {}) } satisfies ClientFrame));
+    // A device with nothing stored starts at the head; lists and history come over HTTP.
+    socket.send(JSON.stringify({ t: "hello", ...(resume > 0 ? { resume } : { fresh: true }), ...(o.device ? { device: o.device } : {}) } satisfies ClientFrame));
     startKeepalive(socket);
   };
   socket.onmessage = (e: MessageEvent) => {

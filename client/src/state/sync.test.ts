@@ -26,10 +26,10 @@ describe("sync", () => {
 
   it("stores events and the cursor before acking, then resumes from that cursor", async () => {
     const sock = await connect();
-    expect(sock.frames()[0]).toEqual({ t: "hello" });
+    expect(sock.frames()[0]).toEqual({ t: "hello", fresh: true });
+    sock.deliver({ t: "ready", head: 0 });
     sock.deliver({ t: "ev", seq: 1, ev: fromB("m1", 10) });
     sock.deliver({ t: "ev", seq: 2, ev: fromB("m2", 20) });
-    sock.deliver({ t: "ready", head: 2 });
     await settled();
     expect(await kv.get("seq")).toBe(2);
     expect(await (await db()).get("messages", "m2")).toMatchObject({ conv, from: "u_b" });
@@ -129,6 +129,23 @@ describe("sync", () => {
     await settled();
     expect(conversations.value.find((c) => c.id === conv)?.unread).toBe(1);
     expect(await (await db()).get("conversations", conv)).toMatchObject({ unread: 1 });
+  });
+
+  it("starts a fresh device at the server's head, acks it, and resumes from there", async () => {
+    const sock = await connect();
+    expect(sock.frames()[0]).toEqual({ t: "hello", fresh: true });
+    sock.deliver({ t: "ready", head: 40 });
+    await settled();
+    expect(currentCursor()).toBe(40);
+    expect(await kv.get("seq")).toBe(40);
+    expect(sock.frames().filter((f) => f.t === "ack")).toEqual([{ t: "ack", seq: 40 }]);
+    sock.deliver({ t: "ev", seq: 41, ev: fromB("m41", 41) });
+    await settled();
+    expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 41 });
+
+    stopConnection();
+    const next = await connect();
+    expect(next.frames()[0]).toEqual({ t: "hello", resume: 41 });
   });
 
   it("on ready.reset takes the server's head as the cursor", async () => {

@@ -229,10 +229,14 @@ function onError(frame: Extract<ServerFrame, { t: "error" }>): Write[] {
 async function onReady(frame: Extract<ServerFrame, { t: "ready" }>): Promise<void> {
   // Read by bench/client-load.ts: time from navigation to the first `ready`.
   if (typeof performance !== "undefined" && performance.getEntriesByName("unibox:ready").length === 0) performance.mark("unibox:ready");
-  if (frame.reset) {
-    // The server lost events newer than our cursor: start again from its head and refetch.
+  if (frame.reset || (cursor === 0 && frame.head > 0)) {
+    // A fresh device (it said hello without a cursor and got nothing replayed), or the
+    // server lost events newer than our cursor: start from its head; the lists below refetch.
+    const fresh = !frame.reset;
     cursor = frame.head;
     await kv.set("seq", frame.head);
+    // What waited for this user now reaches a device: senders see it delivered.
+    if (fresh) sendFrame({ t: "ack", seq: frame.head });
   }
   flushOutbox();
   resumeUploads();
