@@ -27,6 +27,11 @@ export type LoadOptions = {
   echo?: boolean;
   /** Unique per measurement, so frames left over from an earlier one are told apart. */
   tag: string;
+  /**
+   * Ack events as the phone client does: after a burst (the frames one turn of the event
+   * loop surfaced), one `ack` with the highest seq. Targets without receipts ignore it.
+   */
+  ack?: boolean;
 };
 
 export type LoadResult = {
@@ -60,6 +65,7 @@ export type LoadResult = {
 type Sent = { sentAt: number; sender: number; seen: Uint8Array };
 
 const TEXT_MARK = '"text":"bench:';
+const EV_PREFIX = '{"t":"ev","seq":';
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   // Entries stay until the measurement ends, so a late own copy or duplicate is still recognised.
@@ -77,8 +83,24 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let socketsClosed = 0;
   let lastDeliveryAt = 0;
   const prefix = `${o.tag}.`;
+  const acks = new Map<Conn, number>();
+  const noteSeq = (conn: Conn, data: string) => {
+    const seq = Number.parseInt(data.slice(EV_PREFIX.length), 10);
+    const pending = acks.get(conn);
+    if (pending !== undefined) {
+      if (seq > pending) acks.set(conn, seq);
+      return;
+    }
+    acks.set(conn, seq);
+    setImmediate(() => {
+      const top = acks.get(conn)!;
+      acks.delete(conn);
+      if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(`{"t":"ack","seq":${top}}`);
+    });
+  };
 
   const onFrame = (conn: Conn) => (data: string, at: number) => {
+    if (o.ack && data.startsWith(EV_PREFIX)) noteSeq(conn, data);
     const k = data.indexOf(TEXT_MARK);
     if (k < 0) {
       if (data.startsWith('{"t":"accepted"')) accepted++;

@@ -23,6 +23,8 @@ export type Options = {
   resumeSizes: number[];
   stormSockets: number;
   pin: boolean;
+  /** Every socket acks the events it gets, once per burst, as the phone client does (`--no-ack`: never). */
+  ack: boolean;
   /** Before each measurement, wait up to this long for other work on the machine to stop. */
   quietSeconds: number;
   /** Measure the working tree as it is instead of the committed HEAD. */
@@ -30,7 +32,7 @@ export type Options = {
   out?: string;
 };
 
-const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "worktree" | "out"> = {
+const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "ack" | "worktree" | "out"> = {
   runs: 3,
   stepSeconds: 10,
   drainSeconds: 5,
@@ -57,10 +59,10 @@ export const USAGE = `npm run bench -- [--quick] [--runs N] [--step-seconds S] [
   [--targets ${TARGETS.join(",")}] [--scenarios ${SCENARIOS.join(",")}]
   [--rates 50,100,...] [--fanout-sizes 10,100,500] [--fanout-deliveries 200]
   [--room-size 10] [--room-rates 25,50,...] [--resume-sizes 1000,10000] [--storm-sockets 500]
-  [--no-pin] [--quiet-seconds 30] [--worktree] [--out bench/results/x.json]`;
+  [--no-pin] [--no-ack] [--quiet-seconds 30] [--worktree] [--out bench/results/x.json]`;
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { ...FULL, quick: false, targets: [...TARGETS], scenarios: [...SCENARIOS], pin: true, worktree: false };
+  const o: Options = { ...FULL, quick: false, targets: [...TARGETS], scenarios: [...SCENARIOS], pin: true, ack: true, worktree: false };
   if (argv.includes("--quick")) Object.assign(o, QUICK, { quick: true });
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -85,6 +87,7 @@ export function parseOptions(argv: string[]): Options {
       case "--resume-sizes": o.resumeSizes = numbers(value()); break;
       case "--storm-sockets": o.stormSockets = numbers(value())[0]; break;
       case "--no-pin": o.pin = false; break;
+      case "--no-ack": o.ack = false; break;
       case "--worktree": o.worktree = true; break;
       case "--quiet-seconds": o.quietSeconds = Number(value()); break;
       case "--out": o.out = value(); break;

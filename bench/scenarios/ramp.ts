@@ -67,7 +67,7 @@ export async function ramp(ctx: Context, scenario: ScenarioName, size: number, r
 async function warmUp(ctx: Context, name: TargetName, rig: Rig, rate: number) {
   const target = ctx.targets.get(name)!;
   if (ctx.o.pin) target.pin(SERVER_CORE);
-  await runLoad({ ...rig, rate, durationMs: ctx.o.quick ? 1000 : 2000, drainMs: ctx.o.drainSeconds * 1000, tag: `warm${name}` });
+  await runLoad({ ...rig, rate, durationMs: ctx.o.quick ? 1000 : 2000, drainMs: ctx.o.drainSeconds * 1000, tag: `warm${name}`, ack: ctx.o.ack });
 }
 
 export async function measureStep(ctx: Context, scenario: ScenarioName, size: number, rate: number, name: TargetName, rig: Rig, run: number, tag: string): Promise<Measurement> {
@@ -76,7 +76,7 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
   // Re-pinned each time: wrangler may have started processes since the last step.
   if (ctx.o.pin) target.pin(SERVER_CORE);
   const { result: r, usage } = await ctx.meter.measure(target, () =>
-    runLoad({ ...rig, rate, durationMs: ctx.o.stepSeconds * 1000, drainMs: ctx.o.drainSeconds * 1000, tag }),
+    runLoad({ ...rig, rate, durationMs: ctx.o.stepSeconds * 1000, drainMs: ctx.o.drainSeconds * 1000, tag, ack: ctx.o.ack }),
   );
   const m: Measurement = {
     scenario,
