@@ -48,6 +48,9 @@ const MIGRATIONS = [
    CREATE INDEX IF NOT EXISTS early_receipts_msg ON early_receipts(msg_id);`,
 ];
 
+/** A held receipt grows to at most this many ids (a `status` event stays small). */
+const MAX_HELD_IDS = 500;
+
 export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read"; readBy?: string[] };
 export type OutboxRow = { id: number; peer: string; kind: "status" | "presence"; payload: string; attempts: number };
 type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
@@ -321,6 +324,24 @@ export class HubStore {
   // ---- outbox: notifications to other hubs, retried until they land ---------------
   enqueue(peer: string, kind: OutboxRow["kind"], payload: unknown): void {
     this.sql.exec("INSERT INTO outbox (peer, kind, payload, next_at) VALUES (?, ?, ?, ?)", peer, kind, JSON.stringify(payload), Date.now());
+  }
+  /**
+   * A receipt joins one still held for the same peer, conversation and state (ids merged,
+   * the latest time kept); otherwise it is held in a new row until `until`. A burst of acks
+   * or reads becomes one notification to the sender's hub.
+   */
+  holdReceipt(peer: string, receipt: { conv: string; msgIds: string[]; state: string; by: string; at: number }, until: number): void {
+    const held = this.sql
+      .exec<{ id: number; payload: string }>("SELECT id, payload FROM outbox WHERE peer = ? AND kind = 'status' AND attempts = 0 AND next_at > ? ORDER BY id", peer, Date.now())
+      .toArray()
+      .map((r) => ({ id: r.id, payload: JSON.parse(r.payload) as typeof receipt }))
+      .find((r) => r.payload.conv === receipt.conv && r.payload.state === receipt.state && r.payload.msgIds.length + receipt.msgIds.length <= MAX_HELD_IDS);
+    if (!held) {
+      this.sql.exec("INSERT INTO outbox (peer, kind, payload, next_at) VALUES (?, 'status', ?, ?)", peer, JSON.stringify(receipt), until);
+      return;
+    }
+    const msgIds = [...new Set([...held.payload.msgIds, ...receipt.msgIds])];
+    this.sql.exec("UPDATE outbox SET payload = ? WHERE id = ?", JSON.stringify({ ...held.payload, msgIds, at: Math.max(held.payload.at, receipt.at) }), held.id);
   }
   dueOutbox(now: number): OutboxRow[] {
     return this.sql.exec<OutboxRow>("SELECT id, peer, kind, payload, attempts FROM outbox WHERE next_at <= ? ORDER BY id LIMIT 100", now).toArray();

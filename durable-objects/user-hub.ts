@@ -46,6 +46,8 @@ export class UserHub extends DurableObject<Env> {
   private chains = new Map<string, Promise<unknown>>();
   private flushing = false;
   private flushAgain = false;
+  /** When the latest receipt per sender, conversation and state went or goes out (receiptSlot). */
+  private lastReceipt = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -328,10 +330,32 @@ export class UserHub extends DurableObject<Env> {
       groups.set(key, g);
     }
     const at = Date.now();
+    let now = false;
     for (const g of groups.values()) {
-      this.store.enqueue(g.peer, "status", { conv: g.conv, msgIds: g.ids, state, by: this.me, at } satisfies StatusInput);
+      const until = this.receiptSlot(`${g.peer}\n${g.conv}\n${state}`, at);
+      this.store.holdReceipt(g.peer, { conv: g.conv, msgIds: g.ids, state, by: this.me, at } satisfies StatusInput, until);
+      now ||= until === at;
     }
-    if (groups.size > 0) this.flushOutbox();
+    if (now) this.flushOutbox();
+    else if (groups.size > 0) void this.scheduleAlarm();
+  }
+
+  /**
+   * When a receipt for this sender, conversation and state goes out. The first one of a
+   * while goes at once; those that follow within the hold window wait for its end and
+   * leave together (the alarm sends them). A burst of acks or reads costs the sender's hub
+   * two notifications, a lone receipt none of the wait. Kept in memory: after a restart
+   * the next receipt simply goes at once.
+   */
+  private receiptSlot(key: string, at: number): number {
+    const hold = Number(this.env.RECEIPT_HOLD_MS ?? 200);
+    const last = this.lastReceipt.get(key);
+    let until = at; // quiet for a while: at once
+    if (last !== undefined && last > at) until = last; // one is held: join it
+    else if (last !== undefined && at - last < hold) until = last + hold; // one just went: wait out the window
+    if (this.lastReceipt.size > 1000) for (const [k, t] of this.lastReceipt) if (t + hold <= at) this.lastReceipt.delete(k);
+    this.lastReceipt.set(key, until);
+    return until;
   }
 
   /** Called by a recipient's hub: our messages were delivered or read. */

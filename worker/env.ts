@@ -13,6 +13,8 @@ export type Env = {
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;
+  /** How long a delivered/read receipt waits to be merged with the next ones (default 200). */
+  RECEIPT_HOLD_MS?: string;
   SESSION_TTL_DAYS: string;
   RATE_LOGIN_PER_ACCOUNT: string;
   RATE_LOGIN_PER_IP: string;
