@@ -89,7 +89,7 @@ async function main(o: Options) {
       `\`${command}\` · ${o.quick ? "quick (short steps, 1 run)" : `full (${o.stepSeconds} s steps, ${o.runs} runs)`} · ${Math.round(seconds)} s`,
       `Machine: ${host.nproc} cores, ${host.cpuModel}${host.cpuMHz ? ` @ ${Math.round(host.cpuMHz)} MHz` : ""}, ${host.memGiB} GiB, Linux ${host.kernel}, Node ${host.node}. ` +
         (canPin ? "Client pinned to core 0, every server process to core 1 (taskset)." : "Not pinned.") +
-        (o.ack ? " Every socket acks each burst of events, as the phone does." : " Sockets never ack (--no-ack): no delivered receipts."),
+        (o.ack ? " Sockets ack each burst that holds someone else's message, as the phone does." : " Sockets never ack (--no-ack): no delivered receipts."),
       `Unibox measured at ${o.worktree ? `the working tree (commit ${tree.commit} + ${tree.changedFiles} changed files)` : `commit ${tree.commit}`}. Other work on the machine before start: ${idle.toFixed(2)} cores.`,
       "",
       table,

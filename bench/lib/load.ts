@@ -28,8 +28,9 @@ export type LoadOptions = {
   /** Unique per measurement, so frames left over from an earlier one are told apart. */
   tag: string;
   /**
-   * Ack events as the phone client does: after a burst (the frames one turn of the event
-   * loop surfaced), one `ack` with the highest seq. Targets without receipts ignore it.
+   * Ack as the phone client does: after a burst (the frames one turn of the event loop
+   * surfaced) that holds someone else's message, one `ack` with the highest seq. Targets
+   * without receipts ignore it.
    */
   ack?: boolean;
 };
@@ -100,7 +101,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
 
   const onFrame = (conn: Conn) => (data: string, at: number) => {
-    if (o.ack && data.startsWith(EV_PREFIX)) noteSeq(conn, data);
     const k = data.indexOf(TEXT_MARK);
     if (k < 0) {
       if (data.startsWith('{"t":"accepted"')) accepted++;
@@ -114,6 +114,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const start = k + TEXT_MARK.length;
     const id = data.slice(start, data.indexOf('"', start));
     const m = messages.get(id);
+    // Like the phone: an ack only for a burst with someone else's message in it.
+    if (o.ack && (!m || conn.index !== m.sender) && data.startsWith(EV_PREFIX)) noteSeq(conn, data);
     if (!m) {
       if (!id.startsWith(prefix)) strays++;
       return;

@@ -23,7 +23,7 @@ export type Options = {
   resumeSizes: number[];
   stormSockets: number;
   pin: boolean;
-  /** Every socket acks the events it gets, once per burst, as the phone client does (`--no-ack`: never). */
+  /** Sockets ack each burst with someone else's message in it, as the phone client does (`--no-ack`: never). */
   ack: boolean;
   /** Before each measurement, wait up to this long for other work on the machine to stop. */
   quietSeconds: number;

@@ -72,6 +72,9 @@ describe("sync", () => {
     expect(states()).toEqual(["read", "delivered"]);
     expect(await (await db()).get("messages", "m1")).toMatchObject({ state: "read" });
     expect(conversations.value[0]?.last).toMatchObject({ id: "m2", state: "delivered" });
+    // Own copies and receipts are stored with the cursor, but an ack would tell nobody anything.
+    expect(await kv.get("seq")).toBe(5);
+    expect(sock.frames().filter((f) => f.t === "ack")).toEqual([]);
   });
 
   it("sends read for the open conversation and clears the unread count; another device's read clears it too", async () => {

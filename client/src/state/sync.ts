@@ -60,13 +60,17 @@ async function drain(): Promise<void> {
     const frames = queue.splice(0);
     let writes: Write[] = [];
     let seq = cursor;
+    // An ack tells senders their messages reached this device; it is only worth a frame
+    // when the burst holds someone else's message (the hub's next ack covers the rest).
+    let theirs = false;
     const flush = async () => {
       if (writes.length === 0 && seq === cursor) return;
       await commit(writes, seq);
       writes = [];
       if (seq > cursor) {
         cursor = seq;
-        sendFrame({ t: "ack", seq });
+        if (theirs) sendFrame({ t: "ack", seq });
+        theirs = false;
       }
     };
     for (const frame of frames) {
@@ -74,6 +78,7 @@ async function drain(): Promise<void> {
         if (frame.seq <= seq) continue; // already stored: a replay overlapping what we had
         batch(() => writes.push(...applyEvent(frame.ev, frame.seq)));
         seq = frame.seq;
+        theirs ||= frame.ev.type === "message" && frame.ev.msg.from !== me.value?.id;
       } else if (frame.t === "accepted") {
         writes.push(...onAccepted(frame));
       } else if (frame.t === "error") {
