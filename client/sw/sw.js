@@ -37,3 +37,95 @@ self.addEventListener("fetch", (event) => {
   }
   event.respondWith(caches.match(req, { cacheName: CACHE }).then((hit) => hit ?? fetch(req)));
 });
+
+// ---- Web Push ---------------------------------------------------------------------------
+// The server pushes only while the user has no socket open (docs/client.md, "Notifications").
+// The payload is UTF-8 JSON: {v:1, type:"message", conv, title, kind, text?, at} or
+// {v:1, type:"friend.request", title, text?, at}. A subscription made with
+// userVisibleOnly must show a notification for every push, so whatever arrives —
+// even bytes that are not JSON — ends in showNotification and never in a throw.
+
+const LABELS = {
+  en: {
+    kinds: { image: "Photo", audio: "Voice message", video: "Video", file: "File", location: "Location", email: "Email" },
+    message: "New message",
+    friend: "wants to be your friend",
+    separator: ": ",
+  },
+  zh: {
+    kinds: { image: "图片", audio: "语音消息", video: "视频", file: "文件", location: "位置", email: "邮件" },
+    message: "新消息",
+    friend: "请求添加你为好友",
+    separator: "：",
+  },
+};
+
+const labels = () => (String(self.navigator.language || "").toLowerCase().startsWith("zh") ? LABELS.zh : LABELS.en);
+
+/** Title and options for one push; anything unexpected falls back to the generic "New message". */
+function notificationFor(data) {
+  const l = labels();
+  const generic = { title: "Unibox", options: { body: l.message, tag: "unibox", data: { url: "/" } } };
+  let payload;
+  try {
+    payload = data ? data.json() : null;
+  } catch {
+    return generic;
+  }
+  if (!payload || typeof payload !== "object" || typeof payload.title !== "string") return generic;
+  const text = typeof payload.text === "string" ? payload.text.trim() : "";
+  const timestamp = typeof payload.at === "number" ? payload.at : undefined;
+  if (payload.type === "friend.request") {
+    const body = text ? `${l.friend}\n${text}` : l.friend;
+    return { title: payload.title, options: { body, tag: "friend-requests", timestamp, data: { url: "/contacts" } } };
+  }
+  if (payload.type !== "message" || typeof payload.conv !== "string") return generic;
+  // A chat's notifications share its tag, so the newest replaces the last one.
+  const label = Object.hasOwn(l.kinds, payload.kind) ? l.kinds[payload.kind] : "";
+  const body = label && text ? `${label}${l.separator}${text}` : label || text || l.message;
+  return { title: payload.title, options: { body, tag: payload.conv, timestamp, data: { url: `/chat/${encodeURIComponent(payload.conv)}` } } };
+}
+
+self.addEventListener("push", (event) => {
+  let note;
+  try {
+    note = notificationFor(event.data);
+  } catch {
+    note = notificationFor(null);
+  }
+  // No badge: Android draws a badge from the image's alpha channel alone, and the app icons
+  // are filled shapes that would show as a white blob there.
+  const options = { ...note.options, icon: "/icons/icon-192.png", renotify: true };
+  event.waitUntil(
+    self.registration.showNotification(note.title, options).catch((err) => {
+      console.error("Error in sw push: showNotification", err);
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url ?? "/", self.location.origin).href;
+  event.waitUntil(openApp(url));
+});
+
+/**
+ * Brings the app to the front on `url`: an open window is focused and navigated (a full
+ * navigation, answered from the cached shell; preact-iso then routes from the URL),
+ * otherwise a new window opens. focus() must run while the click still counts as a
+ * user gesture, so it comes before anything slow.
+ */
+async function openApp(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const mine = windows.filter((c) => new URL(c.url).origin === self.location.origin);
+  const client = mine.find((c) => c.focused) ?? mine.find((c) => c.visibilityState === "visible") ?? mine[0];
+  if (!client) return self.clients.openWindow(url);
+  try {
+    const focused = await client.focus();
+    if (focused.url !== url) await focused.navigate(url);
+  } catch (err) {
+    // navigate() rejects for a window this worker does not control (e.g. opened before it was installed).
+    console.warn("sw notificationclick: could not reuse a window", err);
+    await self.clients.openWindow(url);
+  }
+}

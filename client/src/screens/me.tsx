@@ -1,5 +1,8 @@
-// Profile, theme, language and sign out.
+// Profile, notifications, theme, language and sign out.
+import { useEffect } from "preact/hooks";
 import { LOCALES, type Locale, locale, setLocale, t } from "../i18n";
+import { ApiFailure } from "../state/api";
+import { disablePush, enablePush, pushError, pushState, refreshPushState } from "../state/push";
 import { me, signOut } from "../state/session";
 import { type Theme, applyTheme, theme } from "../state/theme";
 import { Avatar } from "../ui/avatar";
@@ -26,6 +29,7 @@ export default function Me() {
             </dl>
           </div>
         </div>
+        <Notifications />
         <fieldset class="card segmented">
           <legend>{t("me.theme")}</legend>
           {THEMES.map((th) => (
@@ -48,3 +52,50 @@ export default function Me() {
     </section>
   );
 }
+
+/** The Web Push switch: the whole row is the target (≥ 44 px), the hint says why it may not work. */
+function Notifications() {
+  useEffect(() => {
+    void refreshPushState();
+  }, []);
+  const state = pushState.value;
+  const on = state === "on";
+  const unsupported = state === "unsupported";
+  const toggle = () => {
+    if (state === "busy" || unsupported) return;
+    void (on ? disablePush() : enablePush());
+  };
+  const hint = unsupported ? t("me.notifications.unsupported") : state === "denied" ? t("me.notifications.denied") : t("me.notifications.hint");
+  return (
+    <div class="card field">
+      <button type="button" role="switch" id="notifications" aria-checked={on} aria-busy={state === "busy"} aria-describedby="notifications-hint" disabled={unsupported} onClick={toggle} style={row(unsupported)}>
+        <span>{t("me.notifications")}</span>
+        <span aria-hidden="true" style={track(on)}>
+          <span style={knob(on)} />
+        </span>
+      </button>
+      <p id="notifications-hint" class="hint">{hint}</p>
+      {pushError.value != null && <p class="field-error" role="alert">{pushErrorText(pushError.value)}</p>}
+    </div>
+  );
+}
+
+function pushErrorText(err: unknown): string {
+  if (err instanceof ApiFailure && err.code === "network") return t("error.network");
+  if (err instanceof ApiFailure && err.code === "push_unavailable") return t("me.notifications.unavailable");
+  return t("me.notifications.failed", { message: err instanceof Error ? err.message : String(err) });
+}
+
+// Inline because this is the app's only switch; the track is drawn in a 48×28 box inside the full-width row.
+const row = (disabled: boolean) => ({
+  display: "flex", alignItems: "center", justifyContent: "space-between", gap: "12px", width: "100%", minHeight: "var(--tap)",
+  padding: 0, border: 0, background: "none", fontWeight: 600, textAlign: "start", cursor: disabled ? "default" : "pointer", opacity: disabled ? 0.55 : 1,
+});
+const track = (on: boolean) => ({
+  flex: "none", position: "relative", width: "48px", height: "28px", borderRadius: "14px", boxSizing: "border-box",
+  border: `2px solid ${on ? "var(--accent)" : "var(--muted)"}`, background: on ? "var(--accent)" : "transparent", transition: "background .15s",
+});
+const knob = (on: boolean) => ({
+  position: "absolute", top: "2px", left: on ? "22px" : "2px", width: "20px", height: "20px", borderRadius: "50%",
+  background: on ? "var(--accent-text)" : "var(--muted)", transition: "left .15s",
+});

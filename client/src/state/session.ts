@@ -28,6 +28,8 @@ export async function confirmSession(): Promise<void> {
 }
 
 export async function signOut(): Promise<void> {
+  // While the session still exists (the DELETE needs it); a lazy import keeps push out of the first route.
+  await import("./push").then((push) => push.forgetPushOnSignOut()).catch(() => undefined);
   await call(api.api.auth.logout.$post()).catch(() => undefined);
   await forget();
 }
