@@ -1,10 +1,13 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vitest/config";
+import { generateVapidKeys } from "./scripts/vapid.mjs";
 
 // Projects: "workers" runs inside workerd (hubs, D1, routes, cron); "e2e" drives a real
 // `wrangler dev` from Node; "client" tests the PWA's state and components in jsdom;
 // "browser" drives the built client in a real Chromium.
+const vapid = generateVapidKeys();
+
 export default defineConfig(async () => ({
   test: {
     projects: [
@@ -17,6 +20,10 @@ export default defineConfig(async () => ({
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 PHONE_PEPPER: "test-pepper-not-a-secret",
                 PRESENCE_GRACE_SECONDS: "5",
+                // Web Push with throwaway keys; the tests' push service listens on 127.0.0.1.
+                VAPID_PUBLIC_KEY: vapid.publicKey,
+                VAPID_PRIVATE_KEY: vapid.privateKey,
+                PUSH_ALLOW_LOOPBACK_HTTP: "1",
                 // The production limits from wrangler.toml, whatever a local .dev.vars says:
                 // the rate-limit tests check exactly these.
                 RATE_LOGIN_PER_ACCOUNT: "10/900",

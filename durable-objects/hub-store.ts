@@ -46,13 +46,19 @@ const MIGRATIONS = [
   // Receipts that overtook our own copy of a message (see UserHub.receiveStatus).
   `CREATE TABLE IF NOT EXISTS early_receipts (msg_id TEXT NOT NULL, payload TEXT NOT NULL);
    CREATE INDEX IF NOT EXISTS early_receipts_msg ON early_receipts(msg_id);`,
+  // Web Push subscriptions of this user's browsers (see UserHub.notifyAway).
+  `CREATE TABLE IF NOT EXISTS push_subs (endpoint TEXT PRIMARY KEY, p256dh TEXT NOT NULL, auth TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 ];
+
+/** A user keeps at most this many push subscriptions (browsers); a new one replaces the oldest. */
+const MAX_PUSH_SUBS = 10;
 
 /** A held receipt grows to at most this many ids (a `status` event stays small). */
 const MAX_HELD_IDS = 500;
 
 export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read"; readBy?: string[] };
-export type OutboxRow = { id: number; peer: string; kind: "status" | "presence"; payload: string; attempts: number };
+export type OutboxRow = { id: number; peer: string; kind: "status" | "presence" | "push"; payload: string; attempts: number };
+export type PushSub = { endpoint: string; p256dh: string; auth: string };
 type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
 
 export class HubStore {
@@ -275,6 +281,27 @@ export class HubStore {
     const rows = this.sql.exec<{ payload: string }>("SELECT payload FROM early_receipts WHERE msg_id = ?", msgId).toArray();
     if (rows.length > 0) this.sql.exec("DELETE FROM early_receipts WHERE msg_id = ?", msgId);
     return rows.map((r) => JSON.parse(r.payload) as T);
+  }
+
+  // ---- Web Push subscriptions ------------------------------------------------------
+  addPushSub(sub: PushSub, at: number): void {
+    this.sql.exec(
+      "INSERT INTO push_subs (endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at",
+      sub.endpoint, sub.p256dh, sub.auth, at,
+    );
+    this.sql.exec("DELETE FROM push_subs WHERE endpoint NOT IN (SELECT endpoint FROM push_subs ORDER BY created_at DESC LIMIT ?)", MAX_PUSH_SUBS);
+  }
+  removePushSub(endpoint: string): boolean {
+    return this.sql.exec("DELETE FROM push_subs WHERE endpoint = ?", endpoint).rowsWritten > 0;
+  }
+  pushSubs(): PushSub[] {
+    return this.sql.exec<PushSub>("SELECT endpoint, p256dh, auth FROM push_subs ORDER BY created_at").toArray();
+  }
+  pushSub(endpoint: string): PushSub | undefined {
+    return this.sql.exec<PushSub>("SELECT endpoint, p256dh, auth FROM push_subs WHERE endpoint = ?", endpoint).toArray()[0];
+  }
+  conversationTitle(id: string): string | undefined {
+    return this.sql.exec<{ title: string }>("SELECT title FROM conversations WHERE id = ?", id).toArray()[0]?.title;
   }
 
   // ---- media ---------------------------------------------------------------------

@@ -16,8 +16,10 @@ import {
 } from "../worker/protocol";
 import { directPeer, groupConversationId } from "../worker/conversation-id";
 import { describe } from "../worker/validate";
+import { noticeFor } from "../worker/push/notice";
+import { pushTopic, sendPush, type VapidKeys } from "../worker/push/web-push";
 import type { RoomEntry } from "./group-room";
-import { HubStore } from "./hub-store";
+import { HubStore, type PushSub } from "./hub-store";
 
 /** Per-socket state, kept in the socket attachment so it survives hibernation. */
 type Attachment = { device: string; connectedAt: number; ready: boolean; activeAt: number };
@@ -410,6 +412,54 @@ export class UserHub extends DurableObject<Env> {
     return this.store.presence();
   }
 
+  // ---- Web Push ---------------------------------------------------------------------
+
+  async addPushSubscription(self: string, sub: PushSub): Promise<void> {
+    this.bind(self);
+    this.store.addPushSub(sub, Date.now());
+  }
+
+  async removePushSubscription(self: string, endpoint: string): Promise<boolean> {
+    this.bind(self);
+    return this.store.removePushSub(endpoint);
+  }
+
+  /**
+   * With no socket open, a message from someone else or a friend request goes to each of
+   * the user's browsers as a Web Push, through the outbox: retried while the push service
+   * is unreachable, dropped for a subscription it says is gone.
+   */
+  private notifyAway(ev: HubEvent): void {
+    if (!this.vapid()) return;
+    const notice = noticeFor(ev, this.me, {
+      // Group members who are not friends are not cached here: their notice names the group only.
+      person: (id) => this.store.friend(id)?.displayName,
+      conversation: (id) => this.store.conversationTitle(id),
+    });
+    if (!notice) return;
+    const subs = this.store.pushSubs();
+    if (subs.length === 0) return;
+    const topic = notice.type === "message" ? notice.conv : "friend-requests";
+    for (const s of subs) this.store.enqueue(this.me, "push", { endpoint: s.endpoint, notice, topic });
+    this.flushOutbox();
+  }
+
+  private vapid(): VapidKeys | undefined {
+    const { VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey } = this.env;
+    return publicKey && privateKey ? { publicKey, privateKey, subject: this.env.VAPID_SUBJECT ?? `mailto:push@${this.env.MAIL_DOMAIN}` } : undefined;
+  }
+
+  /** One push from the outbox. Throws to be retried; a push that cannot be delivered is dropped. */
+  private async sendQueuedPush(payload: { endpoint: string; notice: unknown; topic: string }, attempts: number): Promise<void> {
+    const sub = this.store.pushSub(payload.endpoint);
+    const keys = this.vapid();
+    if (!sub || !keys) return; // unsubscribed since, or push turned off
+    const outcome = await sendPush(sub, JSON.stringify(payload.notice), keys, { topic: await pushTopic(payload.topic) });
+    if (outcome === "gone") this.store.removePushSub(sub.endpoint);
+    if (outcome === "rejected") console.warn(`UserHub push rejected by ${new URL(sub.endpoint).origin}: user=${this.me}`);
+    if (outcome === "retry" && attempts < PUSH_ATTEMPTS) throw new Error(`push service ${new URL(sub.endpoint).origin} busy or unreachable`);
+  }
+
   async isOnline(): Promise<boolean> {
     return this.store.meta("online") === "1";
   }
@@ -534,9 +584,12 @@ export class UserHub extends DurableObject<Env> {
     const seq = this.store.append(ev);
     withIt?.(seq);
     const frame = JSON.stringify({ t: "ev", seq, ev });
-    for (const ws of this.ctx.getWebSockets()) {
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) {
       if ((ws.deserializeAttachment() as Attachment | null)?.ready) trySend(ws, frame);
     }
+    // A socket that is open but not ready yet gets this in its replay; none at all: push.
+    if (sockets.length === 0) this.notifyAway(ev);
     return seq;
   }
 
@@ -578,7 +631,8 @@ export class UserHub extends DurableObject<Env> {
           try {
             const peer = hubOf(this.env, row.peer);
             const payload = JSON.parse(row.payload);
-            if (row.kind === "status") await peer.receiveStatus(row.peer, payload);
+            if (row.kind === "push") await this.sendQueuedPush(payload, row.attempts + 1);
+            else if (row.kind === "status") await peer.receiveStatus(row.peer, payload);
             else await peer.receivePresence(row.peer, payload);
             this.store.outboxDone(row.id);
           } catch (err) {
@@ -601,6 +655,9 @@ function groupTitle(group: Group, me: string): string {
   const others = group.members.filter((m) => m.id !== me).map((m) => m.displayName);
   return others.slice(0, 3).join(", ") + (others.length > 3 ? ` +${others.length - 3}` : "");
 }
+
+/** A push the push service keeps refusing with 429/5xx is dropped after this many tries. */
+const PUSH_ATTEMPTS = 5;
 
 /** Which uploaded kinds a body type may carry. */
 const MEDIA_FOR: Record<string, string[]> = { image: ["image"], audio: ["audio", "video"], video: ["audio", "video"], file: ["image", "audio", "video"] };

@@ -1,11 +1,21 @@
 // Creates .dev.vars (git-ignored) with fresh local secrets and loose local rate limits,
 // unless it exists. Production secrets come from `wrangler secret put` instead.
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { generateVapidKeys } from "./vapid.mjs";
 
 const file = new URL("../.dev.vars", import.meta.url);
+const vapidLines = () => {
+  const keys = generateVapidKeys();
+  // Web Push; PUSH_ALLOW_LOOPBACK_HTTP lets a local test push service on 127.0.0.1 be used.
+  return [`VAPID_PUBLIC_KEY=${keys.publicKey}`, `VAPID_PRIVATE_KEY=${keys.privateKey}`, "PUSH_ALLOW_LOOPBACK_HTTP=1"];
+};
 if (existsSync(file)) {
-  console.log(".dev.vars exists; leaving it alone");
+  // Keys added since the file was written are appended; nothing already there changes.
+  if (!/^VAPID_PRIVATE_KEY=/m.test(readFileSync(file, "utf8"))) {
+    appendFileSync(file, `${vapidLines().join("\n")}\n`);
+    console.log(".dev.vars exists; added fresh VAPID keys for Web Push");
+  } else console.log(".dev.vars exists; leaving it alone");
 } else {
   writeFileSync(
     file,
@@ -18,6 +28,7 @@ if (existsSync(file)) {
       "RATE_LOGIN_PER_ACCOUNT=30/60",
       "RATE_FRIEND_REQUESTS=120/60",
       "RATE_DISCOVER=60/60",
+      ...vapidLines(),
       "",
     ].join("\n"),
   );

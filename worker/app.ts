@@ -8,6 +8,7 @@ import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
 import { media } from "./routes/media";
 import { groupsRoute } from "./routes/groups";
+import { push } from "./routes/push";
 import { ws } from "./routes/ws";
 
 export const app = new Hono<AppEnv>()
@@ -18,6 +19,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/conversations", conversations)
   .route("/api/media", media)
   .route("/api/groups", groupsRoute)
+  .route("/api/push", push)
   .route("/api/ws", ws);
 
 export type AppType = typeof app;

@@ -23,6 +23,14 @@ export type Env = {
   RATE_DISCOVER: string;
   /** Secret: keys the phone-number HMAC. */
   PHONE_PEPPER: string;
+  /** Web Push (VAPID, RFC 8292): the public key browsers subscribe with, base64url (65 bytes). Without both keys there is no push. */
+  VAPID_PUBLIC_KEY?: string;
+  /** Secret: the VAPID private key, the base64url P-256 scalar d. */
+  VAPID_PRIVATE_KEY?: string;
+  /** Who push services may contact about our pushes (default mailto:push@MAIL_DOMAIN). */
+  VAPID_SUBJECT?: string;
+  /** Local only: accept http:// push endpoints on 127.0.0.1, for the test push service. Never in production. */
+  PUSH_ALLOW_LOOPBACK_HTTP?: string;
 };
 
 /** What the auth middleware puts on the Hono context. */

@@ -105,6 +105,9 @@ describe("fuzz: HTTP", () => {
       ["POST", "/api/groups/g_x/members"],
       ["DELETE", "/api/groups/g_x/members/me"],
       ["DELETE", "/api/groups/g_x"],
+      ["GET", "/api/push/key"],
+      ["POST", "/api/push/subscriptions"],
+      ["DELETE", "/api/push/subscriptions"],
     ];
     const body = fc.oneof(jsonValue.map((v) => JSON.stringify(v)), weirdString, deepJson);
     const query = fc.oneof(fc.constant(""), fc.string({ maxLength: 30 }).map((s) => `?before=${encodeURIComponent(s)}&limit=${encodeURIComponent(s)}`));

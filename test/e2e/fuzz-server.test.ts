@@ -61,6 +61,7 @@ describe("bad input against wrangler dev", () => {
       ["POST", "/api/auth/register"], ["POST", "/api/auth/login"], ["POST", "/api/friends/requests"],
       ["POST", "/api/friends/requests/fr_x/accept"], ["POST", "/api/groups"], ["POST", "/api/groups/g_x/members"],
       ["GET", "/api/conversations/%00/messages"], ["DELETE", "/api/friends/u_x"], ["POST", "/api/media"],
+      ["POST", "/api/push/subscriptions"], ["DELETE", "/api/push/subscriptions"],
     ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), junk, async ([method, path], body) => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateVapidKeys } from "../../scripts/vapid.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
 const bin = (name: string) => join(root, "node_modules/.bin", name);
@@ -50,7 +51,8 @@ export async function startDevServer(opts: { vars?: Record<string, string>; keep
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   const port = await freePort();
-  const vars = { ...TEST_VARS, PHONE_PEPPER: testPepper(), ...opts.vars };
+  const vapid = generateVapidKeys();
+  const vars = { ...TEST_VARS, PHONE_PEPPER: testPepper(), VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, PUSH_ALLOW_LOOPBACK_HTTP: "1", ...opts.vars };
   let child: ChildProcess | undefined;
   let log = "";
 
