@@ -68,10 +68,10 @@ function Notifications() {
   const hint = unsupported ? t("me.notifications.unsupported") : state === "denied" ? t("me.notifications.denied") : t("me.notifications.hint");
   return (
     <div class="card field">
-      <button type="button" role="switch" id="notifications" aria-checked={on} aria-busy={state === "busy"} aria-describedby="notifications-hint" disabled={unsupported} onClick={toggle} style={row(unsupported)}>
+      <button type="button" role="switch" id="notifications" aria-checked={on} aria-busy={state === "busy"} aria-describedby="notifications-hint" disabled={unsupported} onClick={toggle} class="switch-row">
         <span>{t("me.notifications")}</span>
-        <span aria-hidden="true" style={track(on)}>
-          <span style={knob(on)} />
+        <span aria-hidden="true" class="switch-track">
+          <span class="switch-knob" />
         </span>
       </button>
       <p id="notifications-hint" class="hint">{hint}</p>
@@ -85,17 +85,3 @@ function pushErrorText(err: unknown): string {
   if (err instanceof ApiFailure && err.code === "push_unavailable") return t("me.notifications.unavailable");
   return t("me.notifications.failed", { message: err instanceof Error ? err.message : String(err) });
 }
-
-// Inline because this is the app's only switch; the track is drawn in a 48×28 box inside the full-width row.
-const row = (disabled: boolean) => ({
-  display: "flex", alignItems: "center", justifyContent: "space-between", gap: "12px", width: "100%", minHeight: "var(--tap)",
-  padding: 0, border: 0, background: "none", fontWeight: 600, textAlign: "start", cursor: disabled ? "default" : "pointer", opacity: disabled ? 0.55 : 1,
-});
-const track = (on: boolean) => ({
-  flex: "none", position: "relative", width: "48px", height: "28px", borderRadius: "14px", boxSizing: "border-box",
-  border: `2px solid ${on ? "var(--accent)" : "var(--muted)"}`, background: on ? "var(--accent)" : "transparent", transition: "background .15s",
-});
-const knob = (on: boolean) => ({
-  position: "absolute", top: "2px", left: on ? "22px" : "2px", width: "20px", height: "20px", borderRadius: "50%",
-  background: on ? "var(--accent-text)" : "var(--muted)", transition: "left .15s",
-});
