@@ -3,22 +3,14 @@
 // Checked by hand once: sharp (libvips) decodes the four pictures to their 1×1 pixel,
 // and `file(1)` names every one of these formats as the comment on it says.
 
-/** Bytes backed by a plain ArrayBuffer, which is what fetch bodies and Blob parts take. */
-export type Bytes = Uint8Array<ArrayBuffer>;
+import { type Bytes, concat } from "../bytes";
+
+export { type Bytes, concat };
 
 const ascii = (s: string) => [...s].map((ch) => ch.charCodeAt(0));
 const u32be = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const u32le = (n: number) => u32be(n).reverse();
 
-export function concat(...parts: (Uint8Array | number[])[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 // ---- pictures ------------------------------------------------------------------------
 

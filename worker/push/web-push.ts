@@ -1,6 +1,7 @@
 // Web Push from the Worker with WebCrypto only: the payload encrypted for the browser
 // (RFC 8291, "aes128gcm" content coding of RFC 8188) and the server's VAPID signature
 // (RFC 8292), sent to the subscription's push service (RFC 8030).
+import { type Bytes, concat } from "../bytes";
 
 /** A browser's subscription as stored: the endpoint and its keys, base64url. */
 export type PushTarget = { endpoint: string; p256dh: string; auth: string };
@@ -11,8 +12,6 @@ export type VapidKeys = { publicKey: string; privateKey: string; subject: string
 export type PushOutcome = "sent" | "gone" | "retry" | "rejected";
 
 const text = new TextEncoder();
-/** Bytes WebCrypto accepts (a view of a plain ArrayBuffer). */
-type Bytes = Uint8Array<ArrayBuffer>;
 /** One record of 4 KB: the push services' payload limit, and our payloads are far smaller. */
 const RECORD_SIZE = 4096;
 export const MAX_PAYLOAD_BYTES = RECORD_SIZE - 16 - 1 - 86;
@@ -28,16 +27,6 @@ export function fromBase64Url(s: string): Bytes {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) throw new Error("not base64url");
   const bin = atob(s.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-function concat(...parts: Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function hmac(key: Bytes, data: Bytes): Promise<Bytes> {
