@@ -103,6 +103,24 @@ self.addEventListener("push", (event) => {
   );
 });
 
+/**
+ * The browser replaced the subscription (expiry, key rotation): register the new one with
+ * the server and forget the old, with the session cookie like the app's own requests. If
+ * the browser gave no new one, subscribe again with the old one's options.
+ */
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(
+    (async () => {
+      const old = event.oldSubscription;
+      const next = event.newSubscription ?? (old ? await self.registration.pushManager.subscribe(old.options) : null);
+      const send = (method, body) =>
+        fetch("/api/push/subscriptions", { method, credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      if (next) await send("POST", next.toJSON());
+      if (old && old.endpoint !== next?.endpoint) await send("DELETE", { endpoint: old.endpoint });
+    })().catch((err) => console.error("Error in sw pushsubscriptionchange", err)),
+  );
+});
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const url = new URL(event.notification.data?.url ?? "/", self.location.origin).href;

@@ -92,3 +92,34 @@ describe("sw.js notificationclick", () => {
     expect(self.clients.openWindow).toHaveBeenCalledWith(`${ORIGIN}/contacts`);
   });
 });
+
+describe("sw.js pushsubscriptionchange", () => {
+  const sub = (endpoint: string) => ({ endpoint, options: { userVisibleOnly: true, applicationServerKey: new ArrayBuffer(65) }, toJSON: () => ({ endpoint, keys: { p256dh: "p", auth: "a" } }) });
+
+  it("registers the browser's new subscription and forgets the old one", async () => {
+    const { handlers } = loadWorker();
+    const fetch = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 201 }));
+    await dispatch(handlers.pushsubscriptionchange!, { oldSubscription: sub("https://push.example/old"), newSubscription: sub("https://push.example/new") });
+    const calls = fetch.mock.calls.map(([url, init]) => [url, init?.method, JSON.parse(String(init?.body)), init?.credentials]);
+    expect(calls).toEqual([
+      ["/api/push/subscriptions", "POST", { endpoint: "https://push.example/new", keys: { p256dh: "p", auth: "a" } }, "same-origin"],
+      ["/api/push/subscriptions", "DELETE", { endpoint: "https://push.example/old" }, "same-origin"],
+    ]);
+    fetch.mockRestore();
+  });
+
+  it("subscribes again with the old options when the browser gave no new subscription", async () => {
+    const { self, handlers } = loadWorker();
+    const renewed = sub("https://push.example/renewed");
+    (self.registration as any).pushManager = { subscribe: vi.fn(async () => renewed) };
+    const fetch = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 201 }));
+    const old = sub("https://push.example/expired");
+    await dispatch(handlers.pushsubscriptionchange!, { oldSubscription: old, newSubscription: null });
+    expect((self.registration as any).pushManager.subscribe).toHaveBeenCalledWith(old.options);
+    expect(fetch.mock.calls.map(([, init]) => [init?.method, JSON.parse(String(init?.body)).endpoint])).toEqual([
+      ["POST", "https://push.example/renewed"],
+      ["DELETE", "https://push.example/expired"],
+    ]);
+    fetch.mockRestore();
+  });
+});

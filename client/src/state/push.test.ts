@@ -1,7 +1,7 @@
 // Web Push on the client with a fake Notification and a fake PushManager (jsdom has
 // neither) and a fake fetch standing in for the server's /api/push routes.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { base64urlBytes, disablePush, enablePush, forgetPushOnSignOut, pushError, pushState, refreshPushState } from "./push";
+import { base64urlBytes, disablePush, enablePush, forgetPushOnSignOut, pushError, pushState, refreshPushState, resyncPush } from "./push";
 
 // A real P-256 public key as the server sends it (65 bytes, 0x04 first).
 const KEY = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U";
@@ -181,5 +181,19 @@ describe("Web Push", () => {
     expect(pushState.value).toBe("unsupported");
     await forgetPushOnSignOut();
     expect(sent).toEqual([]);
+  });
+
+  it("tells the server again about an existing subscription, and about nothing when there is none", async () => {
+    await resyncPush();
+    expect(sent).toEqual([]);
+    permission = "granted";
+    await resyncPush();
+    expect(sent).toEqual([]);
+    current = new FakeSubscription({ userVisibleOnly: true, applicationServerKey: base64urlBytes(KEY).buffer });
+    await resyncPush();
+    expect(sent).toEqual([{ method: "POST", path: "/api/push/subscriptions", body: SUBSCRIPTION }]);
+    // A server that is down is not the user's problem here.
+    routes["POST /api/push/subscriptions"] = () => json(503, { error: { code: "internal", message: "down" } });
+    await expect(resyncPush()).resolves.toBeUndefined();
   });
 });

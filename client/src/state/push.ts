@@ -72,6 +72,21 @@ export async function disablePush(): Promise<void> {
   pushState.value = await currentState();
 }
 
+/**
+ * Tells the server again about this device's subscription, if it has one: the server may
+ * have dropped it (a push service hiccup answered 404) or lost it, and the browser would
+ * never know. Idempotent on the server; called once per page load when the socket is ready.
+ */
+export async function resyncPush(): Promise<void> {
+  if (!supported() || Notification.permission !== "granted") return;
+  try {
+    const subscription = await (await pushManager(READY_MS)).getSubscription();
+    if (subscription) await call(api.api.push.subscriptions.$post({ json: subscription.toJSON() }));
+  } catch (err) {
+    console.warn("unibox: could not re-register the push subscription", err);
+  }
+}
+
 /** Sign out: the next person on this phone must not get this user's notifications. Best effort, never throws. */
 export async function forgetPushOnSignOut(): Promise<void> {
   if (!supported()) return;

@@ -25,6 +25,8 @@ type Write = (tx: Tx) => Promise<unknown>;
 let cursor = 0;
 const queue: ServerFrame[] = [];
 let draining: Promise<void> | undefined;
+/** This page load has told the server its push subscription again (onReady). */
+let pushResynced = false;
 /** Ids already sent in a `read` frame, so re-renders do not repeat them. */
 const readSent = new Set<string>();
 
@@ -245,6 +247,11 @@ async function onReady(frame: Extract<ServerFrame, { t: "ready" }>): Promise<voi
   }
   flushOutbox();
   resumeUploads();
+  if (!pushResynced) {
+    pushResynced = true;
+    // Loaded on demand, like the Me screen's switch: push code stays out of the first route.
+    void import("./push").then((p) => p.resyncPush());
+  }
   if (activeConv.value) markRead(activeConv.value);
   await refreshLists().catch(() => undefined);
 }
@@ -294,6 +301,7 @@ export function resetSyncState(): void {
   cursor = 0;
   queue.length = 0;
   readSent.clear();
+  pushResynced = false;
   activeConv.value = null;
   conversations.value = [];
   groups.value = {};
