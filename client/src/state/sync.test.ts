@@ -137,8 +137,11 @@ describe("sync", () => {
   it("starts a fresh device at the server's head, acks it, and resumes from there", async () => {
     const sock = await connect();
     expect(sock.frames()[0]).toEqual({ t: "hello", fresh: true });
+    // A chat opened before the socket was ready takes its newest page again: nothing was replayed.
+    threadOf(conv).value = { ...threadOf(conv).value, loaded: true };
     sock.deliver({ t: "ready", head: 40 });
     await settled();
+    await vi.waitFor(() => expect(vi.mocked(fetch).mock.calls.map(([url]) => String(url))).toContainEqual(expect.stringContaining(`/api/conversations/${conv}/messages`)));
     expect(currentCursor()).toBe(40);
     expect(await kv.get("seq")).toBe(40);
     expect(sock.frames().filter((f) => f.t === "ack")).toEqual([{ t: "ack", seq: 40 }]);

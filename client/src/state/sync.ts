@@ -11,7 +11,7 @@ import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } fro
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { me } from "./session";
-import { addReader, addToThread, mergeOne, raiseInThread, threadOf } from "./threads";
+import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
@@ -244,6 +244,8 @@ async function onReady(frame: Extract<ServerFrame, { t: "ready" }>): Promise<voi
     await kv.set("seq", frame.head);
     // What waited for this user now reaches a device: senders see it delivered.
     if (fresh) sendFrame({ t: "ack", seq: frame.head });
+    // Nothing up to the head was replayed: a chat already on screen takes its newest page again.
+    for (const [conv, thread] of loadedThreads()) if (thread.value.loaded) void openThread(conv).catch(() => undefined);
   }
   flushOutbox();
   resumeUploads();
