@@ -629,11 +629,10 @@ export class UserHub extends DurableObject<Env> {
         this.flushAgain = false;
         for (const row of this.store.dueOutbox(Date.now())) {
           try {
-            const peer = hubOf(this.env, row.peer);
             const payload = JSON.parse(row.payload);
             if (row.kind === "push") await this.sendQueuedPush(payload, row.attempts + 1);
-            else if (row.kind === "status") await peer.receiveStatus(row.peer, payload);
-            else await peer.receivePresence(row.peer, payload);
+            else if (row.kind === "status") await hubOf(this.env, row.peer).receiveStatus(row.peer, payload);
+            else await hubOf(this.env, row.peer).receivePresence(row.peer, payload);
             this.store.outboxDone(row.id);
           } catch (err) {
             const attempts = row.attempts + 1;

@@ -15,6 +15,7 @@ const text = new TextEncoder();
 /** One record of 4 KB: the push services' payload limit, and our payloads are far smaller. */
 const RECORD_SIZE = 4096;
 export const MAX_PAYLOAD_BYTES = RECORD_SIZE - 16 - 1 - 86;
+const PUSH_TIMEOUT_MS = 10_000;
 
 export function toBase64Url(bytes: Uint8Array): string {
   let s = "";
@@ -119,6 +120,8 @@ export async function sendPush(target: PushTarget, payload: string, keys: VapidK
         ...(opts.topic ? { Topic: opts.topic } : {}),
       },
       body,
+      // The hub's outbox sends one row at a time: a push service that hangs must not hold up receipts.
+      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
     });
   } catch {
     return "retry";
