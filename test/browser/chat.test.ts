@@ -4,7 +4,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { type DevServer, startDevServer } from "../support/dev-server";
-import { bubbleTexts, launchChromium, newPhone, type Person, person, signUp, SocketTranscript, tab, waitConnected, waitForServiceWorker } from "./support";
+import { bubbleTexts, launchChromium, newPhone, type Person, person, signIn, signUp, SocketTranscript, tab, waitConnected, waitForServiceWorker } from "./support";
 
 let server: DevServer;
 let browser: Browser;
@@ -119,12 +119,7 @@ describe("two phones", () => {
     const hellos: unknown[] = [];
     page.on("websocket", (ws) => ws.on("framesent", (f) => String(f.payload).startsWith('{"t":"hello"') && hellos.push(JSON.parse(String(f.payload)))));
     transcript.watch(page, "alice-new");
-    await page.goto("/signin");
-    await page.fill("#login", `@${alice.who.handle}`);
-    await page.fill("#password", alice.who.password);
-    await page.click("form button[type=submit]");
-    await page.locator("#chats-title").waitFor();
-    await waitConnected(page);
+    await signIn(page, `@${alice.who.handle}`, alice.who.password);
     expect(hellos[0]).toMatchObject({ t: "hello", fresh: true });
 
     // The list comes over HTTP: Bob's chat, his last message, nothing unread (Alice read it all).

@@ -11,7 +11,7 @@ import { ResilientClient } from "../chaos/client";
 import { type Session, call, makeFriends, signUp as register } from "../chaos/http";
 import { type DevServer, startDevServer } from "../support/dev-server";
 import { type TileServer, launchChromiumWithDevices, png, startTileServer, testPicture, tilesMeta } from "./media-support";
-import { PHONE, seriousViolations, shoot, smallTargets, waitConnected, waitForServiceWorker } from "./support";
+import { PHONE, checkScreen, signIn, waitConnected, waitForServiceWorker } from "./support";
 
 type Phone = { context: BrowserContext; page: Page; s: Session; name: string };
 
@@ -33,27 +33,9 @@ async function phone(name: string, tileUrl: string): Promise<Phone> {
   return { context, page, s, name };
 }
 
-async function signIn(p: Phone): Promise<void> {
-  await p.page.goto("/signin");
-  await p.page.fill("#login", p.s.handle);
-  await p.page.fill("#password", "chaos password 1");
-  await p.page.click("form button[type=submit]");
-  await p.page.locator("#chats-title").waitFor();
-  await waitConnected(p.page);
-}
+const signInAs = (p: Phone) => signIn(p.page, p.s.handle, "chaos password 1");
 
-/** Scans and photographs a new screen in light and dark: no serious/critical axe findings, every target ≥ 44 px. */
-async function check(page: Page, name: string, ready: () => Promise<unknown>): Promise<void> {
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme, reducedMotion: "reduce" });
-    await ready();
-    await shoot(page, `${name}-${scheme}`);
-    const violations = await seriousViolations(page);
-    expect(violations, `${name} (${scheme}): ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-  expect(await smallTargets(page), `${name}: touch targets under 44px`).toEqual([]);
-}
+const check = checkScreen;
 
 const texts = (page: Page) => page.locator(".bubble .text").allTextContents();
 
@@ -69,7 +51,7 @@ beforeAll(async () => {
   [alice, bob, carol] = await Promise.all([phone("Alice", tiles.url), phone("Bob", tiles.url), phone("Carol", "http://127.0.0.1:9/{z}/{x}/{y}.png")]);
   dave = await register(server.url, "Dave");
   await Promise.all([makeFriends(server.url, alice.s, bob.s), makeFriends(server.url, alice.s, carol.s), makeFriends(server.url, alice.s, dave)]);
-  await Promise.all([signIn(alice), signIn(bob), signIn(carol)]);
+  await Promise.all([signInAs(alice), signInAs(bob), signInAs(carol)]);
 });
 
 afterAll(async () => {

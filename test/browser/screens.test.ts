@@ -4,7 +4,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../support/dev-server";
-import { launchChromium, newPhone, person, seriousViolations, shoot, signUp, smallTargets, tab, waitConnected } from "./support";
+import { checkScreen, launchChromium, newPhone, person, seriousViolations, shoot, signUp, smallTargets, tab, waitConnected } from "./support";
 
 let server: DevServer;
 let browser: Browser;
@@ -22,17 +22,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Scans and photographs the current screen in both themes. */
-async function check(name: string, ready: () => Promise<unknown>): Promise<void> {
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme, reducedMotion: "reduce" });
-    await ready();
-    await shoot(page, `${name}-${scheme}`);
-    const violations = await seriousViolations(page);
-    expect(violations, `${name} (${scheme}): ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-  }
-  expect(await smallTargets(page), `${name}: touch targets under 44px`).toEqual([]);
-}
+const check = (name: string, ready: () => Promise<unknown>) => checkScreen(page, name, ready);
 
 describe("screens", () => {
   it("sign in and sign up, with server errors next to their field", async () => {

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { expect } from "vitest";
 
 export const PHONE = { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2, locale: "en-US" } as const;
 
@@ -55,6 +56,16 @@ export function person(name: string): Person {
   // A national US number (the browser's locale picks region US in the form): 650-2NN-NNNN.
   const line = String((Date.now() * 7 + n * 7919) % 1_000_000).padStart(6, "0");
   return { handle: `${name.toLowerCase()}_${tag}`, phone: `6502${line.slice(0, 2)}${line.slice(2)}`, displayName: name, password: "correct horse battery staple" };
+}
+
+/** Signs in through the form (`login`: phone, handle, @handle or address) and waits for the socket. */
+export async function signIn(page: Page, login: string, password: string): Promise<void> {
+  await page.goto("/signin");
+  await page.fill("#login", login);
+  await page.fill("#password", password);
+  await page.click("form button[type=submit]");
+  await page.locator("#chats-title").waitFor();
+  await waitConnected(page);
 }
 
 export async function signUp(page: Page, p: Person): Promise<void> {
@@ -125,3 +136,20 @@ export async function shoot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, animations: "disabled" });
   return path;
 }
+
+/**
+ * Scans and photographs the screen on `page` in light and dark: no serious or critical axe
+ * findings in either, and (in light) every touch target at least 44 px.
+ */
+export async function checkScreen(page: Page, name: string, ready: () => Promise<unknown>): Promise<void> {
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: "reduce" });
+    await ready();
+    await shoot(page, `${name}-${scheme}`);
+    const violations = await seriousViolations(page);
+    expect(violations, `${name} (${scheme}): ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  expect(await smallTargets(page), `${name}: touch targets under 44px`).toEqual([]);
+}
+
