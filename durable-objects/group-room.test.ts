@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../worker/env";
-import { roomOf } from "../worker/hubs";
-import type { ServerFrame } from "../worker/protocol";
+import { roomOf } from "./stubs";
+import type { ServerFrame } from "../core/protocol";
 import { png1x1 } from "../worker/media/test-samples";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
 

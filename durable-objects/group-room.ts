@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { groupConversationId } from "../worker/conversation-id";
+import { refusal, type Result } from "../core/errors";
+import { groupConversationId } from "../core/conversation";
 import type { Env } from "../worker/env";
-import { hubOf } from "../worker/hubs";
-import type { Body, Group, HubEvent, User } from "../worker/protocol";
+import { hubOf } from "./stubs";
+import type { Body, Group, HubEvent, User } from "../core/protocol";
 
 /**
  * One per temporary group: its members and its ordered log. Messages and membership
@@ -15,7 +16,7 @@ export type RoomEntry =
   | { seq: number; kind: "message"; msg: { id: string; from: string; body: Body; at: number } }
   | { seq: number; kind: "event"; ev: HubEvent };
 
-export type RoomResult = { ok: true } | { ok: false; code: string; message: string };
+export type RoomResult = Result;
 
 type MemberRow = { user_id: string; user: string; joined_seq: number; delivered_seq: number; left_seq: number | null };
 type LogRow = { seq: number; kind: "message" | "event"; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
@@ -119,7 +120,7 @@ export class GroupRoom extends DurableObject<Env> {
   // ---- lifecycle ----------------------------------------------------------------------
 
   async create(init: { id: string; name: string | null; owner: string; ttlHours: number; createdAt: number; members: User[] }): Promise<RoomResult> {
-    if (this.state !== "none") return this.meta("id") === init.id ? { ok: true } : { ok: false, code: "conflict", message: "room already used" };
+    if (this.state !== "none") return this.meta("id") === init.id ? { ok: true } : refusal("internal", "room already used");
     this.setMeta("id", init.id);
     if (init.name) this.setMeta("name", init.name);
     this.setMeta("owner", init.owner);
@@ -139,8 +140,8 @@ export class GroupRoom extends DurableObject<Env> {
 
   /** A member's message. Idempotent by (sender, client id); returns once the sender's hub holds it. */
   async post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<RoomResult> {
-    const refusal = this.refuse(sender);
-    if (refusal) return refusal;
+    const refused = this.refuse(sender);
+    if (refused) return refused;
     const prior = this.sql.exec<{ seq: number }>("SELECT seq FROM posts WHERE sender = ? AND client_id = ?", sender, clientId).toArray()[0];
     let seq = prior?.seq;
     if (seq === undefined) {
@@ -155,10 +156,10 @@ export class GroupRoom extends DurableObject<Env> {
   }
 
   async addMembers(by: string, users: User[]): Promise<RoomResult> {
-    const refusal = this.refuse(by);
-    if (refusal) return refusal;
+    const refused = this.refuse(by);
+    if (refused) return refused;
     const fresh = users.filter((u) => !this.member(u.id) || this.member(u.id)!.left_seq !== null);
-    if (fresh.length === 0) return { ok: false, code: "already_members", message: "they are all in the group already" };
+    if (fresh.length === 0) return refusal("already_members", "they are all in the group already");
     for (const user of fresh) {
       this.append({ kind: "event", ev: { type: "group.member.joined", conv: this.conv, group: this.id, user, by } });
       this.invite(user, by);
@@ -168,8 +169,8 @@ export class GroupRoom extends DurableObject<Env> {
   }
 
   async leave(userId: string): Promise<RoomResult> {
-    const refusal = this.refuse(userId);
-    if (refusal) return refusal;
+    const refused = this.refuse(userId);
+    if (refused) return refused;
     const seq = this.append({ kind: "event", ev: { type: "group.member.left", conv: this.conv, group: this.id, user: userId } });
     // The leaver still receives everything up to and including their own leaving.
     this.sql.exec("UPDATE members SET left_seq = ? WHERE user_id = ?", seq, userId);
@@ -179,9 +180,9 @@ export class GroupRoom extends DurableObject<Env> {
   }
 
   async end(by: string): Promise<RoomResult> {
-    const refusal = this.refuse(by);
-    if (refusal) return refusal;
-    if (this.meta("owner") !== by) return { ok: false, code: "not_owner", message: "only the group's creator can end it" };
+    const refused = this.refuse(by);
+    if (refused) return refused;
+    if (this.meta("owner") !== by) return refusal("not_owner", "only the group's creator can end it");
     await this.expire("ended");
     return { ok: true };
   }
@@ -192,10 +193,10 @@ export class GroupRoom extends DurableObject<Env> {
 
   private refuse(userId: string): RoomResult | null {
     const state = this.state;
-    if (state === "none") return { ok: false, code: "group_not_found", message: "no such group" };
-    if (state !== "active") return { ok: false, code: "group_ended", message: "this group has ended" };
+    if (state === "none") return refusal("group_not_found", "no such group");
+    if (state !== "active") return refusal("group_ended", "this group has ended");
     const m = this.member(userId);
-    if (!m || m.left_seq !== null) return { ok: false, code: "group_not_found", message: "you are not in this group" };
+    if (!m || m.left_seq !== null) return refusal("group_not_found", "you are not in this group");
     return null;
   }
 

@@ -5,8 +5,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../worker/env";
-import { hubOf, roomOf } from "../worker/hubs";
-import type { ServerFrame } from "../worker/protocol";
+import { hubOf, roomOf } from "./stubs";
+import type { ServerFrame } from "../core/protocol";
 import { api, befriend, Client, register, textBody } from "../worker/test/helpers";
 
 type Accepted = Extract<ServerFrame, { t: "accepted" }>;

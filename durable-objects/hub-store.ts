@@ -2,7 +2,7 @@
 // send dedupe, cached friend set and the outbox of notifications to other hubs.
 // Every method is synchronous: between two awaits in the hub nothing else runs, so a
 // sequence of these calls is atomic (DO input/output gates).
-import type { ConversationSummary, HubEvent, Message, User } from "../worker/protocol";
+import type { ConversationSummary, DeliveryState, HubEvent, Message, ReceiptState, User } from "../core/protocol";
 
 const BASE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -56,7 +56,7 @@ const MAX_PUSH_SUBS = 10;
 /** A held receipt grows to at most this many ids (a `status` event stays small). */
 const MAX_HELD_IDS = 500;
 
-export type StoredMessage = Message & { conv: string; seq: number; state?: "sent" | "delivered" | "read"; readBy?: string[] };
+export type StoredMessage = Message & { conv: string; seq: number; state?: DeliveryState; readBy?: string[] };
 export type OutboxRow = { id: number; peer: string; kind: "status" | "presence" | "push"; payload: string; attempts: number };
 export type PushSub = { endpoint: string; p256dh: string; auth: string };
 type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
@@ -144,7 +144,7 @@ export class HubStore {
   }
 
   /** Raises own messages' state (sent → delivered → read, never down); returns the ids that changed. */
-  raiseState(me: string, ids: string[], state: "delivered" | "read"): string[] {
+  raiseState(me: string, ids: string[], state: ReceiptState): string[] {
     const below = state === "read" ? ["sent", "delivered"] : ["sent"];
     const changed: string[] = [];
     for (const id of ids) {

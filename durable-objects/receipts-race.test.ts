@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "../worker/protocol";
+import type { ServerFrame } from "../core/protocol";
 import { api, befriend, Client, register, textBody } from "../worker/test/helpers";
 
 type Ev = Extract<ServerFrame, { t: "ev" }>;

@@ -3,9 +3,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
 import type { Env } from "../worker/env";
-import { directConversationId } from "../worker/conversation-id";
-import { hubOf } from "../worker/hubs";
-import type { ServerFrame } from "../worker/protocol";
+import { directConversationId } from "../core/conversation";
+import { hubOf } from "./stubs";
+import type { ServerFrame } from "../core/protocol";
 
 type Accepted = Extract<ServerFrame, { t: "accepted" }>;
 type Ev = Extract<ServerFrame, { t: "ev" }>;

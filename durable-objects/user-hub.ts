@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
-import { hubOf, roomOf } from "../worker/hubs";
-import { newId } from "../worker/ids";
+import { hubOf, roomOf } from "./stubs";
+import { newId } from "../core/ids";
 import {
   type Body,
   type ClientFrame,
@@ -12,9 +12,8 @@ import {
   type ServerFrame,
   type User,
   clientFrame,
-  directConversationId,
-} from "../worker/protocol";
-import { directPeer, groupConversationId } from "../worker/conversation-id";
+} from "../core/protocol";
+import { directConversationId, directPeer, groupConversationId } from "../core/conversation";
 import { describe } from "../worker/validate";
 import { noticeFor } from "../worker/push/notice";
 import { pushTopic, sendPush, type VapidKeys } from "../worker/push/web-push";

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "./protocol";
+import type { ServerFrame } from "../core/protocol";
 import { api, befriend, Client, register, textBody } from "./test/helpers";
 
 const RUNS = Number(env.FUZZ_RUNS || 150);

@@ -2,7 +2,7 @@
 // unaccepted sends, reconnects with backoff and jitter, resumes, and retries every send
 // with the same id until `accepted`. It also checks the server's guarantees as it goes.
 import WebSocket from "ws";
-import type { HubEvent, ServerFrame } from "../../worker/protocol";
+import type { HubEvent, ServerFrame } from "../../core/protocol";
 
 type Send = { t: "send"; id: string; to: unknown; body: unknown };
 

@@ -1,4 +1,4 @@
-import { base64url, fromBase64url } from "../ids";
+import { base64url, fromBase64url } from "../../core/bytes";
 
 // Workers' WebCrypto caps PBKDF2 at 100,000 iterations; we use the cap.
 export const PBKDF2_ITERATIONS = 100_000;

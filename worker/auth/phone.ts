@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/min";
-import { base64url } from "../ids";
+import { base64url } from "../../core/bytes";
 
 /** E.164 for any common way of writing a number, or null when it is not a valid number. */
 export function toE164(input: string, region: string): string | null {

@@ -5,7 +5,7 @@ import { db } from "../db/client";
 import { sessions } from "../db/schema";
 import type { AppEnv, Env } from "../env";
 import { unauthorized } from "../errors";
-import { randomToken, sha256 } from "../ids";
+import { randomToken, sha256 } from "../../core/ids";
 
 export const SESSION_COOKIE = "unibox_session";
 

@@ -1,6 +1,6 @@
 import { and, eq, or } from "drizzle-orm";
 import type { Env } from "../env";
-import type { User } from "../protocol";
+import type { User } from "../../core/protocol";
 import type { Db } from "./client";
 import { friendships, users } from "./schema";
 import { toUser } from "./users";

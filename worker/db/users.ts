@@ -1,6 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import type { Env } from "../env";
-import type { User } from "../protocol";
+import type { User } from "../../core/protocol";
 import { looksLikePhone, phoneHash, toE164 } from "../auth/phone";
 import { chunked, type Db } from "./client";
 import { users } from "./schema";

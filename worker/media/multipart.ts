@@ -1,4 +1,4 @@
-import { badRequest } from "../errors";
+import { fail } from "../errors";
 
 /** The `file` part of a multipart/form-data body: its declared type and its bytes as they arrive. */
 export type FilePart = { contentType: string | null; chunks: AsyncIterable<Uint8Array> };
@@ -32,14 +32,14 @@ export async function openFilePart(body: AsyncIterable<Uint8Array>, boundary: st
   for (;;) {
     // After a delimiter: "--" ends the body, CRLF starts a part's headers.
     if (!(await input.fill(2))) throw malformed("it ended after a boundary");
-    if (input.startsWith(bytes("--"))) throw badRequest("invalid_input", "the multipart body has no `file` field");
+    if (input.startsWith(bytes("--"))) throw fail("invalid_input", "the multipart body has no `file` field");
     if (!input.startsWith(bytes("\r\n"))) throw malformed("a boundary is not followed by a line break");
     const end = await input.find(bytes("\r\n\r\n"), MAX_HEADERS);
     if (end < 0) throw malformed("a part's headers are missing or too long");
     const headers = partHeaders(new TextDecoder().decode(input.take(end + 4).subarray(2, end)));
     if (headers.name === "file") return { contentType: headers.contentType, chunks: partBody(input, delimiter) };
     const at = await input.find(delimiter, MAX_OTHER_FIELDS - skipped);
-    if (at < 0) throw badRequest("invalid_input", "a multipart upload takes one `file` field; other fields are limited to 64 KB");
+    if (at < 0) throw fail("invalid_input", "a multipart upload takes one `file` field; other fields are limited to 64 KB");
     skipped += at;
     input.take(at + delimiter.length);
   }
@@ -76,7 +76,7 @@ function partHeaders(text: string): { name: string | null; contentType: string |
   return { name, contentType };
 }
 
-const malformed = (why: string) => badRequest("invalid_input", `the multipart body is malformed: ${why}`);
+const malformed = (why: string) => fail("invalid_input", `the multipart body is malformed: ${why}`);
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

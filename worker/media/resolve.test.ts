@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../errors";
-import { MEDIA_LIMITS } from "../protocol";
+import { MEDIA_LIMITS } from "../../core/protocol";
 import { claimOf, limitForClaim, MAX_UPLOAD, resolveType } from "./resolve";
 import { sniff } from "./sniff";
 import * as sample from "./test-samples";

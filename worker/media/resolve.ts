@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { MEDIA_LIMITS, type MediaKind } from "../protocol";
+import { MEDIA_LIMITS, type MediaKind } from "../../core/protocol";
 import type { Sniffed } from "./sniff";
 
 /** What the uploader's Content-Type claims, reduced to what we decide on. */
@@ -18,7 +18,7 @@ export function claimOf(contentType: string | null | undefined): Claim {
 }
 
 export const unsupportedType = () =>
-  new ApiError(415, "unsupported_media_type", "we take JPEG, PNG, WebP, GIF or HEIC pictures, WebM, Ogg, MP4/M4A or MP3 audio, and WebM or MP4 video; this file is none of them");
+  new ApiError("unsupported_media_type", "we take JPEG, PNG, WebP, GIF or HEIC pictures, WebM, Ogg, MP4/M4A or MP3 audio, and WebM or MP4 video; this file is none of them");
 
 /**
  * The kind and media type we store, from the sniffed bytes and the declared type.
@@ -38,7 +38,7 @@ export function resolveType(sniffed: Sniffed | null, declared: string | null): {
   const family = (k: MediaKind) => (k === "image" ? "picture" : "clip");
   if (claim === "other" || (claim !== "none" && family(claim) !== family(kinds[0]!))) {
     const what = kinds.length > 1 ? "an audio or video clip" : kinds[0] === "image" ? "a picture" : `a ${kinds[0]} clip`;
-    throw new ApiError(415, "media_type_mismatch", `the file is ${sniffed.format} (${what}) but was sent as ${essenceOf(declared)}`);
+    throw new ApiError("media_type_mismatch", `the file is ${sniffed.format} (${what}) but was sent as ${essenceOf(declared)}`);
   }
   // WebM and plain MP4 carry audio alone or video, and their header does not say which
   // (that needs the track list, which may come megabytes later). Both are allowed, so
@@ -61,7 +61,7 @@ export function limitForClaim(claim: Claim): number {
 export const MAX_UPLOAD = Math.max(...Object.values(MEDIA_LIMITS));
 
 export const tooLarge = (kind: MediaKind | null, limit: number) =>
-  new ApiError(413, "media_too_large", `${kind ? `${kind} uploads are` : "an upload is"} limited to ${limit / (1024 * 1024)} MB`, { limit });
+  new ApiError("media_too_large", `${kind ? `${kind} uploads are` : "an upload is"} limited to ${limit / (1024 * 1024)} MB`, { limit });
 
 function essenceOf(contentType: string | null | undefined): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();

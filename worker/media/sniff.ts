@@ -1,4 +1,4 @@
-import type { MediaKind } from "../protocol";
+import type { MediaKind } from "../../core/protocol";
 
 /**
  * What a file's leading bytes say it is: the media type it has for each kind it can be.

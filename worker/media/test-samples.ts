@@ -3,7 +3,7 @@
 // Checked by hand once: sharp (libvips) decodes the four pictures to their 1×1 pixel,
 // and `file(1)` names every one of these formats as the comment on it says.
 
-import { type Bytes, concat } from "../bytes";
+import { type Bytes, concat } from "../../core/bytes";
 
 export { type Bytes, concat };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MEDIA_LIMITS } from "../protocol";
+import { MEDIA_LIMITS } from "../../core/protocol";
 import { concat } from "./test-samples";
 import { openUpload, peek } from "./upload";
 

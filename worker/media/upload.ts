@@ -1,4 +1,4 @@
-import { ApiError, badRequest } from "../errors";
+import { ApiError, fail } from "../errors";
 import { boundaryOf, openFilePart } from "./multipart";
 import { claimOf, limitForClaim, MAX_UPLOAD, tooLarge } from "./resolve";
 
@@ -17,7 +17,7 @@ export async function openUpload(req: Request): Promise<Upload> {
   const contentType = req.headers.get("Content-Type");
   const declaredLength = lengthOf(req.headers.get("Content-Length"));
   const boundary = boundaryOf(contentType);
-  if (/^\s*multipart\//i.test(contentType ?? "") && !boundary) throw badRequest("invalid_input", "a multipart upload must be multipart/form-data with a boundary");
+  if (/^\s*multipart\//i.test(contentType ?? "") && !boundary) throw fail("invalid_input", "a multipart upload must be multipart/form-data with a boundary");
 
   const claim = claimOf(contentType);
   const limit = boundary ? MAX_UPLOAD + MULTIPART_OVERHEAD : limitForClaim(claim);
@@ -30,7 +30,7 @@ export async function openUpload(req: Request): Promise<Upload> {
   return { declared: part.contentType, chunks: part.chunks, length: null };
 }
 
-export const emptyUpload = () => badRequest("invalid_input", "the upload is empty");
+export const emptyUpload = () => fail("invalid_input", "the upload is empty");
 
 /**
  * Reads at least `n` leading bytes (fewer if the upload is shorter) to sniff, and gives
@@ -68,7 +68,7 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
     try {
       r = await reader.read();
     } catch {
-      throw new ApiError(400, "invalid_input", "the upload was cut off");
+      throw new ApiError("invalid_input", "the upload was cut off");
     }
     if (r.done) return;
     if (r.value.length > 0) yield r.value;

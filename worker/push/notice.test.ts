@@ -1,6 +1,6 @@
 // What a push notification says for each kind of event.
 import { describe, expect, it } from "vitest";
-import type { HubEvent } from "../protocol";
+import type { HubEvent } from "../../core/protocol";
 import { noticeFor, PREVIEW_CHARS } from "./notice";
 
 const names = {

@@ -1,7 +1,7 @@
 // What a push notification says: built from a hub event for a user with no open socket.
 // The service worker (client/sw/sw.js) turns it into the notification; the wording of
 // media kinds is the client's, so it can be in the phone's language.
-import type { HubEvent } from "../protocol";
+import type { HubEvent } from "../../core/protocol";
 
 export type PushNotice =
   | { v: 1; type: "message"; conv: string; title: string; kind: string; text?: string; at: number }

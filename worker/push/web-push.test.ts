@@ -1,7 +1,8 @@
 // The Worker's Web Push crypto against the RFC 8291 example, and its VAPID token checked
 // with the public key the browser is given.
 import { describe, expect, it } from "vitest";
-import { encryptPayload, fromBase64Url, pushTopic, toBase64Url, vapidAuthorization } from "./web-push";
+import { base64url, fromBase64url } from "../../core/bytes";
+import { encryptPayload, pushTopic, vapidAuthorization } from "./web-push";
 
 // RFC 8291 Appendix A (line breaks removed).
 const RFC = {
@@ -15,8 +16,8 @@ const RFC = {
 };
 
 async function keyPairFrom(privateD: string, publicRaw: string, algorithm: "ECDH" | "ECDSA"): Promise<CryptoKeyPair> {
-  const pub = fromBase64Url(publicRaw);
-  const jwk = { kty: "EC", crv: "P-256", x: toBase64Url(pub.slice(1, 33)), y: toBase64Url(pub.slice(33)) };
+  const pub = fromBase64url(publicRaw);
+  const jwk = { kty: "EC", crv: "P-256", x: base64url(pub.slice(1, 33)), y: base64url(pub.slice(33)) };
   const usages = algorithm === "ECDH" ? (["deriveBits"] as const) : (["sign"] as const);
   return {
     privateKey: await crypto.subtle.importKey("jwk", { ...jwk, d: privateD }, { name: algorithm, namedCurve: "P-256" }, true, [...usages]),
@@ -28,17 +29,17 @@ describe("Web Push encryption (RFC 8291)", () => {
   it("reproduces the RFC's example byte for byte", async () => {
     const body = await encryptPayload(
       new TextEncoder().encode(RFC.plaintext),
-      { p256dh: fromBase64Url(RFC.uaPublic), auth: fromBase64Url(RFC.authSecret) },
-      { salt: fromBase64Url(RFC.salt), keys: await keyPairFrom(RFC.asPrivate, RFC.asPublic, "ECDH") },
+      { p256dh: fromBase64url(RFC.uaPublic), auth: fromBase64url(RFC.authSecret) },
+      { salt: fromBase64url(RFC.salt), keys: await keyPairFrom(RFC.asPrivate, RFC.asPublic, "ECDH") },
     );
-    expect(toBase64Url(body)).toBe(RFC.body);
+    expect(base64url(body)).toBe(RFC.body);
   });
 
   it("uses a fresh salt and key for every message", async () => {
-    const target = { p256dh: fromBase64Url(RFC.uaPublic), auth: fromBase64Url(RFC.authSecret) };
+    const target = { p256dh: fromBase64url(RFC.uaPublic), auth: fromBase64url(RFC.authSecret) };
     const [a, b] = [await encryptPayload(new Uint8Array([1]), target), await encryptPayload(new Uint8Array([1]), target)];
-    expect(toBase64Url(a.slice(0, 16))).not.toBe(toBase64Url(b.slice(0, 16)));
-    expect(toBase64Url(a.slice(21, 86))).not.toBe(toBase64Url(b.slice(21, 86)));
+    expect(base64url(a.slice(0, 16))).not.toBe(base64url(b.slice(0, 16)));
+    expect(base64url(a.slice(21, 86))).not.toBe(base64url(b.slice(21, 86)));
     // Header: record size 4096, a 65-byte key id; then one record (1 byte + delimiter + 16-byte tag).
     expect(new DataView(a.buffer).getUint32(16)).toBe(4096);
     expect(a[20]).toBe(65);
@@ -46,7 +47,7 @@ describe("Web Push encryption (RFC 8291)", () => {
   });
 
   it("refuses a payload that does not fit one record", async () => {
-    const target = { p256dh: fromBase64Url(RFC.uaPublic), auth: fromBase64Url(RFC.authSecret) };
+    const target = { p256dh: fromBase64url(RFC.uaPublic), auth: fromBase64url(RFC.authSecret) };
     await expect(encryptPayload(new Uint8Array(5000), target)).rejects.toThrow(/push payload over/);
   });
 });
@@ -54,7 +55,7 @@ describe("Web Push encryption (RFC 8291)", () => {
 describe("VAPID (RFC 8292)", () => {
   it("signs a token for the push service's origin that the public key verifies", async () => {
     const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const publicKey = toBase64Url(new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer));
+    const publicKey = base64url(new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer));
     const d = ((await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey).d!;
     const now = Date.UTC(2026, 10, 26);
     const header = await vapidAuthorization("https://push.example.net/wpush/v2/abc?x=1", { publicKey, privateKey: d, subject: "mailto:ops@unibox.example" }, now);
@@ -62,9 +63,9 @@ describe("VAPID (RFC 8292)", () => {
     const [, token, k] = /^vapid t=([^,]+), k=(.+)$/.exec(header)!;
     expect(k).toBe(publicKey);
     const [h, c, s] = token!.split(".");
-    expect(JSON.parse(new TextDecoder().decode(fromBase64Url(h!)))).toEqual({ typ: "JWT", alg: "ES256" });
-    expect(JSON.parse(new TextDecoder().decode(fromBase64Url(c!)))).toEqual({ aud: "https://push.example.net", exp: now / 1000 + 12 * 3600, sub: "mailto:ops@unibox.example" });
-    const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, pair.publicKey, fromBase64Url(s!), new TextEncoder().encode(`${h}.${c}`));
+    expect(JSON.parse(new TextDecoder().decode(fromBase64url(h!)))).toEqual({ typ: "JWT", alg: "ES256" });
+    expect(JSON.parse(new TextDecoder().decode(fromBase64url(c!)))).toEqual({ aud: "https://push.example.net", exp: now / 1000 + 12 * 3600, sub: "mailto:ops@unibox.example" });
+    const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, pair.publicKey, fromBase64url(s!), new TextEncoder().encode(`${h}.${c}`));
     expect(ok).toBe(true);
   });
 

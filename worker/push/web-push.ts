@@ -1,7 +1,7 @@
 // Web Push from the Worker with WebCrypto only: the payload encrypted for the browser
 // (RFC 8291, "aes128gcm" content coding of RFC 8188) and the server's VAPID signature
 // (RFC 8292), sent to the subscription's push service (RFC 8030).
-import { type Bytes, concat } from "../bytes";
+import { base64url, type Bytes, concat, fromBase64url } from "../../core/bytes";
 
 /** A browser's subscription as stored: the endpoint and its keys, base64url. */
 export type PushTarget = { endpoint: string; p256dh: string; auth: string };
@@ -16,19 +16,6 @@ const text = new TextEncoder();
 const RECORD_SIZE = 4096;
 export const MAX_PAYLOAD_BYTES = RECORD_SIZE - 16 - 1 - 86;
 const PUSH_TIMEOUT_MS = 10_000;
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** Strict base64url (padding tolerated); throws on anything else. */
-export function fromBase64Url(s: string): Bytes {
-  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) throw new Error("not base64url");
-  const bin = atob(s.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
 
 async function hmac(key: Bytes, data: Bytes): Promise<Bytes> {
   const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
@@ -80,9 +67,9 @@ const signingKeys = new Map<string, Promise<CryptoKey>>();
 function signingKey(keys: VapidKeys): Promise<CryptoKey> {
   let key = signingKeys.get(keys.privateKey);
   if (!key) {
-    const pub = fromBase64Url(keys.publicKey);
+    const pub = fromBase64url(keys.publicKey);
     if (pub.length !== 65 || pub[0] !== 4) throw new Error("VAPID_PUBLIC_KEY is not an uncompressed P-256 point");
-    const jwk = { kty: "EC", crv: "P-256", x: toBase64Url(pub.slice(1, 33)), y: toBase64Url(pub.slice(33)), d: keys.privateKey, ext: false };
+    const jwk = { kty: "EC", crv: "P-256", x: base64url(pub.slice(1, 33)), y: base64url(pub.slice(33)), d: keys.privateKey, ext: false };
     key = crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
     signingKeys.set(keys.privateKey, key);
   }
@@ -91,21 +78,21 @@ function signingKey(keys: VapidKeys): Promise<CryptoKey> {
 
 /** RFC 8292: a JWT (ES256) for the push service's origin, valid 12 hours, and our public key. */
 export async function vapidAuthorization(endpoint: string, keys: VapidKeys, now = Date.now()): Promise<string> {
-  const part = (o: object) => toBase64Url(text.encode(JSON.stringify(o)));
+  const part = (o: object) => base64url(text.encode(JSON.stringify(o)));
   const unsigned = `${part({ typ: "JWT", alg: "ES256" })}.${part({ aud: new URL(endpoint).origin, exp: Math.floor(now / 1000) + 12 * 3600, sub: keys.subject })}`;
   // WebCrypto's ECDSA signature is r‖s, 64 bytes: exactly JWS's ES256 form.
   const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, await signingKey(keys), text.encode(unsigned)));
-  return `vapid t=${unsigned}.${toBase64Url(signature)}, k=${keys.publicKey}`;
+  return `vapid t=${unsigned}.${base64url(signature)}, k=${keys.publicKey}`;
 }
 
 /** RFC 8030 §5.4: a Topic is at most 32 base64url characters; this one stands for `key`. */
 export async function pushTopic(key: string): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", text.encode(key)))).slice(0, 32);
+  return base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", text.encode(key)))).slice(0, 32);
 }
 
 /** Sends one push message; the answer says what to do with the subscription. */
 export async function sendPush(target: PushTarget, payload: string, keys: VapidKeys, opts: { ttlSeconds?: number; topic?: string } = {}): Promise<PushOutcome> {
-  const body = await encryptPayload(text.encode(payload), { p256dh: fromBase64Url(target.p256dh), auth: fromBase64Url(target.auth) });
+  const body = await encryptPayload(text.encode(payload), { p256dh: fromBase64url(target.p256dh), auth: fromBase64url(target.auth) });
   let res: Response;
   try {
     res = await fetch(target.endpoint, {

@@ -9,14 +9,14 @@ import { users } from "../db/schema";
 import { toUser } from "../db/users";
 import type { AppEnv } from "../env";
 import { unauthorized } from "../errors";
-import { discoverBody } from "../protocol";
-import { jsonBody } from "../validate";
+import { discoverBody } from "../../core/protocol";
+import { json } from "../validate";
 
 // Which of the phone's contacts are on Unibox. The uploaded numbers are only hashed and
 // compared, never stored or logged; the answer names each match by the number as sent.
-export const contacts = new Hono<AppEnv>().use(requireUser).post("/discover", async (c) => {
+export const contacts = new Hono<AppEnv>().use(requireUser).post("/discover", json(discoverBody), async (c) => {
   const me = c.get("userId");
-  const input = await jsonBody(c, discoverBody);
+  const input = c.req.valid("json");
   await rateLimit(c.env, "RATE_DISCOVER", me);
   const d = db(c.env.DB);
   const meRow = await d.query.users.findFirst({ where: eq(users.id, me) });

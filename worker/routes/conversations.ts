@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { requireUser } from "../auth/session";
 import type { AppEnv } from "../env";
-import { notFound } from "../errors";
-import { hubOf } from "../hubs";
-import { LIMITS, messagesQuery } from "../protocol";
+import { fail } from "../errors";
+import { hubOf } from "../../durable-objects/stubs";
+import { LIMITS, messagesQuery } from "../../core/protocol";
 import { query } from "../validate";
 
 // History is served from the user's own hub: a conversation the user is not part of
@@ -18,6 +18,6 @@ export const conversations = new Hono<AppEnv>()
     const me = c.get("userId");
     const q = c.req.valid("query");
     const page = await hubOf(c.env, me).listMessages(me, c.req.param("id"), q.before ? Number(q.before) : undefined, q.limit ?? LIMITS.pageSize);
-    if (!page) throw notFound("conversation_not_found", "no such conversation");
+    if (!page) throw fail("conversation_not_found", "no such conversation");
     return c.json(page);
   });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { directConversationId } from "../conversation-id";
+import { directConversationId } from "../../core/conversation";
 import { api, befriend, Client, register } from "../test/helpers";
 
 describe("friend requests", () => {

@@ -7,12 +7,12 @@ import { areFriends, friendsOf, pair } from "../db/friends";
 import { friendAudit, friendRequests, friendships, users } from "../db/schema";
 import { findUserByLogin, toUser, usersByIds } from "../db/users";
 import type { AppEnv } from "../env";
-import { badRequest, conflict, notFound } from "../errors";
-import { directConversationId } from "../conversation-id";
-import { hubOf } from "../hubs";
-import { newId } from "../ids";
-import { friendRequestBody } from "../protocol";
-import { jsonBody } from "../validate";
+import { fail } from "../errors";
+import { directConversationId } from "../../core/conversation";
+import { hubOf } from "../../durable-objects/stubs";
+import { newId } from "../../core/ids";
+import { friendRequestBody } from "../../core/protocol";
+import { json } from "../validate";
 
 export const friends = new Hono<AppEnv>()
   .use(requireUser)
@@ -25,7 +25,7 @@ export const friends = new Hono<AppEnv>()
     const me = c.get("userId");
     const other = c.req.param("userId");
     const d = db(c.env.DB);
-    if (!(await areFriends(d, me, other))) throw notFound("not_friends", "this user is not your friend");
+    if (!(await areFriends(d, me, other))) throw fail("not_friends", "this user is not your friend");
     const p = pair(me, other);
     await d.batch([
       d.delete(friendships).where(and(eq(friendships.userA, p.userA), eq(friendships.userB, p.userB))),
@@ -48,24 +48,24 @@ export const friends = new Hono<AppEnv>()
       outgoing: pending.filter((r) => r.fromUser === me).map((r) => ({ id: r.id, to: user(r.toUser), message: r.message, at: r.createdAt })),
     });
   })
-  .post("/requests", async (c) => {
+  .post("/requests", json(friendRequestBody), async (c) => {
     const me = c.get("userId");
-    const input = await jsonBody(c, friendRequestBody);
+    const input = c.req.valid("json");
     await rateLimit(c.env, "RATE_FRIEND_REQUESTS", me);
     const d = db(c.env.DB);
     const meRow = await d.query.users.findFirst({ where: eq(users.id, me) });
     const target = await findUserByLogin(d, c.env, input.to, meRow?.region);
-    if (!target || !meRow) throw notFound("user_not_found", `no Unibox user is "${input.to}"`);
-    if (target.id === me) throw badRequest("cannot_friend_self", "you cannot send a friend request to yourself");
-    if (await areFriends(d, me, target.id)) throw conflict("already_friends", "you are already friends");
+    if (!target || !meRow) throw fail("user_not_found", `no Unibox user is "${input.to}"`);
+    if (target.id === me) throw fail("cannot_friend_self", "you cannot send a friend request to yourself");
+    if (await areFriends(d, me, target.id)) throw fail("already_friends", "you are already friends");
     const open = await d.query.friendRequests.findFirst({
       where: and(
         eq(friendRequests.status, "pending"),
         or(and(eq(friendRequests.fromUser, me), eq(friendRequests.toUser, target.id)), and(eq(friendRequests.fromUser, target.id), eq(friendRequests.toUser, me))),
       ),
     });
-    if (open?.fromUser === me) throw conflict("request_pending", "you already asked; wait for their answer");
-    if (open) throw conflict("request_incoming", "they already asked you: accept their request instead");
+    if (open?.fromUser === me) throw fail("request_pending", "you already asked; wait for their answer");
+    if (open) throw fail("request_incoming", "they already asked you: accept their request instead");
     const request = { id: newId("fr"), fromUser: me, toUser: target.id, message: input.message || null, createdAt: Date.now() };
     await d.batch([
       d.insert(friendRequests).values(request),
@@ -80,8 +80,8 @@ export const friends = new Hono<AppEnv>()
     const decision = c.req.param("decision") as "accept" | "decline";
     const d = db(c.env.DB);
     const request = await d.query.friendRequests.findFirst({ where: and(eq(friendRequests.id, c.req.param("id")), eq(friendRequests.toUser, me)) });
-    if (!request) throw notFound("request_not_found", "no such friend request for you");
-    if (request.status !== "pending") throw conflict("request_settled", `this request was already ${request.status}`);
+    if (!request) throw fail("request_not_found", "no such friend request for you");
+    if (request.status !== "pending") throw fail("request_settled", `this request was already ${request.status}`);
     const decidedAt = Date.now();
     const settle = d
       .update(friendRequests)

@@ -5,27 +5,19 @@ import { chunked, db, type Db } from "../db/client";
 import { friendsOf } from "../db/friends";
 import { groupMembers, groups } from "../db/schema";
 import { toUser, usersByIds } from "../db/users";
-import { groupConversationId } from "../conversation-id";
+import { groupConversationId } from "../../core/conversation";
 import type { AppEnv, Env } from "../env";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../errors";
-import { roomOf } from "../hubs";
-import { newId } from "../ids";
-import { addMembersBody, createGroupBody, GROUP_LIMITS, type Group } from "../protocol";
-import { jsonBody } from "../validate";
-import type { RoomResult } from "../../durable-objects/group-room";
-
-/** Room refusals as HTTP errors. */
-function orThrow(result: RoomResult): void {
-  if (result.ok) return;
-  const status = ({ group_not_found: 404, group_ended: 409, not_owner: 403, already_members: 409 } as const)[result.code as "group_ended"] ?? 400;
-  throw new ApiError(status, result.code, result.message);
-}
+import { ApiError, fail, orThrow } from "../errors";
+import { roomOf } from "../../durable-objects/stubs";
+import { newId } from "../../core/ids";
+import { addMembersBody, createGroupBody, GROUP_LIMITS, type Group } from "../../core/protocol";
+import { json } from "../validate";
 
 /** Only friends of the caller can be put in a group; names who is not. */
 async function friendsAmong(d: Db, env: Env, me: string, ids: string[]) {
   const mine = new Map((await friendsOf(d, env, me)).map((f) => [f.user.id, f.user]));
   const strangers = ids.filter((id) => !mine.has(id));
-  if (strangers.length > 0) throw new ApiError(403, "not_friend", "you can only add your friends to a group", { users: strangers });
+  if (strangers.length > 0) throw new ApiError("not_friend", "you can only add your friends to a group", { users: strangers });
   return ids.map((id) => mine.get(id)!);
 }
 
@@ -53,17 +45,17 @@ async function loadGroups(d: Db, env: Env, ids: string[]): Promise<Group[]> {
 
 async function activeMembership(d: Db, groupId: string, me: string) {
   const row = await d.query.groupMembers.findFirst({ where: and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, me), isNull(groupMembers.leftAt)) });
-  if (!row) throw notFound("group_not_found", "no such group, or you are not in it");
+  if (!row) throw fail("group_not_found", "no such group, or you are not in it");
   return row;
 }
 
 export const groupsRoute = new Hono<AppEnv>()
   .use(requireUser)
-  .post("/", async (c) => {
+  .post("/", json(createGroupBody), async (c) => {
     const me = c.get("userId");
-    const input = await jsonBody(c, createGroupBody);
+    const input = c.req.valid("json");
     const ids = [...new Set(input.members)].filter((id) => id !== me);
-    if (ids.length === 0) throw badRequest("invalid_input", "members: add at least one friend");
+    if (ids.length === 0) throw fail("invalid_input", "members: add at least one friend");
     const d = db(c.env.DB);
     const others = await friendsAmong(d, c.env, me, ids);
     const meRow = (await usersByIds(d, [me])).get(me)!;
@@ -83,18 +75,18 @@ export const groupsRoute = new Hono<AppEnv>()
     const list = await loadGroups(d, c.env, mine.map((r) => r.id));
     return c.json({ groups: list.map((g) => (left.has(g.id) ? { ...g, left: true as const } : g)) });
   })
-  .post("/:id/members", async (c) => {
+  .post("/:id/members", json(addMembersBody), async (c) => {
     const me = c.get("userId");
     const groupId = c.req.param("id");
-    const input = await jsonBody(c, addMembersBody);
+    const input = c.req.valid("json");
     const d = db(c.env.DB);
     await activeMembership(d, groupId, me);
     const [group] = await loadGroups(d, c.env, [groupId]);
-    if (group!.endedAt) throw conflict("group_ended", "this group has ended");
+    if (group!.endedAt) throw fail("group_ended", "this group has ended");
     const present = new Set(group!.members.map((m) => m.id));
     const ids = [...new Set(input.members)].filter((id) => !present.has(id));
-    if (ids.length === 0) throw conflict("already_members", "they are all in the group already");
-    if (present.size + ids.length > GROUP_LIMITS.members) throw badRequest("group_full", `a group has at most ${GROUP_LIMITS.members} members`);
+    if (ids.length === 0) throw fail("already_members", "they are all in the group already");
+    if (present.size + ids.length > GROUP_LIMITS.members) throw fail("group_full", `a group has at most ${GROUP_LIMITS.members} members`);
     const users = await friendsAmong(d, c.env, me, ids);
     const joinedAt = Date.now();
     const rows = users.map((u) => ({ groupId, userId: u.id, joinedAt }));
@@ -122,8 +114,8 @@ export const groupsRoute = new Hono<AppEnv>()
     const d = db(c.env.DB);
     await activeMembership(d, groupId, me);
     const row = await d.query.groups.findFirst({ where: eq(groups.id, groupId) });
-    if (row!.owner !== me) throw forbidden("not_owner", "only the group's creator can end it");
-    if (row!.endedAt) throw conflict("group_ended", "this group has ended already");
+    if (row!.owner !== me) throw fail("not_owner", "only the group's creator can end it");
+    if (row!.endedAt) throw fail("group_ended", "this group has ended already");
     orThrow(await roomOf(c.env, groupId).end(me));
     return c.json({ ok: true });
   });

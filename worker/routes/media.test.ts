@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type Bytes, padded } from "../media/test-samples";
 import * as sample from "../media/test-samples";
-import { MEDIA_LIMITS } from "../protocol";
+import { MEDIA_LIMITS } from "../../core/protocol";
 import { api, befriend, Client, register, type TestUser } from "../test/helpers";
 
 /** POST /api/media with raw bytes (or any body) and a Content-Type. */

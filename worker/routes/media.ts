@@ -4,21 +4,21 @@ import { requireUser } from "../auth/session";
 import { db } from "../db/client";
 import { media as mediaTable } from "../db/schema";
 import type { AppEnv, Env } from "../env";
-import { ApiError, notFound } from "../errors";
-import { hubOf } from "../hubs";
-import { newId } from "../ids";
+import { ApiError, fail } from "../errors";
+import { hubOf } from "../../durable-objects/stubs";
+import { newId } from "../../core/ids";
 import { contentRange, parseRange } from "../media/range";
 import { resolveType, tooLarge } from "../media/resolve";
 import { SNIFF_BYTES, sniff } from "../media/sniff";
 import { storeUpload } from "../media/store";
 import { emptyUpload, openUpload, peek } from "../media/upload";
-import { MEDIA_LIMITS, type Media } from "../protocol";
+import { MEDIA_LIMITS, type Media } from "../../core/protocol";
 
 // Uploads are immutable and their ids unguessable, so a device may keep them for a year;
 // `private` keeps shared caches out, since who may see one is decided per user.
 const CACHE_CONTROL = "private, max-age=31536000, immutable";
 
-const mediaNotFound = () => notFound("media_not_found", "no such media, or it is not yours to see");
+const mediaNotFound = () => fail("media_not_found", "no such media, or it is not yours to see");
 
 export const media = new Hono<AppEnv>()
   .use(requireUser)
@@ -57,7 +57,7 @@ export const media = new Hono<AppEnv>()
 
     const range = parseRange(c.req.header("Range"), row.size);
     if (range === "unsatisfiable") {
-      throw new ApiError(416, "range_not_satisfiable", `the range is outside the file's ${row.size} bytes`, { size: row.size }, { "Content-Range": `bytes */${row.size}` });
+      throw new ApiError("range_not_satisfiable", `the range is outside the file's ${row.size} bytes`, { size: row.size }, { "Content-Range": `bytes */${row.size}` });
     }
     const object = await c.env.MEDIA.get(row.key, range ? { range } : {});
     if (!object) {

@@ -1,25 +1,17 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import { requireUser } from "../auth/session";
 import type { AppEnv, Env } from "../env";
-import { ApiError, badRequest } from "../errors";
-import { hubOf } from "../hubs";
-import { fromBase64Url } from "../push/web-push";
-import { jsonBody } from "../validate";
+import { ApiError, fail } from "../errors";
+import { hubOf } from "../../durable-objects/stubs";
+import { fromBase64url } from "../../core/bytes";
+import { pushEndpointBody, pushSubscriptionBody } from "../../core/protocol";
+import { json } from "../validate";
 
 // Web Push: the VAPID key a browser subscribes with, and the browser's subscription, kept
 // by the user's hub, which pushes while the user has no socket open (UserHub.notifyAway).
 
-/** PushSubscription.toJSON() as browsers send it; unknown fields are ignored. */
-const subscriptionBody = z.object({
-  endpoint: z.string().max(2048).pipe(z.url()),
-  expirationTime: z.number().nullable().optional(),
-  keys: z.object({ p256dh: z.string().max(200), auth: z.string().max(100) }),
-});
-const endpointBody = z.object({ endpoint: z.string().max(2048) });
-
-const unavailable = () => new ApiError(503, "push_unavailable", "this server has no Web Push keys configured");
-const invalid = (message: string) => badRequest("invalid_subscription", message);
+const unavailable = () => new ApiError("push_unavailable", "this server has no Web Push keys configured");
+const invalid = (message: string) => fail("invalid_subscription", message);
 
 export const push = new Hono<AppEnv>()
   .use(requireUser)
@@ -27,17 +19,17 @@ export const push = new Hono<AppEnv>()
     if (!c.env.VAPID_PUBLIC_KEY || !c.env.VAPID_PRIVATE_KEY) throw unavailable();
     return c.json({ key: c.env.VAPID_PUBLIC_KEY });
   })
-  .post("/subscriptions", async (c) => {
+  .post("/subscriptions", json(pushSubscriptionBody), async (c) => {
     if (!c.env.VAPID_PUBLIC_KEY || !c.env.VAPID_PRIVATE_KEY) throw unavailable();
-    const input = await jsonBody(c, subscriptionBody);
+    const input = c.req.valid("json");
     checkEndpoint(input.endpoint, c.env);
     await checkKeys(input.keys);
     const me = c.get("userId");
     await hubOf(c.env, me).addPushSubscription(me, { endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth });
     return c.json({ ok: true }, 201);
   })
-  .delete("/subscriptions", async (c) => {
-    const { endpoint } = await jsonBody(c, endpointBody);
+  .delete("/subscriptions", json(pushEndpointBody), async (c) => {
+    const { endpoint } = c.req.valid("json");
     const me = c.get("userId");
     const removed = await hubOf(c.env, me).removePushSubscription(me, endpoint);
     return c.json({ ok: true, removed });
@@ -57,8 +49,8 @@ async function checkKeys(keys: { p256dh: string; auth: string }): Promise<void> 
   let p256dh: Uint8Array<ArrayBuffer>;
   let auth: Uint8Array;
   try {
-    p256dh = fromBase64Url(keys.p256dh);
-    auth = fromBase64Url(keys.auth);
+    p256dh = fromBase64url(keys.p256dh);
+    auth = fromBase64url(keys.auth);
   } catch {
     throw invalid("keys: p256dh and auth are base64url");
   }

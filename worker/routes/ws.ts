@@ -7,13 +7,13 @@ import { users } from "../db/schema";
 import { toUser } from "../db/users";
 import type { AppEnv } from "../env";
 import { ApiError, unauthorized } from "../errors";
-import { hubOf } from "../hubs";
+import { hubOf } from "../../durable-objects/stubs";
 
 // Identity is checked once, here, when the socket opens; the hub trusts its sockets
 // from then on. The friend set is refreshed from D1 now so frames never need D1.
 export const ws = new Hono<AppEnv>().use(requireUser).get("/", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket only");
+    throw new ApiError("upgrade_required", "this endpoint speaks WebSocket only");
   }
   const me = c.get("userId");
   const d = db(c.env.DB);

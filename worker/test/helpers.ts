@@ -1,7 +1,7 @@
 // Test helpers for the workerd project: the Worker's real fetch, real hubs, real D1.
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { ServerFrame, User } from "../protocol";
+import type { ServerFrame, User } from "../../core/protocol";
 
 let ipCounter = 0;
 let phoneCounter = 0;

@@ -82,7 +82,7 @@ function senderPrefix(c: ConversationSummary): string {
 
 function ChatRow({ c }: { c: ConversationSummary }) {
   const own = c.last && c.last.from === me.value?.id;
-  const state = own ? ((c.last as { state?: "sent" | "delivered" | "read" }).state ?? "sent") : undefined;
+  const state = own ? (c.last?.state ?? "sent") : undefined;
   const href = `/chat/${encodeURIComponent(c.id)}`;
   return (
     <li>

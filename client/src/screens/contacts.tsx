@@ -1,6 +1,6 @@
 // Friends with presence, requests both ways, and "Add friend" with a verification message.
 import { useSignal } from "@preact/signals";
-import { directConversationId } from "../../../worker/conversation-id";
+import { directConversationId } from "../../../core/conversation";
 import { t } from "../i18n";
 import { ApiFailure } from "../state/api";
 import { answerRequest, incoming, outgoing, requestFriend, sortedFriends } from "../state/friends";

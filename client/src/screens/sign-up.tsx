@@ -2,7 +2,7 @@
 // (registerBody), so the rules live in one place; the server's answer still wins.
 import { useSignal } from "@preact/signals";
 import { useLocation } from "preact-iso";
-import { registerBody } from "../../../worker/protocol";
+import { registerBody } from "../../../core/protocol";
 import { locale, t } from "../i18n";
 import { api, call } from "../state/api";
 import { signedIn } from "../state/session";

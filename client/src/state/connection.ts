@@ -2,7 +2,7 @@
 // with full jitter), resumes from the stored cursor, keeps itself alive with the bare
 // text "ping" and notices a dead link when the "pong" stops coming.
 import { signal } from "@preact/signals";
-import type { ClientFrame } from "../../../worker/protocol";
+import type { ClientFrame } from "../../../core/protocol";
 import type { ServerFrame } from "./types";
 
 /** offline: no network; connecting: dialling or waiting to redial; syncing: replaying after hello; online: ready. */

@@ -1,7 +1,8 @@
 // Web Push on the client with a fake Notification and a fake PushManager (jsdom has
 // neither) and a fake fetch standing in for the server's /api/push routes.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { base64urlBytes, disablePush, enablePush, forgetPushOnSignOut, pushError, pushState, refreshPushState, resyncPush } from "./push";
+import { fromBase64url as base64urlBytes } from "../../../core/bytes";
+import { disablePush, enablePush, forgetPushOnSignOut, pushError, pushState, refreshPushState, resyncPush } from "./push";
 
 // A real P-256 public key as the server sends it (65 bytes, 0x04 first).
 const KEY = "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U";

@@ -1,6 +1,8 @@
 // Web Push: notifications while no device of the user has a socket open. The browser's
 // push subscription is the source of truth for "on"; the server keeps a copy per device
 // (POST/DELETE /api/push/subscriptions) and pushes to it (sw/sw.js shows the notification).
+import { fromBase64url } from "../../../core/bytes";
+import type { PushSubscriptionBody } from "../../../core/protocol";
 import { signal } from "@preact/signals";
 import { api, call } from "./api";
 
@@ -40,9 +42,9 @@ export async function enablePush(): Promise<void> {
     }
     const { key } = await call(api.api.push.key.$get());
     const manager = await pushManager(READY_MS);
-    const subscription = await subscribe(manager, base64urlBytes(key));
+    const subscription = await subscribe(manager, fromBase64url(key));
     try {
-      await call(api.api.push.subscriptions.$post({ json: subscription.toJSON() }));
+      await call(api.api.push.subscriptions.$post({ json: subscription.toJSON() as PushSubscriptionBody }));
     } catch (err) {
       // A subscription the server does not know would never ring: drop it, so "off" is true.
       await subscription.unsubscribe().catch(() => false);
@@ -81,7 +83,7 @@ export async function resyncPush(): Promise<void> {
   if (!supported() || Notification.permission !== "granted") return;
   try {
     const subscription = await (await pushManager(READY_MS)).getSubscription();
-    if (subscription) await call(api.api.push.subscriptions.$post({ json: subscription.toJSON() }));
+    if (subscription) await call(api.api.push.subscriptions.$post({ json: subscription.toJSON() as PushSubscriptionBody }));
   } catch (err) {
     console.warn("unibox: could not re-register the push subscription", err);
   }
@@ -142,12 +144,6 @@ async function pushManager(wait: number): Promise<PushManager> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The VAPID public key arrives base64url-encoded (RFC 8292 §3.2); subscribe() takes its bytes. */
-export function base64urlBytes(text: string): Uint8Array<ArrayBuffer> {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

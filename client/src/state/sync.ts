@@ -13,7 +13,7 @@ import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { me } from "./session";
 import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
 import { resumeUploads } from "./uploads";
-import type { ConversationSummary, HubEvent, ServerFrame, StoredMessage } from "./types";
+import type { ConversationSummary, HubEvent, ReceiptState, ServerFrame, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
@@ -193,7 +193,7 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
 
 const rank = { sent: 0, delivered: 1, read: 2 } as const;
 
-function raiseStored(ids: string[], state: "delivered" | "read", reader?: string): Write {
+function raiseStored(ids: string[], state: ReceiptState, reader?: string): Write {
   return async (tx) => {
     const store = tx.objectStore("messages");
     for (const id of ids) {

@@ -3,7 +3,7 @@
 import { type Signal, signal } from "@preact/signals";
 import { ApiFailure, api, call } from "./api";
 import { cachedMessages, db } from "./db";
-import type { StoredMessage } from "./types";
+import type { ReceiptState, StoredMessage } from "./types";
 
 export type Thread = {
   messages: StoredMessage[];
@@ -74,7 +74,7 @@ export function addReader(conv: string, ids: string[], reader: string): void {
  * Receipts for own messages this device does not show as sent yet (a receipt can come
  * before the message settles here); applied when the message arrives.
  */
-const earlyReceipts = new Map<string, "delivered" | "read">();
+const earlyReceipts = new Map<string, ReceiptState>();
 
 export function addToThread(conv: string, msgs: StoredMessage[]): void {
   const settled = msgs.map((m) => {
@@ -87,7 +87,7 @@ export function addToThread(conv: string, msgs: StoredMessage[]): void {
   if (t) t.value = { ...t.value, messages: mergeMessages(t.value.messages, settled) };
 }
 
-export function raiseInThread(conv: string, ids: string[], state: "delivered" | "read"): void {
+export function raiseInThread(conv: string, ids: string[], state: ReceiptState): void {
   const t = threads.get(conv);
   const shown = new Set(t?.value.messages.filter((m) => m.state && m.state in rank).map((m) => m.id));
   for (const id of ids) if (!shown.has(id) && rank[state] > rank[earlyReceipts.get(id) ?? "sent"]) earlyReceipts.set(id, state);

@@ -1,15 +1,16 @@
 // Client-side shapes. Wire shapes are imported as types only from the shared protocol
 // module, so none of zod's runtime lands in the first-route bundle.
-import type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ServerFrame, User } from "../../../worker/protocol";
+import type { Body, ConversationSummary, DeliveryState as WireState, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, User } from "../../../core/protocol";
 
-export type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ServerFrame, User };
+export type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, User, WireState };
 
-export type DeliveryState = "sending" | "sent" | "delivered" | "read" | "failed";
+/** What a bubble shows: the wire states, plus the two only this device knows. */
+export type DeliveryState = "sending" | WireState | "failed";
 
 /** A message as the client keeps it: the wire message plus where it lives and, for own messages, its state. */
 export type StoredMessage = Message & {
   conv: string;
-  state?: "sent" | "delivered" | "read";
+  state?: WireState;
   /** Own messages in a group: the members who have read it (from `status` events, `by` a member). */
   readBy?: string[];
   /**

@@ -1,4 +1,5 @@
 // Inline SVG icons (no icon font, no network). Decorative: the control around them carries the label.
+import type { DeliveryState } from "../state/types";
 const paths = {
   chats: "M4 5h16v11H8l-4 4z",
   contacts: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 9c0-3.3 3.1-6 7-6s7 2.7 7 6M17 11a3 3 0 1 0 0-6M22 20c0-2.5-1.8-4.6-4.3-5.4",
@@ -33,7 +34,7 @@ export function Icon({ name, size = 24 }: { name: IconName; size?: number }) {
 }
 
 /** ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while sending. */
-export function Ticks({ state }: { state: "sending" | "sent" | "delivered" | "read" | "failed" }) {
+export function Ticks({ state }: { state: DeliveryState }) {
   if (state === "sending") return <Icon name="clock" size={14} />;
   if (state === "failed") return <Icon name="alert" size={14} />;
   return (

@@ -60,29 +60,42 @@ export const createGroupBody = z.strictObject({
 
 export const addMembersBody = z.strictObject({ members: z.array(userId).min(1).max(GROUP_LIMITS.members - 1) });
 
-export type Group = {
-  id: string;
-  conv: string;
-  name: string | null;
-  owner: string;
-  members: User[];
-  ttlHours: number;
-  createdAt: number;
-  endedAt: number | null;
-  endReason: "ttl" | "ended" | null;
+export const groupSchema = z.object({
+  id: z.string(),
+  conv: z.string(),
+  name: z.string().nullable(),
+  owner: z.string(),
+  members: z.array(userSchema),
+  ttlHours: z.number(),
+  createdAt: z.number(),
+  endedAt: z.number().nullable(),
+  endReason: z.enum(["ttl", "ended"]).nullable(),
   /** In `GET /api/groups`: you left this group; `members` are the ones still in it. */
-  left?: true;
-};
+  left: z.literal(true).optional(),
+});
+export type Group = z.infer<typeof groupSchema>;
 
 /** Media kinds and their size limits (bytes); the real type is sniffed from the bytes. */
 export const MEDIA_LIMITS = { image: 10 * 1024 * 1024, audio: 20 * 1024 * 1024, video: 50 * 1024 * 1024 } as const;
 export type MediaKind = keyof typeof MEDIA_LIMITS;
-export type Media = { id: string; type: MediaKind; mime: string; size: number };
+export const mediaSchema = z.object({ id: z.string(), type: z.enum(["image", "audio", "video"]), mime: z.string(), size: z.number() });
+export type Media = z.infer<typeof mediaSchema>;
 
 export const discoverBody = z.strictObject({
   numbers: z.array(z.string().trim().min(1).max(40)).min(1).max(1000),
   region: z.string().regex(/^[A-Z]{2}$/).optional(),
 });
+
+/** PushSubscription.toJSON() as browsers send it; unknown fields are ignored. */
+export const pushSubscriptionBody = z.object({
+  endpoint: z.string().max(2048).pipe(z.url()),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({ p256dh: z.string().max(200), auth: z.string().max(100) }),
+});
+
+export type PushSubscriptionBody = z.input<typeof pushSubscriptionBody>;
+
+export const pushEndpointBody = z.object({ endpoint: z.string().max(2048) });
 
 export const messagesQuery = z.strictObject({
   before: z.string().regex(/^\d{1,15}$/).optional(),
@@ -146,6 +159,14 @@ export type ClientFrame = z.infer<typeof clientFrame>;
 
 // ---- events and frames: hub → client ---------------------------------------------
 
+/** How far an own message got: stored by both hubs, on a device of the recipient, read. */
+export const deliveryStates = ["sent", "delivered", "read"] as const;
+export const deliveryState = z.enum(deliveryStates);
+export type DeliveryState = z.infer<typeof deliveryState>;
+/** What a receipt can raise a message to. */
+export const receiptState = z.enum(["delivered", "read"]);
+export type ReceiptState = z.infer<typeof receiptState>;
+
 export const messageSchema = z.object({
   id: z.string(),
   from: z.string(),
@@ -163,7 +184,7 @@ export const eventSchema = z.discriminatedUnion("type", [
     type: z.literal("status"),
     conv: z.string(),
     msgIds: z.array(z.string()),
-    state: z.enum(["delivered", "read"]),
+    state: receiptState,
     by: z.string(),
     at: z.number(),
     /** Only on your own read (`by` = you): the conversation's unread count right after it. */
@@ -176,35 +197,51 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("friend.accepted"), user: userSchema }),
   z.object({ type: z.literal("friend.removed"), user: z.string() }),
   presenceEvent,
-  z.object({ type: z.literal("group.invited"), conv: z.string(), group: z.custom<Group>(), by: z.string() }),
+  z.object({ type: z.literal("group.invited"), conv: z.string(), group: groupSchema, by: z.string() }),
   z.object({ type: z.literal("group.member.joined"), conv: z.string(), group: z.string(), user: userSchema, by: z.string() }),
   z.object({ type: z.literal("group.member.left"), conv: z.string(), group: z.string(), user: z.string() }),
   z.object({ type: z.literal("group.expired"), conv: z.string(), group: z.string(), reason: z.enum(["ttl", "ended"]), at: z.number() }),
 ]);
 export type HubEvent = z.infer<typeof eventSchema>;
 
-export type ServerFrame =
-  | { t: "ready"; head: number; reset?: true }
-  | { t: "ev"; seq: number; ev: HubEvent }
-  | { t: "accepted"; id: string; msgId: string; conv: string; at: number }
-  | { t: "error"; id?: string; code: string; message: string };
+export const serverFrame = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("ready"), head: z.number(), reset: z.literal(true).optional() }),
+  z.object({ t: z.literal("ev"), seq: z.number(), ev: eventSchema }),
+  z.object({ t: z.literal("accepted"), id: z.string(), msgId: z.string(), conv: z.string(), at: z.number() }),
+  z.object({ t: z.literal("error"), id: z.string().optional(), code: z.string(), message: z.string(), retryAfterMs: z.number().optional() }),
+]);
+export type ServerFrame = z.infer<typeof serverFrame>;
 
 // ---- conversation shapes served over HTTP ------------------------------------------
 
-export type ConversationSummary = {
-  id: string;
-  kind: "direct" | "group";
-  source: string;
-  title: string;
-  peer?: User;
-  /** Groups: the group id. */
-  group?: string;
-  last: Message | null;
-  unread: number;
-  /** Groups: set once the group expired or was ended; the conversation is read-only. */
-  ended?: "ttl" | "ended";
-  /** Groups: set once you left; read-only for you. */
-  left?: true;
-};
+/** A message as history pages and the conversation list serve it. */
+export const storedMessageSchema = messageSchema.extend({
+  conv: z.string(),
+  seq: z.number(),
+  /** Your own messages only. */
+  state: deliveryState.optional(),
+  /** Your own messages in a group: the members who have read it, in reading order. */
+  readBy: z.array(z.string()).optional(),
+});
+export type StoredMessage = z.infer<typeof storedMessageSchema>;
 
-export { directConversationId, groupConversationId } from "./conversation-id";
+export const conversationSummarySchema = z.object({
+  id: z.string(),
+  kind: z.enum(["direct", "group", "remote"]),
+  source: z.string(),
+  title: z.string(),
+  peer: userSchema.optional(),
+  /** Groups: the group id. */
+  group: z.string().optional(),
+  // As the hub stored it; a client may keep one it got live, without conv and seq.
+  last: storedMessageSchema.partial({ conv: true, seq: true }).nullable(),
+  unread: z.number(),
+  /** Groups: set once the group expired or was ended; the conversation is read-only. */
+  ended: z.enum(["ttl", "ended"]).optional(),
+  /** Groups: set once you left; read-only for you. */
+  left: z.literal(true).optional(),
+});
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+export const messagesPageSchema = z.object({ messages: z.array(storedMessageSchema), before: z.string().optional() });
+
