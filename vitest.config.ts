@@ -31,6 +31,8 @@ export default defineConfig(async () => ({
                 RATE_REGISTER_PER_IP: "5/3600",
                 RATE_FRIEND_REQUESTS: "30/3600",
                 RATE_DISCOVER: "10/3600",
+                // Loose here: the fuzz and group tests send a lot from one user; hub-limits.test.ts sets its own.
+                RATE_SENDS_PER_USER: "100000/1",
                 // `FUZZ_RUNS=5000 npm test` for a long fuzz run.
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
               },
@@ -41,6 +43,14 @@ export default defineConfig(async () => ({
           name: "workers",
           include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts"],
           setupFiles: ["./worker/test/apply-migrations.ts"],
+        },
+      },
+      // Node-side checks of the code and docs themselves (layout rules, protocol examples).
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
         },
       },
       {

@@ -1,3 +1,4 @@
+import type { GroupRoom } from "./group-room";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
@@ -132,7 +133,7 @@ describe("groups: size", () => {
     for (const id of [ids[0]!, ids[148]!, ids[149]!, ids[249]!]) {
       await vi.waitFor(
         async () => {
-          const page = await (env as unknown as Env).USER_HUB.get((env as unknown as Env).USER_HUB.idFromName(id)).listMessages(id, acc.conv, undefined, 10);
+          const page = await (env as unknown as Env).USER_HUB.get((env as unknown as Env).USER_HUB.idFromName(id)).listMessages(acc.conv, undefined, 10);
           expect(page?.messages.map((m) => m.id)).toEqual([acc.msgId]);
         },
         { timeout: 20_000 },
@@ -239,7 +240,7 @@ describe("groups: ending", () => {
     expect((await room(group.id).info()).state).toBe("expired");
 
     // At-least-once alarms: running it again changes nothing and tells no one twice.
-    await runInDurableObject(room(group.id), async (instance) => instance.alarm());
+    await runInDurableObject(room(group.id), async (instance) => (instance as unknown as GroupRoom).alarm());
     await new Promise((r) => setTimeout(r, 100));
     expect(alice.events("group.expired")).toHaveLength(0);
 

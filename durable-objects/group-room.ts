@@ -1,7 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { and, eq, isNull } from "drizzle-orm";
+import { db } from "../worker/db/client";
+import { groups } from "../worker/db/schema";
 import { refusal, type Result } from "../core/errors";
 import { groupConversationId } from "../core/conversation";
 import type { Env } from "../worker/env";
+import type { GroupRoomApi, RoomEntry, RoomInit } from "./api";
 import { hubOf } from "./stubs";
 import type { Body, Group, HubEvent, User } from "../core/protocol";
 
@@ -12,11 +16,7 @@ import type { Body, Group, HubEvent, User } from "../core/protocol";
  * so a member whose hub was unreachable catches up in order.
  */
 
-export type RoomEntry =
-  | { seq: number; kind: "message"; msg: { id: string; from: string; body: Body; at: number } }
-  | { seq: number; kind: "event"; ev: HubEvent };
-
-export type RoomResult = Result;
+export type { RoomEntry };
 
 type MemberRow = { user_id: string; user: string; joined_seq: number; delivered_seq: number; left_seq: number | null };
 type LogRow = { seq: number; kind: "message" | "event"; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
@@ -38,7 +38,7 @@ const BATCH = 200;
 const FANOUT_CONCURRENCY = 32;
 const HOUR = 3_600_000;
 
-export class GroupRoom extends DurableObject<Env> {
+export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private sql: SqlStorage;
   /** Members whose delivery loop is running, and those that got new entries meanwhile. */
   private pumping = new Set<string>();
@@ -119,7 +119,7 @@ export class GroupRoom extends DurableObject<Env> {
 
   // ---- lifecycle ----------------------------------------------------------------------
 
-  async create(init: { id: string; name: string | null; owner: string; ttlHours: number; createdAt: number; members: User[] }): Promise<RoomResult> {
+  async create(init: RoomInit): Promise<Result> {
     if (this.state !== "none") return this.meta("id") === init.id ? { ok: true } : refusal("internal", "room already used");
     this.setMeta("id", init.id);
     if (init.name) this.setMeta("name", init.name);
@@ -139,7 +139,7 @@ export class GroupRoom extends DurableObject<Env> {
   }
 
   /** A member's message. Idempotent by (sender, client id); returns once the sender's hub holds it. */
-  async post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<RoomResult> {
+  async post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<Result> {
     const refused = this.refuse(sender);
     if (refused) return refused;
     const prior = this.sql.exec<{ seq: number }>("SELECT seq FROM posts WHERE sender = ? AND client_id = ?", sender, clientId).toArray()[0];
@@ -155,7 +155,7 @@ export class GroupRoom extends DurableObject<Env> {
     return { ok: true };
   }
 
-  async addMembers(by: string, users: User[]): Promise<RoomResult> {
+  async addMembers(by: string, users: User[]): Promise<Result> {
     const refused = this.refuse(by);
     if (refused) return refused;
     const fresh = users.filter((u) => !this.member(u.id) || this.member(u.id)!.left_seq !== null);
@@ -168,7 +168,7 @@ export class GroupRoom extends DurableObject<Env> {
     return { ok: true };
   }
 
-  async leave(userId: string): Promise<RoomResult> {
+  async leave(userId: string): Promise<Result> {
     const refused = this.refuse(userId);
     if (refused) return refused;
     const seq = this.append({ kind: "event", ev: { type: "group.member.left", conv: this.conv, group: this.id, user: userId } });
@@ -179,7 +179,7 @@ export class GroupRoom extends DurableObject<Env> {
     return { ok: true };
   }
 
-  async end(by: string): Promise<RoomResult> {
+  async end(by: string): Promise<Result> {
     const refused = this.refuse(by);
     if (refused) return refused;
     if (this.meta("owner") !== by) return refusal("not_owner", "only the group's creator can end it");
@@ -191,7 +191,7 @@ export class GroupRoom extends DurableObject<Env> {
     return { state: this.state, head: this.head, members: this.activeMembers().map((m) => m.user_id) };
   }
 
-  private refuse(userId: string): RoomResult | null {
+  private refuse(userId: string): Result | null {
     const state = this.state;
     if (state === "none") return refusal("group_not_found", "no such group");
     if (state !== "active") return refusal("group_ended", "this group has ended");
@@ -231,7 +231,7 @@ export class GroupRoom extends DurableObject<Env> {
     this.setMeta("state", "expiring");
     this.setMeta("ended_at", at);
     this.setMeta("end_reason", reason);
-    await this.env.DB.prepare("UPDATE groups SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL").bind(at, reason, this.id).run();
+    await db(this.env.DB).update(groups).set({ endedAt: at, endReason: reason }).where(and(eq(groups.id, this.id), isNull(groups.endedAt)));
     await this.pumpAll();
     await this.finishExpiryIfDelivered();
   }
@@ -313,7 +313,7 @@ export class GroupRoom extends DurableObject<Env> {
       const last = rows.length === BATCH ? rows.at(-1)!.seq : Math.min(headNow, upTo);
       if (rows.length > 0) {
         try {
-          await hubOf(this.env, userId).groupDeliver(userId, this.id, rows.map(toEntry));
+          await hubOf(this.env, userId).groupDeliver(this.id, rows.map(toEntry));
         } catch (err) {
           console.error(`GroupRoom delivery failed: group=${this.id} member=${userId}`, err);
           this.setMeta("retry_at", Date.now() + 2000);

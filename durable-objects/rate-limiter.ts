@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { RateLimiterApi } from "./api";
 
 type Window = { start: number; count: number };
 
@@ -7,7 +8,7 @@ type Window = { start: number; count: number };
  * Kept as an object rather than the Workers rate-limit binding so limits are plain
  * wrangler.toml vars (count/seconds) that local runs and benchmarks can loosen.
  */
-export class RateLimiter extends DurableObject {
+export class RateLimiter extends DurableObject implements RateLimiterApi {
   async hit(limit: number, windowSeconds: number): Promise<{ allowed: boolean; retryAfter: number }> {
     const now = Date.now();
     const windowMs = windowSeconds * 1000;

@@ -6,6 +6,8 @@ import type { Env } from "../worker/env";
 import { directConversationId } from "../core/conversation";
 import { hubOf } from "./stubs";
 import type { ServerFrame } from "../core/protocol";
+import type { Hub } from "./user-hub/context";
+import type { Direct } from "./user-hub/direct";
 
 type Accepted = Extract<ServerFrame, { t: "accepted" }>;
 type Ev = Extract<ServerFrame, { t: "ev" }>;
@@ -164,15 +166,14 @@ describe("UserHub: 1:1 messages", () => {
     const { a, b } = await pair();
     await Client.open(a.token, 0).then((c) => c.close()); // the hub knows its user
     await runInDurableObject(hub(a), async (instance) => {
-      type Outbox = { store: { enqueue(p: string, k: string, x: unknown): void; dueOutbox(t: number): unknown[] }; flushOutboxNow(): Promise<void> };
-      const hubInstance = instance as unknown as Outbox;
+      const { hub: h } = instance as unknown as { hub: Hub };
       const receipt = (state: string) => ({ conv: "d:x:y", msgIds: ["m_x"], state, by: a.user.id, at: Date.now() });
-      hubInstance.store.enqueue(b.user.id, "status", receipt("delivered"));
-      const running = hubInstance.flushOutboxNow(); // now awaiting the peer hub
-      hubInstance.store.enqueue(b.user.id, "status", receipt("read"));
-      await hubInstance.flushOutboxNow(); // returns at once: a flush is running
+      h.outbox.enqueue(b.user.id, "status", receipt("delivered"));
+      const running = h.outbox.flushNow(); // now awaiting the peer hub
+      h.outbox.enqueue(b.user.id, "status", receipt("read"));
+      await h.outbox.flushNow(); // returns at once: a flush is running
       await running;
-      expect(hubInstance.store.dueOutbox(Date.now() + 3_600_000)).toEqual([]);
+      expect(h.store.outbox.due(Date.now() + 3_600_000)).toEqual([]);
     });
   });
 
@@ -181,16 +182,11 @@ describe("UserHub: 1:1 messages", () => {
     const alice = await Client.open(a.token, 0);
     const conv = directConversationId(a.user.id, b.user.id);
     await runInDurableObject(hub(a), async (instance) => {
-      type Hub = {
-        store: { reserveSend(c: string, m: string, conv: string, at: number): void };
-        receiveStatus(self: string, s: unknown): Promise<void>;
-        sendToUser(c: string, to: string, body: unknown): Promise<unknown>;
-      };
-      const h = instance as unknown as Hub;
+      const internals = instance as unknown as { hub: Hub; direct: Direct };
       // The send is reserved and on its way to Bob; his device reads it before Alice's hub writes its copy.
-      h.store.reserveSend("early-1", "m_early1", conv, Date.now());
-      await h.receiveStatus(a.user.id, { conv, msgIds: ["m_early1"], state: "read", by: b.user.id, at: Date.now() });
-      await h.sendToUser("early-1", b.user.id, { type: "text", text: "read before written" });
+      internals.hub.store.sends.reserve("early-1", "m_early1", conv, Date.now());
+      await hub(a).receiveStatus({ conv, msgIds: ["m_early1"], state: "read", by: b.user.id, at: Date.now() });
+      await internals.direct.send("early-1", b.user.id, { type: "text", text: "read before written" });
     });
     const st = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "status");
     expect(st.ev).toMatchObject({ state: "read", msgIds: ["m_early1"], by: b.user.id });
@@ -327,6 +323,8 @@ describe("UserHub: presence", () => {
       // Only the socket that spoke after the reset is fresh; find it by its activity.
       const fresh = state.getWebSockets().filter((ws) => (ws.deserializeAttachment() as { activeAt: number }).activeAt > 0);
       expect(fresh).toHaveLength(1);
+      // The silent-socket check is a timer row, due once per grace period: make it due now.
+      state.storage.sql.exec("UPDATE timers SET due = ? WHERE kind = 'reap'", Date.now() - 1);
     });
     expect(await runDurableObjectAlarm(hub(a))).toBe(true);
     await vi.waitFor(() => expect(silent.closed?.code).toBe(1001));
@@ -344,12 +342,14 @@ describe("UserHub: presence", () => {
     await new Promise((r) => setTimeout(r, 50));
     // Grace is 5 s in tests; the alarm is due then. Run it as the runtime would once time is up.
     await runInDurableObject(hub(a), async (_i, state) => {
-      state.storage.sql.exec("UPDATE meta SET v = ? WHERE k = 'offline_check'", String(Date.now() - 1));
+      state.storage.sql.exec("UPDATE timers SET due = ? WHERE kind = 'offline'", Date.now() - 1);
     });
     expect(await runDurableObjectAlarm(hub(a))).toBe(true);
     const offline = await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "presence" && !(f.ev as any).online);
     expect(offline.ev).toMatchObject({ user: a.user.id, online: false });
-    expect(await hub(a).isOnline()).toBe(false);
+    await runInDurableObject(hub(a), async (_i, state) => {
+      expect(state.storage.sql.exec("SELECT v FROM meta WHERE k = 'online'").one().v).toBe("0");
+    });
     expect((await api("/api/friends", { token: b.token })).data.friends[0].online).toBe(false);
     bob.close();
   });

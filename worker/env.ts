@@ -1,21 +1,21 @@
-import type { GroupRoom } from "../durable-objects/group-room";
-import type { RateLimiter } from "../durable-objects/rate-limiter";
-import type { UserHub } from "../durable-objects/user-hub";
+import type { GroupRoomRpc, RateLimiterRpc, UserHubRpc } from "../durable-objects/api";
 
 /** Bindings from wrangler.toml, plus secrets from `wrangler secret` / .dev.vars. */
 export type Env = {
   DB: D1Database;
   MEDIA: R2Bucket;
   ASSETS?: Fetcher;
-  USER_HUB: DurableObjectNamespace<UserHub>;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
-  GROUP_ROOM: DurableObjectNamespace<GroupRoom>;
+  USER_HUB: DurableObjectNamespace<UserHubRpc>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
+  GROUP_ROOM: DurableObjectNamespace<GroupRoomRpc>;
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;
   /** How long a delivered/read receipt waits to be merged with the next ones (default 200). */
   RECEIPT_HOLD_MS?: string;
   SESSION_TTL_DAYS: string;
+  /** Sends per user as "count/seconds" (a token bucket in the hub; default 300/60). */
+  RATE_SENDS_PER_USER?: string;
   RATE_LOGIN_PER_ACCOUNT: string;
   RATE_LOGIN_PER_IP: string;
   RATE_REGISTER_PER_IP: string;
@@ -34,5 +34,5 @@ export type Env = {
 };
 
 /** What the auth middleware puts on the Hono context. */
-export type AppVars = { userId: string };
+export type AppVars = { userId: string; session: { hash: string; expiresAt: number; via: "bearer" | "cookie" } };
 export type AppEnv = { Bindings: Env; Variables: AppVars };

@@ -4,6 +4,7 @@
 // with none of Unibox's own work: no sessions or D1 (the token is the user id), no zod,
 // no friend checks, no dedupe, no receipts. Unibox minus this is what our code costs.
 import { DurableObject } from "cloudflare:workers";
+import { directConversationId, groupConversationId } from "../../core/conversation";
 
 type Env = { HUB: DurableObjectNamespace<FloorHub>; ROOM: DurableObjectNamespace<FloorRoom> };
 type Attachment = { user: string; ready: boolean };
@@ -70,14 +71,14 @@ export class FloorHub extends DurableObject<Env> {
     const at = Date.now();
     const msgId = crypto.randomUUID();
     if (f.to.user) {
-      const conv = a.user < f.to.user ? `d:${a.user}:${f.to.user}` : `d:${f.to.user}:${a.user}`;
+      const conv = directConversationId(a.user, f.to.user);
       const ev = JSON.stringify({ type: "message", conv, msg: { id: msgId, from: a.user, source: "unibox", body: f.body, at } });
       await this.env.HUB.get(this.env.HUB.idFromName(f.to.user)).deliver(ev);
       this.deliver(ev);
       ws.send(JSON.stringify({ t: "accepted", id: f.id, msgId, conv, at }));
       return;
     }
-    const conv = `g:${f.to.group}`;
+    const conv = groupConversationId(f.to.group);
     const ev = JSON.stringify({ type: "message", conv, msg: { id: msgId, from: a.user, source: "unibox", body: f.body, at } });
     await this.env.ROOM.get(this.env.ROOM.idFromName(f.to.group)).fanout(ev);
     ws.send(JSON.stringify({ t: "accepted", id: f.id, msgId, conv, at }));

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
+import { directConversationId, groupConversationId } from "../../core/conversation";
 
 type RelayUser = { id: string; handle: string; friends: Set<string>; log: string[]; sockets: Set<WebSocket> };
 
@@ -101,7 +102,7 @@ export function startRelay(port = 0): Promise<Relay> {
     if (f.to?.user) {
       const peer = users.get(f.to.user);
       if (!peer || !me.friends.has(peer.id)) return ws.send(JSON.stringify({ t: "error", id: f.id, code: "not_friend", message: "you can only message your friends" }));
-      const conv = me.id < peer.id ? `d:${me.id}:${peer.id}` : `d:${peer.id}:${me.id}`;
+      const conv = directConversationId(me.id, peer.id);
       const ev = JSON.stringify({ type: "message", conv, msg: { id: msgId, from: me.id, source: "unibox", body: f.body, at } });
       append(peer, ev); // recipient first, as in the hub
       append(me, ev);
@@ -109,7 +110,7 @@ export function startRelay(port = 0): Promise<Relay> {
     }
     const members = f.to?.group ? groups.get(f.to.group) : undefined;
     if (!members || !members.includes(me.id)) return ws.send(JSON.stringify({ t: "error", id: f.id, code: "not_found", message: "no such group" }));
-    const conv = `g:${f.to!.group}`;
+    const conv = groupConversationId(f.to!.group!);
     const ev = JSON.stringify({ type: "message", conv, msg: { id: msgId, from: me.id, source: "unibox", body: f.body, at } });
     for (const m of members) append(users.get(m)!, ev);
     ws.send(JSON.stringify({ t: "accepted", id: f.id, msgId, conv, at }));

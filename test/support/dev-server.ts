@@ -18,6 +18,7 @@ const TEST_VARS: Record<string, string> = {
   RATE_LOGIN_PER_ACCOUNT: "100000/60",
   RATE_FRIEND_REQUESTS: "100000/60",
   RATE_DISCOVER: "100000/60",
+  RATE_SENDS_PER_USER: "100000/1",
 };
 
 /** Each server gets its own throwaway pepper, so tests never depend on a developer's .dev.vars. */

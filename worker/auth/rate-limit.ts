@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { limiterOf } from "../../durable-objects/stubs";
 import { tooMany } from "../errors";
 
 type LimitVar = "RATE_LOGIN_PER_ACCOUNT" | "RATE_LOGIN_PER_IP" | "RATE_REGISTER_PER_IP" | "RATE_FRIEND_REQUESTS" | "RATE_DISCOVER";
@@ -12,7 +13,7 @@ export function parseLimit(spec: string): { limit: number; seconds: number } {
 /** Counts one attempt against `key`; throws 429 with Retry-After past the limit. */
 export async function rateLimit(env: Env, which: LimitVar, key: string): Promise<void> {
   const { limit, seconds } = parseLimit(env[which]);
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${which}:${key}`));
+  const stub = limiterOf(env, `${which}:${key}`);
   const { allowed, retryAfter } = await stub.hit(limit, seconds);
   if (!allowed) throw tooMany(retryAfter);
 }

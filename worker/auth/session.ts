@@ -6,6 +6,7 @@ import { sessions } from "../db/schema";
 import type { AppEnv, Env } from "../env";
 import { unauthorized } from "../errors";
 import { randomToken, sha256 } from "../../core/ids";
+import { hubOf } from "../../durable-objects/stubs";
 
 export const SESSION_COOKIE = "unibox_session";
 
@@ -23,30 +24,39 @@ export async function createSession(c: Context<AppEnv>, userId: string): Promise
   return token;
 }
 
-function tokenOf(c: Context<AppEnv>): string | undefined {
+/** The session token and how it came: a Bearer header (API clients) or the cookie (the app). */
+function tokenOf(c: Context<AppEnv>): { token: string; via: "bearer" | "cookie" } | undefined {
   const header = c.req.header("Authorization");
-  if (header?.startsWith("Bearer ")) return header.slice(7).trim() || undefined;
-  return getCookie(c, SESSION_COOKIE);
+  if (header?.startsWith("Bearer ")) {
+    const token = header.slice(7).trim();
+    return token ? { token, via: "bearer" } : undefined;
+  }
+  const cookie = getCookie(c, SESSION_COOKIE);
+  return cookie ? { token: cookie, via: "cookie" } : undefined;
 }
 
-export async function userIdForToken(env: Env, token: string): Promise<string | undefined> {
-  const row = await db(env.DB).query.sessions.findFirst({
-    where: and(eq(sessions.tokenHash, await sha256(token)), gt(sessions.expiresAt, Date.now())),
-  });
-  return row?.userId;
+export async function sessionForToken(env: Env, token: string): Promise<{ userId: string; hash: string; expiresAt: number } | undefined> {
+  const hash = await sha256(token);
+  const row = await db(env.DB).query.sessions.findFirst({ where: and(eq(sessions.tokenHash, hash), gt(sessions.expiresAt, Date.now())) });
+  return row && { userId: row.userId, hash, expiresAt: row.expiresAt };
 }
 
 /** Rejects the request with 401 unless it carries a live session. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = tokenOf(c);
-  const userId = token && (await userIdForToken(c.env, token));
-  if (!userId) throw unauthorized();
-  c.set("userId", userId);
+  const presented = tokenOf(c);
+  const session = presented && (await sessionForToken(c.env, presented.token));
+  if (!session) throw unauthorized();
+  c.set("userId", session.userId);
+  c.set("session", { hash: session.hash, expiresAt: session.expiresAt, via: presented.via });
   await next();
 };
 
+/** Ends the request's session: its row, its cookie, and every socket opened with it. */
 export async function endSession(c: Context<AppEnv>): Promise<void> {
-  const token = tokenOf(c);
-  if (token) await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, await sha256(token)));
+  const presented = tokenOf(c);
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
+  if (!presented) return;
+  const hash = await sha256(presented.token);
+  const row = await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, hash)).returning({ userId: sessions.userId });
+  if (row[0]) await hubOf(c.env, row[0].userId).endSessions({ only: [hash] });
 }

@@ -2,6 +2,7 @@
 // The service worker (client/sw/sw.js) turns it into the notification; the wording of
 // media kinds is the client's, so it can be in the phone's language.
 import type { HubEvent } from "../../core/protocol";
+import { conversationKind } from "../../core/conversation";
 
 export type PushNotice =
   | { v: 1; type: "message"; conv: string; title: string; kind: string; text?: string; at: number }
@@ -22,7 +23,7 @@ export function noticeFor(ev: HubEvent, me: string, names: Names): PushNotice | 
   const body = ev.msg.body;
   const text = preview(body.type === "text" ? body.text : "caption" in body ? body.caption : body.type === "location" ? body.label : undefined);
   const sender = names.person(ev.msg.from);
-  const title = ev.conv.startsWith("g:") ? [sender, names.conversation(ev.conv) ?? "Group"].filter(Boolean).join(" · ") : (sender ?? names.conversation(ev.conv) ?? "Unibox");
+  const title = conversationKind(ev.conv) === "group" ? [sender, names.conversation(ev.conv) ?? "Group"].filter(Boolean).join(" · ") : (sender ?? names.conversation(ev.conv) ?? "Unibox");
   return { v: 1, type: "message", conv: ev.conv, title, kind: body.type, ...(text ? { text } : {}), at: ev.msg.at };
 }
 

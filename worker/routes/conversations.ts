@@ -12,12 +12,12 @@ export const conversations = new Hono<AppEnv>()
   .use(requireUser)
   .get("/", async (c) => {
     const me = c.get("userId");
-    return c.json({ conversations: await hubOf(c.env, me).listConversations(me) });
+    return c.json({ conversations: await hubOf(c.env, me).listConversations() });
   })
   .get("/:id/messages", query(messagesQuery), async (c) => {
     const me = c.get("userId");
     const q = c.req.valid("query");
-    const page = await hubOf(c.env, me).listMessages(me, c.req.param("id"), q.before ? Number(q.before) : undefined, q.limit ?? LIMITS.pageSize);
+    const page = await hubOf(c.env, me).listMessages(c.req.param("id"), q.before ? Number(q.before) : undefined, q.limit ?? LIMITS.pageSize);
     if (!page) throw fail("conversation_not_found", "no such conversation");
     return c.json(page);
   });

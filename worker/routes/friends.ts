@@ -18,7 +18,7 @@ export const friends = new Hono<AppEnv>()
   .use(requireUser)
   .get("/", async (c) => {
     const me = c.get("userId");
-    const [list, presence] = await Promise.all([friendsOf(db(c.env.DB), c.env, me), hubOf(c.env, me).presence(me)]);
+    const [list, presence] = await Promise.all([friendsOf(db(c.env.DB), c.env, me), hubOf(c.env, me).presence()]);
     return c.json({ friends: list.map((f) => ({ ...f, conv: directConversationId(me, f.user.id), online: presence[f.user.id]?.online ?? false })) });
   })
   .delete("/:userId", async (c) => {
@@ -31,7 +31,7 @@ export const friends = new Hono<AppEnv>()
       d.delete(friendships).where(and(eq(friendships.userA, p.userA), eq(friendships.userB, p.userB))),
       d.insert(friendAudit).values({ actor: me, subject: other, action: "removed" }),
     ]);
-    await Promise.all([hubOf(c.env, me).friendRemoved(me, other), hubOf(c.env, other).friendRemoved(other, me)]);
+    await Promise.all([hubOf(c.env, me).friendRemoved(other), hubOf(c.env, other).friendRemoved(me)]);
     return c.json({ ok: true });
   })
   .get("/requests", async (c) => {
@@ -72,7 +72,7 @@ export const friends = new Hono<AppEnv>()
       d.insert(friendAudit).values({ requestId: request.id, actor: me, subject: target.id, action: "requested" }),
     ]);
     const event = { type: "friend.request" as const, request: { id: request.id, from: toUser(meRow, c.env), message: request.message, at: request.createdAt } };
-    await hubOf(c.env, target.id).pushEvent(target.id, event);
+    await hubOf(c.env, target.id).pushEvent(event);
     return c.json({ request: { id: request.id, to: toUser(target, c.env), message: request.message, at: request.createdAt } }, 201);
   })
   .post("/requests/:id/:decision{accept|decline}", async (c) => {
@@ -98,9 +98,9 @@ export const friends = new Hono<AppEnv>()
     const them = toUser(people.get(request.fromUser)!, c.env);
     // Both hubs learn at once, so the first message needs no D1 read.
     await Promise.all([
-      hubOf(c.env, request.fromUser).friendAdded(request.fromUser, meUser, decidedAt, { type: "friend.accepted", user: meUser }),
-      hubOf(c.env, me).friendAdded(me, them, decidedAt, { type: "friend.accepted", user: them }),
+      hubOf(c.env, request.fromUser).friendAdded(meUser, decidedAt, { type: "friend.accepted", user: meUser }),
+      hubOf(c.env, me).friendAdded(them, decidedAt, { type: "friend.accepted", user: them }),
     ]);
-    const presence = await hubOf(c.env, me).presence(me);
+    const presence = await hubOf(c.env, me).presence();
     return c.json({ friend: { user: them, since: decidedAt, conv: directConversationId(me, them.id), online: presence[them.id]?.online ?? false } });
   });

@@ -39,7 +39,7 @@ export const media = new Hono<AppEnv>()
     // both: the client retries a failed upload from scratch.
     try {
       await db(c.env.DB).insert(mediaTable).values({ id, owner, kind, mime, size, key });
-      await hubOf(c.env, owner).mediaUploaded(owner, { id, type: kind });
+      await hubOf(c.env, owner).mediaUploaded({ id, type: kind });
     } catch (err) {
       await discard(c.env, id, key);
       throw err;
@@ -53,7 +53,7 @@ export const media = new Hono<AppEnv>()
     if (!row) throw mediaNotFound();
     // Everyone but the uploader asks their own hub: it knows which of their
     // conversations carry the media, and for groups whether they are still in them.
-    if (row.owner !== me && !(await hubOf(c.env, me).canSeeMedia(me, id))) throw mediaNotFound();
+    if (row.owner !== me && !(await hubOf(c.env, me).canSeeMedia(id))) throw mediaNotFound();
 
     const range = parseRange(c.req.header("Range"), row.size);
     if (range === "unsatisfiable") {

@@ -25,13 +25,13 @@ export const push = new Hono<AppEnv>()
     checkEndpoint(input.endpoint, c.env);
     await checkKeys(input.keys);
     const me = c.get("userId");
-    await hubOf(c.env, me).addPushSubscription(me, { endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth });
+    await hubOf(c.env, me).addPushSubscription({ endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth });
     return c.json({ ok: true }, 201);
   })
   .delete("/subscriptions", json(pushEndpointBody), async (c) => {
     const { endpoint } = c.req.valid("json");
     const me = c.get("userId");
-    const removed = await hubOf(c.env, me).removePushSubscription(me, endpoint);
+    const removed = await hubOf(c.env, me).removePushSubscription(endpoint);
     return c.json({ ok: true, removed });
   });
 

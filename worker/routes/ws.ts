@@ -20,8 +20,12 @@ export const ws = new Hono<AppEnv>().use(requireUser).get("/", async (c) => {
   const [row, friends] = await Promise.all([d.query.users.findFirst({ where: eq(users.id, me) }), friendsOf(d, c.env, me)]);
   if (!row) throw unauthorized();
   const hub = hubOf(c.env, me);
-  await hub.syncProfile(me, toUser(row, c.env), friends);
+  await hub.syncProfile(toUser(row, c.env), friends);
+  const session = c.get("session");
   const headers = new Headers(c.req.raw.headers);
   headers.set("X-Unibox-User", me);
+  // The hub keeps which session each socket belongs to: signing out closes them.
+  headers.set("X-Unibox-Session", session.hash);
+  headers.set("X-Unibox-Session-Expires", String(session.expiresAt));
   return hub.fetch(new Request(c.req.raw.url, { headers }));
 });

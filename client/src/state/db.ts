@@ -1,8 +1,7 @@
 // The device's cache: who is signed in, the event cursor, conversations, messages and
 // the outbox, in one IndexedDB database. Everything here survives reloads and offline.
 import { type DBSchema, type IDBPDatabase, openDB } from "idb";
-import type { ClientGroup } from "./groups";
-import type { ConversationSummary, Friend, IncomingRequest, OutboxItem, OutgoingRequest, StoredMessage, User } from "./types";
+import type { ClientGroup, ConversationSummary, Friend, IncomingRequest, OutboxItem, OutgoingRequest, StoredMessage, User } from "./types";
 
 interface UniboxDB extends DBSchema {
   kv: { key: string; value: unknown };

@@ -5,26 +5,17 @@ import { signal } from "@preact/signals";
 import { api, call } from "./api";
 import { conversationById, upsertConversation } from "./conversations";
 import { db } from "./db";
-import type { ConversationSummary, Group, HubEvent, User } from "./types";
+import type { ClientGroup, ConversationSummary, Group, GroupNotice, HubEvent, User } from "./types";
+import { groupOf, NATIVE_SOURCE } from "../../../core/conversation";
 
-/** A line in the conversation that is not a message: who joined or left, and the end. */
-export type GroupNotice = { at: number; kind: "joined" | "left" | "ended" | "ttl"; user?: string; by?: string };
-
-/** A group as this device keeps it: the server's shape plus what only the events tell. */
-export type ClientGroup = Group & {
-  /** This user left: the conversation is read-only for them. */
-  left?: boolean;
-  /** Members who left, so their old messages keep a name. */
-  past: User[];
-  notices: GroupNotice[];
-};
+export type { ClientGroup, GroupNotice };
 
 export type GroupEvent = Extract<HubEvent, { type: `group.${string}` }>;
 
 /** Group id → group. */
 export const groups = signal<Record<string, ClientGroup>>({});
 
-export const groupIdOf = (conv: string): string | null => (conv.startsWith("g:") ? conv.slice(2) : null);
+export const groupIdOf = groupOf;
 
 export function groupByConv(conv: string): ClientGroup | undefined {
   const id = groupIdOf(conv);
@@ -89,7 +80,7 @@ export function reduceGroup(prev: ClientGroup | undefined, ev: GroupEvent, self:
 
 /** The chat-list entry a group implies, keeping what the list already knew (last message, unread). */
 export function groupSummary(g: ClientGroup, self: string | undefined, known?: ConversationSummary): ConversationSummary {
-  const base: ConversationSummary = known ?? { id: g.conv, kind: "group", source: "unibox", title: "", last: null, unread: 0 };
+  const base: ConversationSummary = known ?? { id: g.conv, kind: "group", source: NATIVE_SOURCE, title: "", last: null, unread: 0 };
   const { ended: _e, left: _l, ...rest } = base;
   return {
     ...rest,

@@ -5,6 +5,7 @@ import { sendFrame } from "./connection";
 import { db } from "./db";
 import { newClientId } from "./ids";
 import type { Body, OutboxItem, ServerFrame, StoredMessage } from "./types";
+import { groupOf, NATIVE_SOURCE } from "../../../core/conversation";
 
 export const outbox = signal<OutboxItem[]>([]);
 /**
@@ -57,7 +58,7 @@ export function flushOutbox(): void {
 }
 
 /** A group conversation's items go to the group; the rest to the peer. */
-const targetOf = (item: OutboxItem) => (item.conv.startsWith("g:") ? { group: item.to } : { user: item.to });
+const targetOf = (item: OutboxItem) => (groupOf(item.conv) ? { group: item.to } : { user: item.to });
 
 /** Sends the item if the hub is ready; a picture or clip waits until its upload is done. */
 export function transmit(item: OutboxItem): void {
@@ -89,7 +90,7 @@ export function accepted(frame: Extract<ServerFrame, { t: "accepted" }>, me: str
     next.delete(frame.id);
     echoes.value = next;
   }
-  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: "unibox", body: item.body, at: frame.at, state: "sent" } };
+  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: NATIVE_SOURCE, body: item.body, at: frame.at, state: "sent" } };
 }
 
 /** The hub refused a send. Transient refusals wait for the next flush; others mark the item failed. */

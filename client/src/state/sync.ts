@@ -15,6 +15,7 @@ import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThr
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ReceiptState, ServerFrame, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
+import { groupOf } from "../../../core/conversation";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
 export const activeConv = signal<string | null>(null);
@@ -137,7 +138,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       }
       raiseInThread(ev.conv, ev.msgIds, ev.state);
       // In a group, each member's read comes back on its own: remember who.
-      const reader = ev.state === "read" && ev.conv.startsWith("g:") ? ev.by : undefined;
+      const reader = ev.state === "read" && groupOf(ev.conv) ? ev.by : undefined;
       if (reader) addReader(ev.conv, ev.msgIds, reader);
       const c = conversationById(ev.conv);
       const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: { ...c.last, state: ev.state } as StoredMessage }) : undefined;
@@ -180,9 +181,10 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
   const self = me.value?.id;
   const group = groupByConv(id);
   if (group) return groupSummary(group, self);
-  if (id.startsWith("g:")) {
+  const groupId = groupOf(id);
+  if (groupId) {
     void refreshLists().catch(() => undefined);
-    return { id, kind: "group", source: msg.source, title: "…", group: id.slice(2), last: null, unread: 0 };
+    return { id, kind: "group", source: msg.source, title: "…", group: groupId, last: null, unread: 0 };
   }
   const peerId = msg.from === self ? undefined : msg.from;
   const peer = peerId ? friendById(peerId) : undefined;

@@ -50,3 +50,15 @@ export type PendingUpload = {
   blob: Blob;
   mime: string;
 };
+
+/** A line in the conversation that is not a message: who joined or left, and the end. */
+export type GroupNotice = { at: number; kind: "joined" | "left" | "ended" | "ttl"; user?: string; by?: string };
+
+/** A group as this device keeps it: the server's shape plus what only the events tell. */
+export type ClientGroup = Group & {
+  /** This user left: the conversation is read-only for them. */
+  left?: boolean;
+  /** Members who left, so their old messages keep a name. */
+  past: User[];
+  notices: GroupNotice[];
+};

@@ -1,5 +1,6 @@
 import { t } from "../i18n";
 import type { Body } from "../state/types";
+import { isNativeSource } from "../../../core/conversation";
 
 /** One line of text for a message body, for lists and notifications. */
 export function previewOf(body: Body): string {
@@ -19,5 +20,5 @@ export function previewOf(body: Body): string {
 
 /** The badge text for a source: a catalogue name for known ones, the raw name otherwise. */
 export function sourceName(source: string): string {
-  return source === "unibox" ? t("source.unibox") : source;
+  return isNativeSource(source) ? t("source.unibox") : source;
 }

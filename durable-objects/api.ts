@@ -1,0 +1,70 @@
+// The Durable Objects' RPC surfaces, declared apart from the classes that implement them,
+// so callers (the Worker, other objects) depend on these shapes and not on the classes:
+// no import cycle, type-only ones included. Each class says `implements` its interface.
+import type { Result } from "../core/errors";
+import type { Body, ConversationSummary, HubEvent, Message, ReceiptState, StoredMessage, User } from "../core/protocol";
+
+// ---- UserHub ---------------------------------------------------------------------------
+
+export type DeliverInput = { conv: string; msg: Message; from: User };
+export type StatusInput = { conv: string; msgIds: string[]; state: ReceiptState; by: string; at: number };
+export type PresenceInput = { user: string; online: boolean; at: number };
+export type PresenceMap = Record<string, { online: boolean; seenAt: number | null }>;
+export type PushSubscriptionKeys = { endpoint: string; p256dh: string; auth: string };
+export type MessagesPage = { messages: StoredMessage[]; before?: string };
+/** Which sockets to close: those of these sessions, or of every session but one (or all). */
+export type SessionFilter = { only: string[] } | { except?: string };
+
+export interface UserHubApi {
+  /** The Worker, before handing over a socket: the profile and friend set from D1. */
+  syncProfile(profile: User, friends: { user: User; since: number }[]): Promise<void>;
+  /** Another user's hub: a 1:1 message for this user. */
+  deliver(input: DeliverInput): Promise<Result>;
+  /** A recipient's hub: this user's messages were delivered or read. */
+  receiveStatus(input: StatusInput): Promise<void>;
+  /** A friend's hub: they came online or went offline. */
+  receivePresence(input: PresenceInput): Promise<void>;
+  /** A group's room: entries of its log, in order. */
+  groupDeliver(groupId: string, entries: RoomEntry[]): Promise<void>;
+  friendAdded(user: User, since: number, event?: HubEvent): Promise<void>;
+  friendRemoved(userId: string): Promise<void>;
+  /** Appends an event to this user's log and pushes it; returns its seq. */
+  pushEvent(ev: HubEvent): Promise<number>;
+  presence(): Promise<PresenceMap>;
+  addPushSubscription(sub: PushSubscriptionKeys): Promise<void>;
+  removePushSubscription(endpoint: string): Promise<boolean>;
+  mediaUploaded(media: { id: string; type: string }): Promise<void>;
+  canSeeMedia(mediaId: string): Promise<boolean>;
+  listConversations(): Promise<ConversationSummary[]>;
+  listMessages(conv: string, before: number | undefined, limit: number): Promise<MessagesPage | null>;
+  /** Closes the sockets of ended sessions (sign-out, sign-out elsewhere, password change). */
+  endSessions(which: SessionFilter): Promise<number>;
+}
+
+// ---- GroupRoom -------------------------------------------------------------------------
+
+export type RoomEntry =
+  | { seq: number; kind: "message"; msg: { id: string; from: string; body: Body; at: number } }
+  | { seq: number; kind: "event"; ev: HubEvent };
+
+export type RoomInit = { id: string; name: string | null; owner: string; ttlHours: number; createdAt: number; members: User[] };
+
+export interface GroupRoomApi {
+  create(init: RoomInit): Promise<Result>;
+  post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<Result>;
+  addMembers(by: string, users: User[]): Promise<Result>;
+  leave(userId: string): Promise<Result>;
+  end(by: string): Promise<Result>;
+  info(): Promise<{ state: string; head: number; members: string[] }>;
+}
+
+// ---- RateLimiter -----------------------------------------------------------------------
+
+export interface RateLimiterApi {
+  hit(limit: number, windowSeconds: number): Promise<{ allowed: boolean; retryAfter: number }>;
+  reset(): Promise<void>;
+}
+
+export type UserHubRpc = UserHubApi & Rpc.DurableObjectBranded;
+export type GroupRoomRpc = GroupRoomApi & Rpc.DurableObjectBranded;
+export type RateLimiterRpc = RateLimiterApi & Rpc.DurableObjectBranded;

@@ -1,0 +1,69 @@
+// This user's side of temporary groups: sending through the room, and the room's log
+// arriving here in its order.
+import { groupConversationId, NATIVE_SOURCE } from "../../core/conversation";
+import type { Body, Group, HubEvent, Message } from "../../core/protocol";
+import type { RoomEntry } from "../group-room";
+import { roomOf } from "../stubs";
+import { type Hub, Refused } from "./context";
+import type { Accepted, SendLedger } from "./sends";
+
+export class Groups {
+  constructor(
+    private hub: Hub,
+    private sends: SendLedger,
+  ) {}
+
+  /** Same guarantees as 1:1: idempotent by client id, `accepted` once the room and our hub hold it. */
+  async send(clientId: string, groupId: string, body: Body): Promise<Accepted> {
+    const done = this.sends.finished(clientId);
+    if (done) return done;
+    // Cached membership: no D1 on the hot path (the room checks again).
+    const group = this.hub.store.groups.get(groupId);
+    if (!group || group.status === "left") throw new Refused("group_not_found", "you are not in this group");
+    if (group.status === "ended") throw new Refused("group_ended", "this group has ended");
+    const conv = groupConversationId(groupId);
+    const { msgId, at } = this.sends.reserve(clientId, conv);
+    return this.hub.inOrder(conv, async () => {
+      const result = await roomOf(this.hub.env, groupId).post(this.hub.me, clientId, { id: msgId, body, at });
+      if (!result.ok) throw new Refused(result.code, result.message);
+      return this.sends.finish(clientId, { msgId, conv, at });
+    });
+  }
+
+  /** Called by a group's room with entries in its log order; entries already seen are skipped. */
+  deliver(groupId: string, entries: RoomEntry[]): void {
+    const { groups } = this.hub.store;
+    const conv = groupConversationId(groupId);
+    for (const entry of entries) {
+      if (entry.seq <= groups.roomSeq(groupId)) continue;
+      if (entry.kind === "message") this.message(conv, entry.msg);
+      else this.event(groupId, conv, entry.ev);
+      groups.setRoomSeq(groupId, entry.seq);
+    }
+  }
+
+  private message(conv: string, m: Extract<RoomEntry, { kind: "message" }>["msg"]): void {
+    const { store, me } = this.hub;
+    if (store.messages.has(m.id)) return;
+    const msg: Message = { id: m.id, from: m.from, source: NATIVE_SOURCE, body: m.body, at: m.at };
+    this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, m.from === me));
+  }
+
+  private event(groupId: string, conv: string, ev: HubEvent): void {
+    const { store, me } = this.hub;
+    if (ev.type === "group.invited") {
+      store.groups.join(groupId, ev.group.name, Date.now());
+      store.conversations.ensure({ id: conv, kind: "group", source: NATIVE_SOURCE, title: groupTitle(ev.group, me), ref: groupId }, ev.group.createdAt);
+    }
+    if (ev.type === "group.member.left" && ev.user === me) store.groups.setStatus(groupId, "left");
+    if (ev.type === "group.expired") store.groups.setStatus(groupId, "ended", ev.reason);
+    this.hub.events.append(ev);
+  }
+}
+
+/** A group without a name is called after its members, as messengers do. */
+function groupTitle(group: Group, me: string): string {
+  if (group.name) return group.name;
+  const others = group.members.filter((m) => m.id !== me).map((m) => m.displayName);
+  return others.slice(0, 3).join(", ") + (others.length > 3 ? ` +${others.length - 3}` : "");
+}

@@ -1,0 +1,27 @@
+export type GroupStatus = "active" | "left" | "ended";
+export type Membership = { id: string; name: string | null; status: GroupStatus; end_reason: string | null };
+
+/** This user's group memberships, as the rooms told them; the room is the source of truth. */
+export class GroupStore {
+  constructor(private sql: SqlStorage) {}
+
+  get(id: string): Membership | undefined {
+    return this.sql.exec<Membership>("SELECT id, name, status, end_reason FROM groups WHERE id = ?", id).toArray()[0];
+  }
+  join(id: string, name: string | null, at: number): void {
+    this.sql.exec(
+      "INSERT INTO groups (id, name, joined_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, status = CASE WHEN groups.status = 'ended' THEN 'ended' ELSE 'active' END",
+      id, name, at,
+    );
+  }
+  /** The room seq up to which this hub holds the group's log. */
+  roomSeq(id: string): number {
+    return this.sql.exec<{ s: number }>("SELECT room_seq AS s FROM groups WHERE id = ?", id).toArray()[0]?.s ?? 0;
+  }
+  setRoomSeq(id: string, seq: number): void {
+    this.sql.exec("UPDATE groups SET room_seq = MAX(room_seq, ?) WHERE id = ?", seq, id);
+  }
+  setStatus(id: string, status: "left" | "ended", reason?: string): void {
+    this.sql.exec("UPDATE groups SET status = ?, end_reason = COALESCE(?, end_reason) WHERE id = ?", status, reason ?? null, id);
+  }
+}

@@ -1,0 +1,47 @@
+// The UserHub's own SQLite, one store per table family. Every method is synchronous:
+// between two awaits in the hub nothing else runs, so a sequence of these calls is atomic
+// (Durable Object input/output gates).
+import { ConversationStore } from "./conversations";
+import { FriendStore } from "./friends";
+import { GroupStore } from "./groups";
+import { EventLog } from "./log";
+import { OwnMediaStore } from "./media";
+import { MessageStore } from "./messages";
+import { MetaStore } from "./meta";
+import { OutboxStore } from "./outbox";
+import { PushSubStore } from "./push-subs";
+import { migrate } from "./schema";
+import { SendStore } from "./sends";
+import { TimerStore } from "./timers";
+
+export class HubStore {
+  readonly meta: MetaStore;
+  readonly log: EventLog;
+  readonly messages: MessageStore;
+  readonly conversations: ConversationStore;
+  readonly sends: SendStore;
+  readonly friends: FriendStore;
+  readonly pushSubs: PushSubStore;
+  readonly media: OwnMediaStore;
+  readonly groups: GroupStore;
+  readonly outbox: OutboxStore;
+  readonly timers: TimerStore;
+
+  constructor(sql: SqlStorage) {
+    migrate(sql);
+    this.meta = new MetaStore(sql);
+    this.log = new EventLog(sql, this.meta);
+    this.messages = new MessageStore(sql);
+    this.conversations = new ConversationStore(sql);
+    this.sends = new SendStore(sql);
+    this.friends = new FriendStore(sql);
+    this.pushSubs = new PushSubStore(sql);
+    this.media = new OwnMediaStore(sql);
+    this.groups = new GroupStore(sql);
+    this.outbox = new OutboxStore(sql);
+    this.timers = new TimerStore(sql);
+  }
+}
+
+export type { PushSub } from "./push-subs";
+export type { StoredMessage } from "./messages";

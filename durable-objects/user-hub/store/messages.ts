@@ -1,0 +1,110 @@
+import type { Body, DeliveryState, Message, ReceiptState, StoredMessage } from "../../../core/protocol";
+
+export type { StoredMessage };
+type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
+
+/** SQLite in a Durable Object binds at most 100 parameters per statement. */
+const IN_CHUNK = 90;
+
+/** Message history, per conversation in log order; own messages carry their delivery state. */
+export class MessageStore {
+  constructor(private sql: SqlStorage) {}
+
+  has(id: string): boolean {
+    return this.sql.exec("SELECT 1 FROM messages WHERE id = ?", id).toArray().length > 0;
+  }
+
+  /** Stores a message and makes it its conversation's last; returns its position. */
+  insert(conv: string, msg: Message, seq: number, own: boolean): number {
+    const media = mediaOf(msg.body);
+    this.sql.exec(
+      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, own ? "sent" : null, media,
+    );
+    const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
+    this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
+    return pos;
+  }
+
+  /** Messages in `conv` with these ids, with their position; foreign ids are dropped. */
+  inConversation(conv: string, ids: string[]): { id: string; sender: string; pos: number }[] {
+    const out: { id: string; sender: string; pos: number }[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const part = ids.slice(i, i + IN_CHUNK);
+      out.push(
+        ...this.sql
+          .exec<{ id: string; sender: string; pos: number }>(`SELECT id, sender, pos FROM messages WHERE conv = ? AND id IN (${part.map(() => "?").join(",")})`, conv, ...part)
+          .toArray(),
+      );
+    }
+    return out;
+  }
+
+  /** Others' messages whose events fall in (from, to]: they just reached a device. */
+  receivedBetween(me: string, from: number, to: number): { id: string; conv: string; sender: string }[] {
+    return this.sql
+      .exec<{ id: string; conv: string; sender: string }>("SELECT id, conv, sender FROM messages WHERE seq > ? AND seq <= ? AND sender != ? ORDER BY seq", from, to, me)
+      .toArray();
+  }
+
+  /** Raises own messages' state (sent → delivered → read, never down); returns the ids that changed. */
+  raiseState(me: string, ids: string[], state: ReceiptState): string[] {
+    const below: DeliveryState[] = state === "read" ? ["sent", "delivered"] : ["sent"];
+    const changed: string[] = [];
+    for (const id of ids) {
+      const r = this.sql.exec(`UPDATE messages SET state = ? WHERE id = ? AND sender = ? AND state IN (${below.map(() => "?").join(",")})`, state, id, me, ...below);
+      if (r.rowsWritten > 0) changed.push(id);
+    }
+    return changed;
+  }
+
+  /** One page of a conversation, oldest first; `before` is the cursor of the next older page. */
+  page(conv: string, before: number | undefined, limit: number, withReaders: boolean): { messages: StoredMessage[]; before?: string } {
+    const rows = this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE conv = ? AND pos < ? ORDER BY pos DESC LIMIT ?", conv, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
+      .toArray();
+    const more = rows.length > limit;
+    const pageRows = rows.slice(0, limit).reverse();
+    const messages = pageRows.map(toMessage);
+    if (withReaders) for (const m of messages) if (m.state) m.readBy = this.readBy(m.id);
+    return { messages, before: more ? String(pageRows[0]!.pos) : undefined };
+  }
+
+  /** Conversations holding a message that carries this media. */
+  conversationsWithMedia(id: string): string[] {
+    return this.sql.exec<{ conv: string }>("SELECT DISTINCT conv FROM messages WHERE media = ?", id).toArray().map((r) => r.conv);
+  }
+
+  // ---- per-reader receipts (groups) ------------------------------------------------
+  /** Group read receipts, one per reader; returns the message ids this reader had not read yet. */
+  addReaders(me: string, ids: string[], user: string, at: number): string[] {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (this.sql.exec("SELECT 1 FROM messages WHERE id = ? AND sender = ?", id, me).toArray().length === 0) continue;
+      if (this.sql.exec("INSERT OR IGNORE INTO receipts (msg_id, user, at) VALUES (?, ?, ?)", id, user, at).rowsWritten > 0) fresh.push(id);
+    }
+    return fresh;
+  }
+  readBy(msgId: string): string[] {
+    return this.sql.exec<{ user: string }>("SELECT user FROM receipts WHERE msg_id = ? ORDER BY at", msgId).toArray().map((r) => r.user);
+  }
+
+  // ---- receipts that overtook our own copy -------------------------------------------
+  keepEarlyReceipt(msgId: string, payload: unknown): void {
+    this.sql.exec("INSERT INTO early_receipts (msg_id, payload) VALUES (?, ?)", msgId, JSON.stringify(payload));
+  }
+  takeEarlyReceipts<T>(msgId: string): T[] {
+    const rows = this.sql.exec<{ payload: string }>("SELECT payload FROM early_receipts WHERE msg_id = ?", msgId).toArray();
+    if (rows.length > 0) this.sql.exec("DELETE FROM early_receipts WHERE msg_id = ?", msgId);
+    return rows.map((r) => JSON.parse(r.payload) as T);
+  }
+}
+
+export function toMessage(r: MessageRow): StoredMessage {
+  const msg: StoredMessage = { id: r.id, from: r.sender, source: r.source, body: JSON.parse(r.body), at: r.at, conv: r.conv, seq: r.seq };
+  if (r.state) msg.state = r.state as DeliveryState;
+  return msg;
+}
+export type { MessageRow };
+
+const mediaOf = (body: Body): string | null => ("media" in body ? body.media : null);

@@ -1,0 +1,73 @@
+// The hub's SQLite schema: a base created once, then numbered steps applied in order;
+// `meta.schema` counts the steps applied. Steps are never edited once shipped.
+import { parseConversation } from "../../../core/conversation";
+
+const BASE = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ev TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  pos INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, conv TEXT NOT NULL, sender TEXT NOT NULL, source TEXT NOT NULL,
+  body TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,
+  state TEXT -- own messages only: sent | delivered | read
+);
+CREATE INDEX IF NOT EXISTS messages_conv ON messages(conv, pos);
+CREATE INDEX IF NOT EXISTS messages_seq ON messages(seq);
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+  peer TEXT, last_pos INTEGER, read_pos INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+  client_id TEXT PRIMARY KEY, msg_id TEXT NOT NULL, conv TEXT NOT NULL, at INTEGER NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS friends (
+  id TEXT PRIMARY KEY, user TEXT NOT NULL, since INTEGER NOT NULL,
+  online INTEGER NOT NULL DEFAULT 0, seen_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, peer TEXT NOT NULL, kind TEXT NOT NULL,
+  payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL
+);
+`;
+
+type Step = string | ((sql: SqlStorage) => void);
+
+const STEPS: Step[] = [
+  `ALTER TABLE messages ADD COLUMN media TEXT;
+   CREATE INDEX IF NOT EXISTS messages_media ON messages(media) WHERE media IS NOT NULL;
+   CREATE TABLE IF NOT EXISTS own_media (id TEXT PRIMARY KEY, kind TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS groups (
+     id TEXT PRIMARY KEY, name TEXT, status TEXT NOT NULL DEFAULT 'active', end_reason TEXT, joined_at INTEGER NOT NULL,
+     room_seq INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE IF NOT EXISTS receipts (msg_id TEXT NOT NULL, user TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (msg_id, user));`,
+  // Receipts that overtook our own copy of a message (see receipts.ts).
+  `CREATE TABLE IF NOT EXISTS early_receipts (msg_id TEXT NOT NULL, payload TEXT NOT NULL);
+   CREATE INDEX IF NOT EXISTS early_receipts_msg ON early_receipts(msg_id);`,
+  // Web Push subscriptions of this user's browsers (see push.ts).
+  `CREATE TABLE IF NOT EXISTS push_subs (endpoint TEXT PRIMARY KEY, p256dh TEXT NOT NULL, auth TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  // Timers are rows: each feature owns a kind; the alarm is set for the earliest.
+  `CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due INTEGER NOT NULL);
+   INSERT OR IGNORE INTO timers (kind, due) SELECT 'offline', CAST(v AS INTEGER) FROM meta WHERE k = 'offline_check' AND CAST(v AS INTEGER) > 0;
+   DELETE FROM meta WHERE k = 'offline_check';`,
+  // A conversation names what it belongs to in a column, so no query parses its id.
+  `ALTER TABLE conversations ADD COLUMN ref TEXT;`,
+  (sql) => {
+    for (const { id } of sql.exec<{ id: string }>("SELECT id FROM conversations WHERE kind = 'group'").toArray()) {
+      const key = parseConversation(id);
+      if (key?.kind === "group") sql.exec("UPDATE conversations SET ref = ? WHERE id = ?", key.group, id);
+    }
+  },
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec(BASE);
+  const applied = Number(sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema'").toArray()[0]?.v ?? 0);
+  for (let v = applied; v < STEPS.length; v++) {
+    const step = STEPS[v]!;
+    if (typeof step === "string") sql.exec(step);
+    else step(sql);
+    sql.exec("INSERT INTO meta (k, v) VALUES ('schema', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", String(v + 1));
+  }
+}
