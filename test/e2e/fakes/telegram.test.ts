@@ -414,6 +414,15 @@ describe("photos and files", () => {
     expect(await api("sendPhoto", { chat_id: 1, photo: mine }, bot)).toMatchObject({ status: 400, body: error(400, "Bad Request: chat not found") });
   });
 
+  it("413 Request Entity Too Large for an upload over 50 MB", async () => {
+    const form = new FormData();
+    form.set("chat_id", String(chatId));
+    form.set("photo", new Blob([new Uint8Array(50 * 1024 * 1024 + 1)]));
+    const res = await fetch(`${tg.apiRoot}/bot${bot}/sendPhoto`, { method: "POST", body: form });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual(error(413, "Request Entity Too Large"));
+  });
+
   it("file downloads: 401 for an unknown token, 404 for an unknown path", async () => {
     expect((await fetch(`${tg.apiRoot}/file/bot${botId}:${"y".repeat(35)}/photos/file_0.png`)).status).toBe(401);
     const res = await fetch(`${tg.apiRoot}/file/bot${bot}/photos/nothing.png`);

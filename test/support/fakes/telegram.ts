@@ -23,7 +23,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import type { Chat, Message, PhotoSize, Update, User, UserFromGetMe } from "@grammyjs/types";
-import { LoopbackServer, type Outage, asRequest, readBody, sendJson, unixSeconds } from "./http";
+import { BodyTooLarge, LoopbackServer, type Outage, asRequest, readBody, sendJson, unixSeconds } from "./http";
 import { Bot, type Draft, type SentMessage } from "./telegram-bot";
 import { BotApiError, badRequest, notFound, tooManyRequests, unauthorized } from "./telegram-errors";
 import { imageInfo } from "./telegram-images";
@@ -288,7 +288,8 @@ function commandEntity(text: string): { entities?: Message["entities"] } {
 /** Query string plus the body: JSON, form-urlencoded, or multipart (files become Blobs). */
 async function readParams(req: IncomingMessage, url: URL, origin: string): Promise<Params> {
   const params: Params = new Map(url.searchParams);
-  const body = await readBody(req, 60 * 1024 * 1024);
+  // Uploads are capped at 50 MB ("Sending files"); a bigger request is refused before parsing.
+  const body = await readBody(req, 50 * 1024 * 1024).catch((err) => Promise.reject(err instanceof BodyTooLarge ? new BotApiError(413, "Request Entity Too Large") : err));
   if (!body.length) return params;
   const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
   if (type === "application/json") {
