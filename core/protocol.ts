@@ -102,6 +102,47 @@ export const messagesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
 });
 
+// ---- bound accounts ---------------------------------------------------------------
+
+/** The networks a user can bind; each has one connector (worker/connectors/registry.ts). */
+export const networks = ["xmpp", "irc", "matrix", "telegram", "mail", "mastodon", "bluesky", "feed"] as const;
+export const networkSchema = z.enum(networks);
+export type Network = z.infer<typeof networkSchema>;
+
+/** An account's state, as the mautrix bridges report theirs. */
+export const accountStates = ["connecting", "connected", "transient_disconnect", "bad_credentials", "unknown_error", "logged_out"] as const;
+export const accountStateSchema = z.enum(accountStates);
+export type AccountState = z.infer<typeof accountStateSchema>;
+
+export const accountSchema = z.object({
+  id: z.string(),
+  network: networkSchema,
+  label: z.string(),
+  /** Who the account is on its network (a JID, a nick, @user:server, a feed's title). */
+  remote: z.string(),
+  state: accountStateSchema,
+  message: z.string(),
+  /** What the user can do about the state ("re-enter the password"). */
+  action: z.string().optional(),
+  createdAt: z.number(),
+});
+export type Account = z.infer<typeof accountSchema>;
+
+export const bindAccountBody = z.strictObject({
+  network: networkSchema,
+  /** The network's own fields, checked by its connector's schema. Never returned, never logged. */
+  credentials: z.record(z.string(), z.unknown()),
+  label: z.string().trim().min(1).max(64).optional(),
+});
+
+export const remoteContactSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  presence: z.enum(["online", "away", "offline"]).optional(),
+  group: z.string().optional(),
+});
+export type RemoteContact = z.infer<typeof remoteContactSchema>;
+
 // ---- message bodies and targets ----------------------------------------------------
 
 const finite = z.number().refine(Number.isFinite, "must be finite");
@@ -138,6 +179,8 @@ export const targetSchema = z.union([
   z.strictObject({ account: z.string().min(1).max(64), contact: z.string().min(1).max(320) }),
   z.strictObject({ network: z.string().min(1).max(32) }),
   z.strictObject({ email: z.string().email(), account: z.string().max(64).optional() }),
+  // A reply in a conversation that is on a bound account.
+  z.strictObject({ conv: z.string().min(1).max(600) }),
 ]);
 export type Target = z.infer<typeof targetSchema>;
 
@@ -160,16 +203,23 @@ export type ClientFrame = z.infer<typeof clientFrame>;
 // ---- events and frames: hub → client ---------------------------------------------
 
 /** How far an own message got: stored by both hubs, on a device of the recipient, read. */
-export const deliveryStates = ["sent", "delivered", "read"] as const;
+export const deliveryStates = ["queued", "sent", "delivered", "read", "failed"] as const;
 export const deliveryState = z.enum(deliveryStates);
 export type DeliveryState = z.infer<typeof deliveryState>;
 /** What a receipt can raise a message to. */
 export const receiptState = z.enum(["delivered", "read"]);
 export type ReceiptState = z.infer<typeof receiptState>;
+/** What a `status` event can say: a receipt, or where a message to another network got. */
+export const statusState = z.enum(["sent", "delivered", "read", "failed"]);
+export type StatusState = z.infer<typeof statusState>;
 
 export const messageSchema = z.object({
   id: z.string(),
+  /** A user id, or on a bound account the remote contact's id (a JID, a nick, @user:server). */
   from: z.string(),
+  /** The sender's display name, on messages from other networks. */
+  name: z.string().optional(),
+  /** `unibox`, or the id of the bound account the message came through. */
   source: z.string(),
   body: bodySchema,
   at: z.number(),
@@ -184,11 +234,14 @@ export const eventSchema = z.discriminatedUnion("type", [
     type: z.literal("status"),
     conv: z.string(),
     msgIds: z.array(z.string()),
-    state: receiptState,
+    state: statusState,
     by: z.string(),
     at: z.number(),
     /** Only on your own read (`by` = you): the conversation's unread count right after it. */
     unread: z.number().int().nonnegative().optional(),
+    /** Only with `failed`: why, in words, and the error code. */
+    reason: z.string().optional(),
+    code: z.string().optional(),
   }),
   z.object({
     type: z.literal("friend.request"),
@@ -201,6 +254,12 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("group.member.joined"), conv: z.string(), group: z.string(), user: userSchema, by: z.string() }),
   z.object({ type: z.literal("group.member.left"), conv: z.string(), group: z.string(), user: z.string() }),
   z.object({ type: z.literal("group.expired"), conv: z.string(), group: z.string(), reason: z.enum(["ttl", "ended"]), at: z.number() }),
+  z.object({ type: z.literal("account.bound"), account: accountSchema }),
+  z.object({ type: z.literal("account.status"), account: z.string(), state: accountStateSchema, message: z.string(), action: z.string().optional(), at: z.number() }),
+  z.object({ type: z.literal("account.removed"), account: z.string(), at: z.number() }),
+  z.object({ type: z.literal("account.contacts"), account: z.string(), contacts: z.array(remoteContactSchema) }),
+  /** A line in a conversation that is not a message ("encrypted room: not supported yet"). */
+  z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),
 ]);
 export type HubEvent = z.infer<typeof eventSchema>;
 

@@ -13,9 +13,10 @@ import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { me } from "./session";
 import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
 import { resumeUploads } from "./uploads";
-import type { ConversationSummary, HubEvent, ReceiptState, ServerFrame, StoredMessage } from "./types";
+import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
 import { groupOf } from "../../../core/conversation";
+import { DELIVERY_RANK } from "../../../core/delivery";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
 export const activeConv = signal<string | null>(null);
@@ -193,9 +194,9 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
   return { id, kind: "direct", source: msg.source, title: peer?.displayName ?? "…", ...(peer ? { peer } : {}), last: null, unread: 0 };
 }
 
-const rank = { sent: 0, delivered: 1, read: 2 } as const;
+const rank = DELIVERY_RANK;
 
-function raiseStored(ids: string[], state: ReceiptState, reader?: string): Write {
+function raiseStored(ids: string[], state: StatusState, reader?: string): Write {
   return async (tx) => {
     const store = tx.objectStore("messages");
     for (const id of ids) {

@@ -3,7 +3,8 @@
 import { type Signal, signal } from "@preact/signals";
 import { ApiFailure, api, call } from "./api";
 import { cachedMessages, db } from "./db";
-import type { ReceiptState, StoredMessage } from "./types";
+import type { StatusState, StoredMessage } from "./types";
+import { DELIVERY_RANK } from "../../../core/delivery";
 
 export type Thread = {
   messages: StoredMessage[];
@@ -39,7 +40,7 @@ export function loadedThreads(): Iterable<[string, Signal<Thread>]> {
 
 /** Log order where both are known (seq), else time; the id only breaks exact ties. */
 const order = (a: StoredMessage, b: StoredMessage) => (a.seq !== undefined && b.seq !== undefined ? a.seq - b.seq : a.at - b.at || a.id.localeCompare(b.id));
-const rank = { sent: 0, delivered: 1, read: 2 } as const;
+const rank = DELIVERY_RANK;
 
 /**
  * Merges by id; a receipt never moves backwards (read stays read even if a stale page says
@@ -74,7 +75,7 @@ export function addReader(conv: string, ids: string[], reader: string): void {
  * Receipts for own messages this device does not show as sent yet (a receipt can come
  * before the message settles here); applied when the message arrives.
  */
-const earlyReceipts = new Map<string, ReceiptState>();
+const earlyReceipts = new Map<string, StatusState>();
 
 export function addToThread(conv: string, msgs: StoredMessage[]): void {
   const settled = msgs.map((m) => {
@@ -87,7 +88,7 @@ export function addToThread(conv: string, msgs: StoredMessage[]): void {
   if (t) t.value = { ...t.value, messages: mergeMessages(t.value.messages, settled) };
 }
 
-export function raiseInThread(conv: string, ids: string[], state: ReceiptState): void {
+export function raiseInThread(conv: string, ids: string[], state: StatusState): void {
   const t = threads.get(conv);
   const shown = new Set(t?.value.messages.filter((m) => m.state && m.state in rank).map((m) => m.id));
   for (const id of ids) if (!shown.has(id) && rank[state] > rank[earlyReceipts.get(id) ?? "sent"]) earlyReceipts.set(id, state);

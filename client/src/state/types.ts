@@ -1,11 +1,11 @@
 // Client-side shapes. Wire shapes are imported as types only from the shared protocol
 // module, so none of zod's runtime lands in the first-route bundle.
-import type { Body, ConversationSummary, DeliveryState as WireState, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, User } from "../../../core/protocol";
+import type { Body, ConversationSummary, DeliveryState as WireState, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, StatusState, User } from "../../../core/protocol";
 
-export type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, User, WireState };
+export type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, StatusState, User, WireState };
 
 /** What a bubble shows: the wire states, plus the two only this device knows. */
-export type DeliveryState = "sending" | WireState | "failed";
+export type DeliveryState = "sending" | WireState;
 
 /** A message as the client keeps it: the wire message plus where it lives and, for own messages, its state. */
 export type StoredMessage = Message & {

@@ -1,4 +1,5 @@
-import type { Body, DeliveryState, Message, ReceiptState, StoredMessage } from "../../../core/protocol";
+import { DELIVERY_RANK } from "../../../core/delivery";
+import type { Body, DeliveryState, Message, StatusState, StoredMessage } from "../../../core/protocol";
 
 export type { StoredMessage };
 type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
@@ -47,9 +48,9 @@ export class MessageStore {
       .toArray();
   }
 
-  /** Raises own messages' state (sent → delivered → read, never down); returns the ids that changed. */
-  raiseState(me: string, ids: string[], state: ReceiptState): string[] {
-    const below: DeliveryState[] = state === "read" ? ["sent", "delivered"] : ["sent"];
+  /** Raises own messages' state (queued → sent → delivered → read, never down); returns the ids that changed. */
+  raiseState(me: string, ids: string[], state: StatusState): string[] {
+    const below = (Object.keys(DELIVERY_RANK) as DeliveryState[]).filter((s) => DELIVERY_RANK[s] < DELIVERY_RANK[state]);
     const changed: string[] = [];
     for (const id of ids) {
       const r = this.sql.exec(`UPDATE messages SET state = ? WHERE id = ? AND sender = ? AND state IN (${below.map(() => "?").join(",")})`, state, id, me, ...below);
