@@ -90,7 +90,10 @@ export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
     await waitReady("ngircd", daemon, () => greets(port));
   };
 
-  await launch();
+  await launch().catch((e) => {
+    removeDir(dir);
+    throw e;
+  });
   return {
     host: "127.0.0.1",
     port,

@@ -99,7 +99,10 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
     return result.stdout;
   };
 
-  await launch();
+  await launch().catch((e) => {
+    removeDir(dir);
+    throw e;
+  });
   return {
     domain: "localhost",
     wsUrl: `ws://127.0.0.1:${httpPort}/xmpp-websocket`,
