@@ -39,6 +39,8 @@ export type Dovecot = {
   restart(): Promise<void>;
   stop(): Promise<void>;
   logs(): string;
+  /** Its scratch directory (config, data, log); removed by stop(). */
+  dir: string;
 };
 
 export type DovecotOptions = {
@@ -174,6 +176,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
   });
   return {
     host: "127.0.0.1",
+    dir,
     port,
     tls: cert ? { imapsPort, cert } : undefined,
     async addUser(user, password) {

@@ -22,6 +22,8 @@ export type Ngircd = {
   restart(): Promise<void>;
   stop(): Promise<void>;
   logs(): string;
+  /** Its scratch directory (config, data, log); removed by stop(). */
+  dir: string;
 };
 
 export type NgircdOptions = {
@@ -96,6 +98,7 @@ export async function startNgircd(opts: NgircdOptions = {}): Promise<Ngircd> {
   });
   return {
     host: "127.0.0.1",
+    dir,
     port,
     serverName: SERVER_NAME,
     password: opts.password,

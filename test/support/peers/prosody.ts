@@ -33,6 +33,8 @@ export type Prosody = {
   /** Full JIDs with a c2s session open now. */
   sessions(): Promise<string[]>;
   logs(): string;
+  /** Its scratch directory (config, data, log); removed by stop(). */
+  dir: string;
 };
 
 export type ProsodyOptions = {
@@ -105,6 +107,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
   });
   return {
     domain: "localhost",
+    dir,
     wsUrl: `ws://127.0.0.1:${httpPort}/xmpp-websocket`,
     httpUrl,
     c2sPort,
