@@ -2,7 +2,8 @@
 // kill() ends the whole process group, forked children included.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Inbox, spawnDaemon, waitReady } from "../../support/peers/daemon";
+import { spawnDaemon, waitReady } from "../../support/peers/daemon";
+import { Inbox } from "../../support/peers/inbox";
 
 /** Running, as opposed to gone or a zombie nobody has reaped yet (state Z in /proc). */
 const alive = (pid: number) => {

@@ -68,7 +68,7 @@ describe("prosody + xmppPeer", () => {
     const offline = await bob.waitFor((m) => m.id === id);
     expect(offline.body).toBe("while you were away");
     expect(offline.delayedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    // Receipts are answered for stored messages too (XEP-0184 §5.3 does not exempt them).
+    // A stored message's receipt request is answered too, as by a phone coming online.
     await alice.waitFor((m) => m.receiptFor === id);
 
     const archive = await bob.mam({ with: "alice@localhost" });
@@ -125,15 +125,20 @@ describe("prosody + xmppPeer", () => {
     await expect(prosody.register("alice", "again")).rejects.toThrow(/exists/);
   });
 
-  it("keeps accounts and archive across restart() on the same ports", async () => {
+  it("keeps accounts and archive across restart() on the same ports; a connected peer comes back", async () => {
     const { wsUrl, c2sPort } = prosody;
+    const alice = await login("alice");
     const t0 = Date.now();
     await prosody.restart();
     console.info(`prosody restarted in ${Date.now() - t0} ms`);
     expect([prosody.wsUrl, prosody.c2sPort]).toEqual([wsUrl, c2sPort]);
     const bob = await login("bob");
     expect((await bob.mam({ with: "alice@localhost" })).some((m) => m.body === "while you were away")).toBe(true);
-    await bob.stop();
+    // @xmpp/client reconnects by itself; the peer sends presence again and can be reached.
+    await expect.poll(() => prosody.sessions(), { timeout: 10_000 }).toContain(alice.jid);
+    const id = await bob.send(alice.jid, "after the restart");
+    await alice.waitFor((m) => m.id === id);
+    await Promise.all([alice.stop(), bob.stop()]);
   });
 
   it("fails to start with the server's log in the error", async () => {

@@ -6,7 +6,7 @@
 // With `tls: true` it also offers STARTTLS on the same port and implicit TLS on `imapsPort`,
 // with a self-signed certificate made by openssl at start.
 import { execFile } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";

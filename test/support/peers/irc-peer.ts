@@ -2,7 +2,7 @@
 // modern servers do, per the Modern IRC client protocol document): registers with
 // PASS/NICK/USER, answers PING, joins channels, sends and keeps PRIVMSG/NOTICE.
 import { type Socket, connect } from "node:net";
-import { Inbox } from "./daemon";
+import { Inbox } from "./inbox";
 
 export type IrcLine = { prefix: string; command: string; params: string[] };
 

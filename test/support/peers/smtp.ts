@@ -4,7 +4,7 @@
 // STARTTLS. Every accepted message is kept raw and as parsed by postal-mime.
 import PostalMime from "postal-mime";
 import { SMTPServer, type SMTPServerAddress } from "smtp-server";
-import { Inbox } from "./daemon";
+import { Inbox } from "./inbox";
 
 export type SmtpAddress = { name: string; address: string };
 

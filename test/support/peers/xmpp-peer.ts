@@ -4,7 +4,7 @@
 // reads its own archive (XEP-0313). Everything it gets is kept in `received` / `presences`.
 import { client, xml } from "@xmpp/client";
 import { randomUUID } from "node:crypto";
-import { Inbox } from "./daemon";
+import { Inbox } from "./inbox";
 
 type Stanza = ReturnType<typeof xml>;
 type XmppClient = ReturnType<typeof client>;
@@ -124,7 +124,7 @@ export async function xmppPeer(opts: XmppPeerOptions): Promise<XmppPeer> {
       await xmpp.send(xml("message", { to, id: randomUUID(), type: "chat" }, xml("received", { xmlns: NS.receipts, id })));
     },
     async sendDisplayed(to, id) {
-      // XEP-0333 §3: a marker is a message of the same type as the one it marks, with a store hint so archives keep it.
+      // Sent as a chat message like the one it marks; the XEP-0334 store hint asks archives to keep it.
       await xmpp.send(xml("message", { to, id: randomUUID(), type: "chat" }, xml("displayed", { xmlns: NS.markers, id }), xml("store", { xmlns: "urn:xmpp:hints" })));
     },
     async subscribe(jid) {
@@ -165,7 +165,7 @@ export async function xmppPeer(opts: XmppPeerOptions): Promise<XmppPeer> {
 
   const onMessage = async (stanza: Stanza) => {
     const from = stanza.attrs.from ?? "";
-    // Only our own account may hand us archive results or carbons (XEP-0313 §5, XEP-0280 §11).
+    // Only our own account may hand us archive results or carbons (both XEPs' security considerations).
     const fromOwnAccount = !stanza.attrs.from || bare(from) === bare(me);
     const result = stanza.getChild("result", NS.mam);
     if (result && fromOwnAccount) return archiveQueries.get(result.attrs.queryid)?.push(archived(result, me));
@@ -189,7 +189,7 @@ export async function xmppPeer(opts: XmppPeerOptions): Promise<XmppPeer> {
     const handled = stanza.is("message") ? onMessage(stanza) : stanza.is("presence") ? onPresence(stanza) : undefined;
     handled?.catch(() => {}); // a reply that fails because we are stopping is not the test's business
   });
-  // Roster pushes (RFC 6121 §2.1.6) must be acknowledged, or the server logs an error.
+  // Roster pushes (RFC 6121 §2.1.6) get a result, not @xmpp/client's default service-unavailable error.
   xmpp.iqCallee.set(NS.roster, "query", () => true);
   xmpp.on("error", () => {}); // a refused login rejects start(); later socket errors end in reconnect
 
