@@ -4,8 +4,7 @@
 // @atproto/api's AtpAgent drives it too: it validates every response against the Lexicons.
 import { AtpAgent } from "@atproto/api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeJwt } from "../../support/fakes/bluesky-auth";
-import { FakeBluesky } from "../../support/fakes/bluesky";
+import { FakeBluesky, decodeJwt, facetProblems } from "../../support/fakes/bluesky";
 
 let fake: FakeBluesky;
 let aliceDid: string;
@@ -175,9 +174,17 @@ describe("records", () => {
     expect(fake.records("alice.test", "app.bsky.feed.post")).toEqual([]);
   });
 
-  it("accepts a facet past the end of the text, as the real PDS does (the Lexicon only bounds it below)", async () => {
-    const r = await post(token, { text: "hi", facets: [{ index: { byteStart: 0, byteEnd: 99 }, features: [{ $type: "app.bsky.richtext.facet#link", uri: "https://a.b" }] }] });
+  it("accepts a facet past the end of the text, as the real PDS does, and facetProblems names it", async () => {
+    const facets = [{ index: { byteStart: 0, byteEnd: 99 }, features: [{ $type: "app.bsky.richtext.facet#link", uri: "https://a.b" }] }];
+    const r = await post(token, { text: "hi", facets });
     expect(r.status).toBe(200);
+    expect(facetProblems(fake.records("alice.test", "app.bsky.feed.post")[0]!.value)).toEqual(["facet 0: byteEnd 99 is past the text's 2 bytes"]);
+    // UTF-16 offsets where UTF-8 ones belong: "@" is at UTF-16 index 2 but byte 3, as "é" takes two bytes.
+    const text = "é @bob.test";
+    const utf16 = { text, facets: [{ index: { byteStart: text.indexOf("@"), byteEnd: text.length }, features: [{ $type: "app.bsky.richtext.facet#mention", did: aliceDid }] }] };
+    expect(facetProblems(utf16)).toEqual(['facet 0: mention text " @bob.tes" does not start with @']);
+    const utf8 = { text, facets: [{ index: { byteStart: Buffer.byteLength("é "), byteEnd: Buffer.byteLength(text) }, features: [{ $type: "app.bsky.richtext.facet#mention", did: aliceDid }] }] };
+    expect(facetProblems(utf8)).toEqual([]);
   });
 
   it("refuses a duplicate rkey as the PDS does (500), so a retry reads the record back", async () => {

@@ -127,3 +127,27 @@ export function nextTid(nowMs: number): string {
   }
   return out;
 }
+
+/**
+ * What is wrong with a post's facets that the PDS lets through (the Lexicon only says the
+ * offsets are integers ≥ 0): a range outside the UTF-8 text, an empty or overlapping range,
+ * a mention whose text does not start with "@". The AppView drops or misplaces such facets,
+ * so connector tests assert this comes back empty.
+ */
+export function facetProblems(record: { text?: unknown; facets?: unknown }): string[] {
+  const text = Buffer.from(String(record.text ?? ""), "utf8");
+  const facets = (record.facets ?? []) as { index: { byteStart: number; byteEnd: number }; features: { $type?: string }[] }[];
+  const problems: string[] = [];
+  let lastEnd = 0;
+  const sorted = [...facets].sort((a, b) => a.index.byteStart - b.index.byteStart);
+  for (const [i, f] of sorted.entries()) {
+    const { byteStart, byteEnd } = f.index;
+    const slice = text.subarray(byteStart, byteEnd).toString("utf8");
+    if (byteEnd > text.length) problems.push(`facet ${i}: byteEnd ${byteEnd} is past the text's ${text.length} bytes`);
+    if (byteStart >= byteEnd) problems.push(`facet ${i}: empty range ${byteStart}..${byteEnd}`);
+    if (byteStart < lastEnd) problems.push(`facet ${i}: overlaps the previous facet`);
+    if (f.features.some((x) => x.$type === "app.bsky.richtext.facet#mention") && !slice.startsWith("@")) problems.push(`facet ${i}: mention text "${slice}" does not start with @`);
+    lastEnd = Math.max(lastEnd, byteEnd);
+  }
+  return problems;
+}

@@ -14,6 +14,9 @@ import { type BlobRow, checkBlobs, cid, nextTid, prepareRecord, recordCid } from
 import { type AccountRow, BlueskyState, FOLLOW, LIKE, POST, REPOST, type RecordRow } from "./bluesky-state";
 import { Views } from "./bluesky-views";
 
+export { decodeJwt } from "./bluesky-auth";
+export { facetProblems } from "./bluesky-records";
+
 export type BlueskyOptions = {
   /** Access JWT lifetime; the PDS's is 120 minutes. */
   accessTtlMs?: number;
