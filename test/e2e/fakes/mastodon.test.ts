@@ -170,6 +170,8 @@ describe("posting", () => {
     expect([badVisibility.status, badVisibility.body]).toEqual([422, { error: "Validation failed: Visibility is not included in the list" }]);
     const orphan = await call("/api/v1/statuses", alice, form({ status: "re", in_reply_to_id: "12345" }));
     expect([orphan.status, orphan.body]).toEqual([404, { error: "The post you are trying to reply to does not appear to exist." }]);
+    const garbled = await call("/api/v1/statuses", alice, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{not json" });
+    expect([garbled.status, garbled.body]).toEqual([400, { error: "Error occurred while parsing request parameters" }]);
     expect(fake.statusesOf("alice")).toEqual([]);
   });
 

@@ -177,7 +177,14 @@ export class FakeMastodon {
       return;
     }
     const body = await readBody(req);
-    const reply = this.dispatch(req, url, body);
+    let reply: Reply;
+    try {
+      reply = this.dispatch(req, url, body);
+    } catch (err) {
+      // A bug in the fake, not an answer Mastodon would give: say so loudly, never hang.
+      console.error(JSON.stringify({ event: "fake_mastodon_error", path: url.pathname, message: (err as Error).message }));
+      reply = { status: 500, body: { error: "Internal server error (fake)" } };
+    }
     log(reply.status ?? 200);
     res.writeHead(reply.status ?? 200, { "Content-Type": "application/json; charset=utf-8", ...reply.headers });
     res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
@@ -189,7 +196,7 @@ export class FakeMastodon {
     if (!found) return { status: 404, body: { error: "Record not found" } };
     let limitHeaders: Record<string, string> = {};
     try {
-      const { params, files } = parseRequest(url, header(req, "content-type"), body);
+      const { params, files } = parseOrRefuse(url, header(req, "content-type"), body);
       const ctx: Ctx = { method, url, params, files, token: null, me: null, headers: req.headers };
       limitHeaders = this.throttle(ctx, req, url);
       this.authenticate(ctx, req, found.route.auth);
@@ -354,6 +361,15 @@ export class FakeMastodon {
     const m = this.state.media.get(id);
     if (!m || m.accountId !== c.me!.id) throw new ApiError(404, "Record not found");
     return { status: this.now() < m.readyAt ? 206 : 200, body: wire.media(m, this.lookup()) };
+  }
+}
+
+/** A body Rails cannot parse is a 400 before any controller runs. */
+function parseOrRefuse(url: URL, contentType: string | undefined, body: Buffer): ReturnType<typeof parseRequest> {
+  try {
+    return parseRequest(url, contentType, body);
+  } catch {
+    throw new ApiError(400, "Error occurred while parsing request parameters");
   }
 }
 
