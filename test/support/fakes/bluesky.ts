@@ -10,8 +10,8 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Socket } from "node:net";
 import { jsonToLex, lexicons } from "@atproto/api";
 import { Sessions, XrpcError } from "./bluesky-auth";
-import { type BlobRow, checkBlobs, cid, nextTid, prepareRecord, recordCid } from "./bluesky-records";
-import { type AccountRow, BlueskyState, FOLLOW, LIKE, POST, REPOST, type RecordRow } from "./bluesky-state";
+import { type CreateInput, type DeleteInput, Repo } from "./bluesky-repo";
+import { type AccountRow, BlueskyState, FOLLOW, LIKE, POST, REPOST } from "./bluesky-state";
 import { Views } from "./bluesky-views";
 
 export { decodeJwt } from "./bluesky-auth";
@@ -49,7 +49,7 @@ export class FakeBluesky {
   private readonly held = new Set<ServerResponse>();
   private outage: { status: number; hang: boolean } | null = null;
   private forced429 = 0;
-  private lastIndexed = 0;
+  private readonly repo = new Repo(this.state, this.now);
 
   constructor(opts: BlueskyOptions = {}) {
     this.sessions = new Sessions(this.serviceDid, this.now, opts.accessTtlMs, undefined, opts.refreshGraceMs);
@@ -85,7 +85,7 @@ export class FakeBluesky {
   }
 
   follow(follower: string, followee: string): string {
-    return this.write(this.named(follower), FOLLOW, { subject: this.named(followee).did, createdAt: this.iso() }).uri;
+    return this.repo.write(this.named(follower), FOLLOW, { subject: this.named(followee).did, createdAt: this.iso() }).uri;
   }
 
   /** A post written elsewhere (another app). `mention` adds "@handle" text with a mention facet. */
@@ -102,17 +102,17 @@ export class FakeBluesky {
     }
     const record: Record<string, unknown> = { $type: POST, text: full, createdAt: this.iso(), langs: ["en"] };
     if (facets.length) record.facets = facets;
-    if (opts.replyTo) record.reply = this.replyRefs(opts.replyTo);
-    if (opts.quote) record.embed = { $type: "app.bsky.embed.record", record: this.strongRef(opts.quote) };
-    return this.write(author, POST, record).uri;
+    if (opts.replyTo) record.reply = this.repo.replyRefs(opts.replyTo);
+    if (opts.quote) record.embed = { $type: "app.bsky.embed.record", record: this.repo.strongRef(opts.quote) };
+    return this.repo.write(author, POST, record).uri;
   }
 
   likeAs(handle: string, postUri: string): string {
-    return this.write(this.named(handle), LIKE, { subject: this.strongRef(postUri), createdAt: this.iso() }).uri;
+    return this.repo.write(this.named(handle), LIKE, { subject: this.repo.strongRef(postUri), createdAt: this.iso() }).uri;
   }
 
   repostAs(handle: string, postUri: string): string {
-    return this.write(this.named(handle), REPOST, { subject: this.strongRef(postUri), createdAt: this.iso() }).uri;
+    return this.repo.write(this.named(handle), REPOST, { subject: this.repo.strongRef(postUri), createdAt: this.iso() }).uri;
   }
 
   /** The records an account's repo holds in a collection, oldest first (what a client wrote). */
@@ -280,10 +280,10 @@ export class FakeBluesky {
     "app.bsky.feed.getTimeline": { type: "query", auth: "access", handle: (c) => this.timeline(c) },
     "app.bsky.notification.listNotifications": { type: "query", auth: "access", handle: (c) => this.listNotifications(c) },
     "app.bsky.notification.updateSeen": { type: "procedure", auth: "access", handle: (c) => void (this.state.accounts.get(c.did)!.seenAt = (c.input as { seenAt: string }).seenAt) },
-    "com.atproto.repo.createRecord": { type: "procedure", auth: "access", handle: (c) => this.createRecord(c) },
-    "com.atproto.repo.deleteRecord": { type: "procedure", auth: "access", handle: (c) => this.deleteRecord(c) },
-    "com.atproto.repo.getRecord": { type: "query", auth: "none", handle: (c) => this.getRecord(c.params as { repo: string; collection: string; rkey: string }) },
-    "com.atproto.repo.uploadBlob": { type: "procedure", auth: "access", handle: (c) => this.uploadBlob(c) },
+    "com.atproto.repo.createRecord": { type: "procedure", auth: "access", handle: (c) => this.repo.createRecord(c.input as CreateInput, c.did) },
+    "com.atproto.repo.deleteRecord": { type: "procedure", auth: "access", handle: (c) => this.repo.deleteRecord(c.input as DeleteInput, c.did) },
+    "com.atproto.repo.getRecord": { type: "query", auth: "none", handle: (c) => this.repo.getRecord(c.params as DeleteInput) },
+    "com.atproto.repo.uploadBlob": { type: "procedure", auth: "access", handle: (c) => this.repo.uploadBlob(c.did, String(c.req.headers["content-type"] ?? ""), c.raw) },
   };
 
   private createSession(input: { identifier: string; password: string }) {
@@ -327,87 +327,6 @@ export class FakeBluesky {
     const rows = this.state.notifications.filter((n) => n.recipient === c.did && (!reasons || reasons.includes(n.reason))).map((n) => ({ ...n, cid: this.state.records.get(n.uri)!.cid }));
     const { page, cursor } = keyset(rows, c.params.cursor as string | undefined, c.params.limit as number);
     return { notifications: page.map((n) => this.views.notification(n, me.seenAt)), ...(cursor ? { cursor } : {}), ...(me.seenAt ? { seenAt: me.seenAt } : {}), priority: false };
-  }
-
-  /** com.atproto.repo.createRecord, checked in the PDS's order (createRecord.ts, prepare.ts). */
-  private createRecord(c: Ctx) {
-    const input = c.input as { repo: string; collection: string; rkey?: string; validate?: boolean; record: Record<string, unknown> };
-    const account = this.repoOwner(input.repo, c.did);
-    const { record, status } = prepareRecord(input.collection, input.record, input.rkey, input.validate);
-    checkBlobs(record, this.state.blobs.get(account.did)!);
-    const rkey = input.rkey ?? nextTid(this.now());
-    const uri = `at://${account.did}/${input.collection}/${rkey}`;
-    // The MST refuses a second value at a key, and the PDS does not catch it: a 500
-    // (bluesky-social/atproto#3718). A retrying client reads the record back to tell.
-    if (this.state.records.has(uri)) throw new XrpcError(500, "InternalServerError", "Internal Server Error");
-    if (input.validate !== false) for (const old of this.state.conflicts(account.did, input.collection, record)) this.state.delete(old);
-    const row = this.store(account, input.collection, rkey, record);
-    return { uri: row.uri, cid: row.cid, commit: this.commit(), ...(status ? { validationStatus: status } : {}) };
-  }
-
-  private deleteRecord(c: Ctx) {
-    const input = c.input as { repo: string; collection: string; rkey: string };
-    const account = this.repoOwner(input.repo, c.did);
-    const uri = `at://${account.did}/${input.collection}/${input.rkey}`;
-    if (!this.state.records.has(uri)) return {}; // a no-op, as the PDS does it
-    this.state.delete(uri);
-    return { commit: this.commit() };
-  }
-
-  private getRecord(p: { repo: string; collection: string; rkey: string }) {
-    const account = this.state.account(p.repo);
-    if (!account) throw new XrpcError(400, "InvalidRequest", "Could not locate record");
-    const uri = `at://${account.did}/${p.collection}/${p.rkey}`;
-    const row = this.state.records.get(uri);
-    if (!row) throw new XrpcError(400, "RecordNotFound", `Could not locate record: ${uri}`);
-    return { uri, cid: row.cid, value: row.value };
-  }
-
-  /** uploadBlob: the raw body is the blob; its CID is the CIDv1 raw sha-256 of the bytes. */
-  private uploadBlob(c: Ctx) {
-    const mimeType = String(c.req.headers["content-type"] ?? "application/octet-stream").split(";")[0]!.trim();
-    const ref = cid(c.raw, "raw");
-    this.state.blobs.get(c.did)!.set(ref, { mimeType, size: c.raw.length } satisfies BlobRow);
-    return { blob: { $type: "blob", ref: { $link: ref }, mimeType, size: c.raw.length } };
-  }
-
-  private repoOwner(repo: string, did: string): AccountRow {
-    const account = this.state.account(repo);
-    if (!account) throw new XrpcError(403, "AccountNotFound", "Account not found");
-    if (account.did !== did) throw new XrpcError(401, "AuthenticationRequired", "Authentication Required");
-    return account;
-  }
-
-  private write(author: AccountRow, collection: string, value: Record<string, unknown>): RecordRow {
-    const { record } = prepareRecord(collection, value, undefined, true);
-    for (const old of this.state.conflicts(author.did, collection, record)) this.state.delete(old);
-    return this.store(author, collection, nextTid(this.now()), record);
-  }
-
-  /** Indexing times strictly increase, so the AppView's order is the order of writes. */
-  private store(author: AccountRow, collection: string, rkey: string, value: Record<string, unknown>): RecordRow {
-    this.lastIndexed = Math.max(this.now(), this.lastIndexed + 1);
-    const at = this.lastIndexed;
-    const row: RecordRow = { uri: `at://${author.did}/${collection}/${rkey}`, cid: recordCid(value), did: author.did, collection, rkey, value, indexedAt: new Date(at).toISOString(), at };
-    this.state.put(row);
-    return row;
-  }
-
-  private commit() {
-    return { cid: cid(randomBytes(32), "dag-cbor"), rev: nextTid(this.now()) };
-  }
-
-  private replyRefs(parentUri: string) {
-    const parent = this.state.records.get(parentUri);
-    if (!parent) throw new Error(`no post ${parentUri}`);
-    const root = (parent.value.reply as { root: { uri: string; cid: string } } | undefined)?.root ?? { uri: parent.uri, cid: parent.cid };
-    return { root, parent: { uri: parent.uri, cid: parent.cid } };
-  }
-
-  private strongRef(uri: string) {
-    const r = this.state.records.get(uri);
-    if (!r) throw new Error(`no record ${uri}`);
-    return { uri: r.uri, cid: r.cid };
   }
 
   private named(handle: string): AccountRow {
