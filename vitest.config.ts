@@ -42,6 +42,8 @@ export default defineConfig(async () => ({
         test: {
           name: "workers",
           include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts"],
+          // Connector protocol tests run in Node against the real peers (project "unit").
+          exclude: ["**/*.node.test.ts", "**/node_modules/**"],
           setupFiles: ["./worker/test/apply-migrations.ts"],
         },
       },
@@ -49,8 +51,12 @@ export default defineConfig(async () => ({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          // Also each connector's protocol tests (worker/connectors/<network>/*.node.test.ts),
+          // in Node with test/support/node-io.ts against real peers and faithful fakes.
+          include: ["test/unit/**/*.test.ts", "worker/**/*.node.test.ts"],
           environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

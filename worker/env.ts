@@ -29,6 +29,17 @@ export type Env = {
   VAPID_PRIVATE_KEY?: string;
   /** Who push services may contact about our pushes (default mailto:push@MAIL_DOMAIN). */
   VAPID_SUBJECT?: string;
+  /** Secret: seals bound accounts' credentials (AES-256-GCM; 32 bytes, base64url), with its key id. */
+  CREDENTIALS_KEY?: string;
+  CREDENTIALS_KEY_ID?: string;
+  /** Older keys still able to open credentials while they are re-sealed: "id:key,id:key". */
+  CREDENTIALS_OLD_KEYS?: string;
+  /** Local only: hosts that connectors may reach although private ("127.0.0.1,localhost"). Never in production. */
+  ALLOW_PRIVATE_HOSTS?: string;
+  /** The public base URL of this deployment (webhooks point here), e.g. https://unibox.example. */
+  PUBLIC_URL?: string;
+  /** How long a dropped upstream session may take to come back before the account shows it (default 90). */
+  ACCOUNT_BLIP_SECONDS?: string;
   /** Local only: accept http:// push endpoints on 127.0.0.1, for the test push service. Never in production. */
   PUSH_ALLOW_LOOPBACK_HTTP?: string;
 };

@@ -1,0 +1,14 @@
+// The ONE place that maps a network's name to its connector. Nothing else in Unibox names a
+// network (worker/connectors/boundary.test.ts fails when something does).
+import type { Network } from "../../core/protocol";
+import type { Connector } from "./types";
+
+const connectors: Partial<Record<Network, Connector<any>>> = {};
+
+/** The connector for a network, or undefined when this server has none for it. */
+export function connectorFor(network: Network): Connector<unknown> | undefined {
+  return connectors[network];
+}
+
+/** The networks this server can bind. */
+export const boundNetworks = (): Network[] => Object.keys(connectors) as Network[];
