@@ -24,6 +24,9 @@ export default defineConfig(async () => ({
                 VAPID_PUBLIC_KEY: vapid.publicKey,
                 VAPID_PRIVATE_KEY: vapid.privateKey,
                 PUSH_ALLOW_LOOPBACK_HTTP: "1",
+                // Connectors: a throwaway sealing key, and the loopback test servers allowed.
+                CREDENTIALS_KEY: "dGVzdC1rZXktbm90LWEtc2VjcmV0LTMyLWJ5dGVzISE",
+                ALLOW_PRIVATE_HOSTS: "127.0.0.1,localhost",
                 // The production limits from wrangler.toml, whatever a local .dev.vars says:
                 // the rate-limit tests check exactly these.
                 RATE_LOGIN_PER_ACCOUNT: "10/900",

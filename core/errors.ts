@@ -56,6 +56,13 @@ export const ERRORS = {
   media_type_mismatch: { status: 415, message: "the file is not what its type says" },
   range_not_satisfiable: { status: 416, message: "that range is past the end of the file" },
   invalid_media: { status: 400, message: "that media is not yours or not of this kind" },
+  // bound accounts
+  unsupported_network: { status: 400, message: "this server cannot bind accounts of that network" },
+  bad_credentials: { status: 422, message: "the network did not accept these credentials" },
+  server_unreachable: { status: 422, message: "the network's server could not be reached" },
+  account_not_found: { status: 404, message: "no such account" },
+  account_removed: { status: 409, message: "this account was removed; its history is read-only" },
+  remote_failed: { status: 502, retryable: true, message: "the network did not take the message" },
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },

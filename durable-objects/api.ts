@@ -2,7 +2,8 @@
 // so callers (the Worker, other objects) depend on these shapes and not on the classes:
 // no import cycle, type-only ones included. Each class says `implements` its interface.
 import type { Result } from "../core/errors";
-import type { Body, ConversationSummary, HubEvent, Message, ReceiptState, StoredMessage, User } from "../core/protocol";
+import type { Account, Body, ConversationSummary, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
+import type { AccountRef, RemoteEvent, SendResult, StateReport } from "../worker/connectors/types";
 
 // ---- UserHub ---------------------------------------------------------------------------
 
@@ -39,6 +40,42 @@ export interface UserHubApi {
   listMessages(conv: string, before: number | undefined, limit: number): Promise<MessagesPage | null>;
   /** Closes the sockets of ended sessions (sign-out, sign-out elsewhere, password change). */
   endSessions(which: SessionFilter): Promise<number>;
+
+  // ---- bound accounts (user-hub/accounts.ts) ----
+  /** The Worker bound an account for this user. */
+  accountBound(account: Account): Promise<void>;
+  /** The Worker removed an account: its link is gone, its conversations stay read-only. */
+  accountRemoved(accountId: string): Promise<void>;
+  listAccounts(): Promise<Account[]>;
+  accountContacts(accountId: string): Promise<RemoteContact[] | null>;
+  /** The account's link: its state changed. */
+  accountStatus(accountId: string, report: StateReport): Promise<void>;
+  /** The account's link: what the network said. Resolves once stored; the link then moves its cursor. */
+  ingest(accountId: string, events: RemoteEvent[]): Promise<Result>;
+}
+
+// ---- AccountLink -----------------------------------------------------------------------
+
+export type LinkInit = { account: AccountRef; credentials: Record<string, unknown> };
+export type LinkSend = { key: string; chat: string; body: Body; replyTo?: string };
+export type LinkStatus = { state: StateReport; live: boolean; wanted: "open" | "closed"; cursor: string | null };
+
+export interface AccountLinkApi {
+  /** Verifies the credentials against the network and, only if they work, keeps them sealed. */
+  bind(init: LinkInit): Promise<Result<{ remote: string }>>;
+  /** New credentials for a bound account (after bad_credentials). */
+  rebind(credentials: Record<string, unknown>): Promise<Result<{ remote: string }>>;
+  /** Closes the session, tells the network (e.g. deleteWebhook) and forgets everything. */
+  unbind(): Promise<void>;
+  /** The owner came online / went offline: hold the upstream session only while they are here. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+  send(out: LinkSend): Promise<SendResult>;
+  markRead(chat: string, remoteIds: string[]): Promise<void>;
+  contacts(): Promise<RemoteContact[]>;
+  /** One poll now (Cron → Queue → here). Returns when the link wants the next one. */
+  poll(): Promise<{ nextAt: number | null }>;
+  status(): Promise<LinkStatus>;
 }
 
 // ---- GroupRoom -------------------------------------------------------------------------
@@ -68,3 +105,4 @@ export interface RateLimiterApi {
 export type UserHubRpc = UserHubApi & Rpc.DurableObjectBranded;
 export type GroupRoomRpc = GroupRoomApi & Rpc.DurableObjectBranded;
 export type RateLimiterRpc = RateLimiterApi & Rpc.DurableObjectBranded;
+export type AccountLinkRpc = AccountLinkApi & Rpc.DurableObjectBranded;

@@ -9,3 +9,6 @@ export const roomOf = (env: Env, groupId: string) => env.GROUP_ROOM.get(env.GROU
 
 /** The fixed-window counter for one key. */
 export const limiterOf = (env: Env, key: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+
+/** A bound account's link to its network, named by account id. */
+export const linkOf = (env: Env, accountId: string) => env.ACCOUNT_LINK.get(env.ACCOUNT_LINK.idFromName(accountId));

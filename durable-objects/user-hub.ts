@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ClientFrame, HubEvent, User } from "../core/protocol";
+import type { Account, ClientFrame, HubEvent, User } from "../core/protocol";
+import type { RemoteEvent, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
 import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
+import { Accounts } from "./user-hub/accounts";
 import { Hub, Refused } from "./user-hub/context";
 import { Direct } from "./user-hub/direct";
 import { Groups } from "./user-hub/groups";
@@ -33,6 +35,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private webPush: WebPush;
   private history: History;
   private sendLimit: SendLimit;
+  private accounts: Accounts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -47,6 +50,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.webPush = new WebPush(this.hub);
     this.history = new History(this.hub);
     this.sendLimit = new SendLimit(() => this.env.RATE_SENDS_PER_USER);
+    this.accounts = new Accounts(this.hub, ledger, this.presenceOf);
+    this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -86,10 +91,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
       case "send":
         this.sendLimit.take();
         this.media.checkBody(frame.body);
-        if (frame.body.type === "email") throw new Refused("unsupported_body", "email bodies go to mail accounts, which this user has not bound");
+        if ("contact" in frame.to) return send(ws, this.accounts.send(frame.id, frame.to, frame.body));
+        if ("conv" in frame.to) return send(ws, this.accounts.send(frame.id, frame.to, frame.body));
+        if (frame.body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
         if ("user" in frame.to) return send(ws, await this.direct.send(frame.id, frame.to.user, frame.body));
         if ("group" in frame.to) return send(ws, await this.groups.send(frame.id, frame.to.group, frame.body));
-        throw new Refused("unsupported_target", "this server delivers to Unibox users and groups; other targets need bound accounts");
+        throw new Refused("unsupported_target", "this server cannot deliver to that target yet");
       case "broadcast":
         throw new Refused("unsupported_target", "broadcast goes to bound accounts, and this user has none yet");
       case "ack":
@@ -174,5 +181,23 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     const closed = this.sockets.endSessions(which);
     await this.hub.timers.schedule();
     return closed;
+  }
+  async accountBound(account: Account) {
+    this.accounts.bound(account);
+  }
+  async accountRemoved(accountId: string) {
+    this.accounts.removed(accountId);
+  }
+  async listAccounts() {
+    return this.accounts.list();
+  }
+  async accountContacts(accountId: string) {
+    return this.accounts.contacts(accountId);
+  }
+  async accountStatus(accountId: string, report: StateReport) {
+    this.accounts.status(accountId, report);
+  }
+  async ingest(accountId: string, events: RemoteEvent[]) {
+    return this.accounts.ingest(accountId, events);
   }
 }

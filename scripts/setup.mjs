@@ -10,11 +10,18 @@ const vapidLines = () => {
   // Web Push; PUSH_ALLOW_LOOPBACK_HTTP lets a local test push service on 127.0.0.1 be used.
   return [`VAPID_PUBLIC_KEY=${keys.publicKey}`, `VAPID_PRIVATE_KEY=${keys.privateKey}`, "PUSH_ALLOW_LOOPBACK_HTTP=1"];
 };
+// Connectors: the key that seals bound accounts' credentials, the local hosts they may reach
+// (the test servers on 127.0.0.1; production allows none), and where webhooks point.
+const connectorLines = () => [`CREDENTIALS_KEY=${randomBytes(32).toString("base64url")}`, "ALLOW_PRIVATE_HOSTS=127.0.0.1,localhost", "PUBLIC_URL=http://127.0.0.1:8787"];
 if (existsSync(file)) {
   // Keys added since the file was written are appended; nothing already there changes.
-  if (!/^VAPID_PRIVATE_KEY=/m.test(readFileSync(file, "utf8"))) {
-    appendFileSync(file, `${vapidLines().join("\n")}\n`);
-    console.log(".dev.vars exists; added fresh VAPID keys for Web Push");
+  const text = readFileSync(file, "utf8");
+  const added = [];
+  if (!/^VAPID_PRIVATE_KEY=/m.test(text)) added.push(...vapidLines());
+  if (!/^CREDENTIALS_KEY=/m.test(text)) added.push(...connectorLines());
+  if (added.length > 0) {
+    appendFileSync(file, `${added.join("\n")}\n`);
+    console.log(`.dev.vars exists; added ${added.map((l) => l.split("=")[0]).join(", ")}`);
   } else console.log(".dev.vars exists; leaving it alone");
 } else {
   writeFileSync(
@@ -29,6 +36,7 @@ if (existsSync(file)) {
       "RATE_FRIEND_REQUESTS=120/60",
       "RATE_DISCOVER=60/60",
       ...vapidLines(),
+      ...connectorLines(),
       "",
     ].join("\n"),
   );

@@ -2,12 +2,14 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { accountsRoute } from "./routes/accounts";
 import { auth, me } from "./routes/auth";
 import { contacts } from "./routes/contacts";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
 import { media } from "./routes/media";
 import { groupsRoute } from "./routes/groups";
+import { hooks } from "./routes/hooks";
 import { push } from "./routes/push";
 import { ws } from "./routes/ws";
 
@@ -20,7 +22,9 @@ export const app = new Hono<AppEnv>()
   .route("/api/media", media)
   .route("/api/groups", groupsRoute)
   .route("/api/push", push)
-  .route("/api/ws", ws);
+  .route("/api/accounts", accountsRoute)
+  .route("/api/ws", ws)
+  .route("/hooks", hooks);
 
 export type AppType = typeof app;
 

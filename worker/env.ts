@@ -1,4 +1,4 @@
-import type { GroupRoomRpc, RateLimiterRpc, UserHubRpc } from "../durable-objects/api";
+import type { AccountLinkRpc, GroupRoomRpc, RateLimiterRpc, UserHubRpc } from "../durable-objects/api";
 
 /** Bindings from wrangler.toml, plus secrets from `wrangler secret` / .dev.vars. */
 export type Env = {
@@ -8,6 +8,7 @@ export type Env = {
   USER_HUB: DurableObjectNamespace<UserHubRpc>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
   GROUP_ROOM: DurableObjectNamespace<GroupRoomRpc>;
+  ACCOUNT_LINK: DurableObjectNamespace<AccountLinkRpc>;
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;

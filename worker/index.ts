@@ -2,6 +2,7 @@ import { app } from "./app";
 import type { Env } from "./env";
 import { scheduled } from "./scheduled";
 
+export { AccountLink } from "../durable-objects/account-link";
 export { GroupRoom } from "../durable-objects/group-room";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { UserHub } from "../durable-objects/user-hub";

@@ -36,7 +36,7 @@ export class Direct {
       if (!result.ok) throw new Refused(result.code, result.message);
       if (!store.messages.has(msgId)) {
         store.conversations.ensure({ id: conv, kind: "direct", source: NATIVE_SOURCE, title: peer.displayName, peer }, at);
-        this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, true));
+        this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, "sent"));
         this.receipts.applyEarly(msgId);
       }
       return this.sends.finish(clientId, { msgId, conv, at });
@@ -50,7 +50,7 @@ export class Direct {
     if (!store.friends.has(input.from.id)) return refusal("not_friend", "you can only message your friends");
     const peer = store.friends.get(input.from.id) ?? input.from;
     store.conversations.ensure({ id: input.conv, kind: "direct", source: NATIVE_SOURCE, title: peer.displayName, peer }, input.msg.at);
-    this.hub.events.append({ type: "message", conv: input.conv, msg: input.msg }, (seq) => store.messages.insert(input.conv, input.msg, seq, false));
+    this.hub.events.append({ type: "message", conv: input.conv, msg: input.msg }, (seq) => store.messages.insert(input.conv, input.msg, seq, null));
     return { ok: true };
   }
 }

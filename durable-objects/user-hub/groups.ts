@@ -46,7 +46,7 @@ export class Groups {
     const { store, me } = this.hub;
     if (store.messages.has(m.id)) return;
     const msg: Message = { id: m.id, from: m.from, source: NATIVE_SOURCE, body: m.body, at: m.at };
-    this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, m.from === me));
+    this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, m.from === me ? "sent" : null));
   }
 
   private event(groupId: string, conv: string, ev: HubEvent): void {

@@ -4,7 +4,14 @@ import type { Timers } from "./timers";
 type Log = (level: "warn" | "error", event: string, fields?: Record<string, unknown>, err?: unknown) => void;
 import type { OutboxRow } from "./store/outbox";
 
-/** Sends one row; throws to have it retried with backoff. */
+/** Thrown by a handler to have its row tried again after `ms` (a network's Retry-After). */
+export class RetryLater extends Error {
+  constructor(readonly ms: number, message: string) {
+    super(message);
+  }
+}
+
+/** Sends one row; throws to have it retried with backoff (RetryLater: at the time it says). */
 type OutboxHandler = (payload: any, row: OutboxRow) => Promise<void>;
 
 /**
@@ -77,7 +84,8 @@ export class Outbox {
     } catch (err) {
       const attempts = row.attempts + 1;
       this.log("warn", "outbox.retry", { peer: row.peer, kind: row.kind, attempt: attempts }, err);
-      this.store.outbox.retry(row.id, attempts, Date.now() + Math.min(60_000, 500 * 2 ** attempts));
+      const wait = err instanceof RetryLater ? err.ms : Math.min(60_000, 500 * 2 ** attempts);
+      this.store.outbox.retry(row.id, attempts, Date.now() + wait);
     }
   }
 }

@@ -11,8 +11,15 @@ export class Receipts {
   /** When the latest receipt per sender, conversation and state went or goes out (receiptSlot). */
   private lastReceipt = new Map<string, number>();
 
+  /** Reads in conversations on bound accounts go to their networks, not to a Unibox hub. */
+  private remoteRead: (conv: string, msgIds: string[]) => void = () => undefined;
+
   constructor(private hub: Hub) {
     hub.outbox.register("status", (payload: StatusInput, row) => hubOf(hub.env, row.peer).receiveStatus(payload));
+  }
+
+  onRemoteRead(hook: (conv: string, msgIds: string[]) => void): void {
+    this.remoteRead = hook;
   }
 
   /** A device stored everything up to `seq`: others' messages in that range are now delivered. */
@@ -37,12 +44,15 @@ export class Receipts {
     // a message that came in after the ids this device saw is not read by this.
     const unread = store.conversations.unread(conv, me);
     this.hub.events.append({ type: "status", conv, msgIds: theirs.map((m) => m.id), state: "read", by: me, at: Date.now(), unread });
-    this.notifySenders(theirs, "read");
+    if (conversationKind(conv) === "remote") this.remoteRead(conv, theirs.map((m) => m.id));
+    else this.notifySenders(theirs, "read");
   }
 
   private notifySenders(msgs: { id: string; conv: string; sender: string }[], state: ReceiptState): void {
     const groups = new Map<string, { peer: string; conv: string; ids: string[] }>();
+    // Only Unibox senders have a hub to tell; a remote sender's network has its own receipts.
     for (const m of msgs) {
+      if (conversationKind(m.conv) === "remote") continue;
       const key = `${m.sender}\n${m.conv}`;
       const g = groups.get(key) ?? { peer: m.sender, conv: m.conv, ids: [] };
       g.ids.push(m.id);

@@ -53,7 +53,11 @@ export async function startDevServer(opts: { vars?: Record<string, string>; keep
 
   const port = await freePort();
   const vapid = generateVapidKeys();
-  const vars = { ...TEST_VARS, PHONE_PEPPER: testPepper(), VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, PUSH_ALLOW_LOOPBACK_HTTP: "1", ...opts.vars };
+  const vars = {
+    ...TEST_VARS, PHONE_PEPPER: testPepper(), VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, PUSH_ALLOW_LOOPBACK_HTTP: "1",
+    CREDENTIALS_KEY: randomBytes(32).toString("base64url"), ALLOW_PRIVATE_HOSTS: "127.0.0.1,localhost", PUBLIC_URL: `http://127.0.0.1:${port}`, ACCOUNT_BLIP_SECONDS: "1",
+    ...opts.vars,
+  };
   let child: ChildProcess | undefined;
   let log = "";
 

@@ -112,3 +112,21 @@ export const media = sqliteTable(
   },
   (t) => [index("media_owner").on(t.owner)],
 );
+
+// Bound accounts: the registry, read when binding, listing for cron and deleting. What the
+// account is (credentials, cursor, state) lives sealed in its AccountLink; what it brought
+// (messages, conversations) in the owner's hub. Never message bodies or secrets here.
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull().references(() => users.id, { onDelete: "cascade" }),
+    network: text("network").notNull(),
+    label: text("label").notNull(),
+    remote: text("remote").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    // When the account's link next wants a poll (poll networks, and live ones while the owner is away).
+    nextPollAt: integer("next_poll_at"),
+  },
+  (t) => [index("accounts_owner").on(t.owner), index("accounts_next_poll").on(t.nextPollAt)],
+);

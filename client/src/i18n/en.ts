@@ -238,6 +238,12 @@ export const en = {
   "err.push_unavailable": "This server doesn't send notifications.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "You're offline. Try again when you're connected.",
+  "err.unsupported_network": "Unibox can't connect to that network yet.",
+  "err.bad_credentials": "The network didn't accept that login. Check it and try again.",
+  "err.server_unreachable": "Couldn't reach that server. Check the address, or try again later.",
+  "err.account_not_found": "That account isn't there any more.",
+  "err.account_removed": "This account was removed. Its history stays, read-only.",
+  "err.remote_failed": "The network didn't take the message.",
 } as const;
 
 export type MessageKey = keyof typeof en;

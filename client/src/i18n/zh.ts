@@ -240,4 +240,10 @@ export const zh: Record<MessageKey, string> = {
   "err.push_unavailable": "此服务器不发送通知。",
   "err.internal": "我们这边出了点问题，请重试。",
   "err.network": "你目前处于离线状态，请联网后重试。",
+  "err.unsupported_network": "Unibox 暂时无法连接该网络。",
+  "err.bad_credentials": "该网络不接受这个登录信息，请检查后重试。",
+  "err.server_unreachable": "无法连接到该服务器，请检查地址或稍后再试。",
+  "err.account_not_found": "该账号已不存在。",
+  "err.account_removed": "该账号已移除，历史记录保留为只读。",
+  "err.remote_failed": "该网络未接收这条消息。",
 };

@@ -44,7 +44,7 @@ export class ConversationStore {
         `SELECT c.id AS cid, c.kind, c.source AS csource, c.title, c.peer,
                 (SELECT COUNT(*) FROM messages u WHERE u.conv = c.id AND u.pos > c.read_pos AND u.sender != ?) AS unread,
                 g.id AS gid, g.status AS gstatus, g.end_reason AS gend,
-                m.pos, m.id, m.conv, m.sender, m.source, m.body, m.at, m.seq, m.state
+                m.pos, m.id, m.conv, m.sender, m.source, m.body, m.at, m.seq, m.state, m.name
          FROM conversations c
          LEFT JOIN messages m ON m.pos = c.last_pos
          LEFT JOIN groups g ON c.kind = 'group' AND g.id = c.ref

@@ -1,6 +1,7 @@
 // The UserHub's own SQLite, one store per table family. Every method is synchronous:
 // between two awaits in the hub nothing else runs, so a sequence of these calls is atomic
 // (Durable Object input/output gates).
+import { AccountStore } from "./accounts";
 import { ConversationStore } from "./conversations";
 import { FriendStore } from "./friends";
 import { GroupStore } from "./groups";
@@ -26,6 +27,7 @@ export class HubStore {
   readonly groups: GroupStore;
   readonly outbox: OutboxStore;
   readonly timers: TimerStore;
+  readonly accounts: AccountStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
@@ -40,6 +42,7 @@ export class HubStore {
     this.groups = new GroupStore(sql);
     this.outbox = new OutboxStore(sql);
     this.timers = new TimerStore(sql);
+    this.accounts = new AccountStore(sql);
   }
 }
 

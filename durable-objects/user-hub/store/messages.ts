@@ -2,7 +2,7 @@ import { DELIVERY_RANK } from "../../../core/delivery";
 import type { Body, DeliveryState, Message, StatusState, StoredMessage } from "../../../core/protocol";
 
 export type { StoredMessage };
-type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null };
+type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null; name?: string | null };
 
 /** SQLite in a Durable Object binds at most 100 parameters per statement. */
 const IN_CHUNK = 90;
@@ -16,11 +16,12 @@ export class MessageStore {
   }
 
   /** Stores a message and makes it its conversation's last; returns its position. */
-  insert(conv: string, msg: Message, seq: number, own: boolean): number {
+  /** `state`: an own message's delivery state; null for others' messages. */
+  insert(conv: string, msg: Message, seq: number, state: DeliveryState | null): number {
     const media = mediaOf(msg.body);
     this.sql.exec(
-      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, own ? "sent" : null, media,
+      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, state, media, msg.name ?? null,
     );
     const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
     this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
@@ -103,6 +104,7 @@ export class MessageStore {
 
 export function toMessage(r: MessageRow): StoredMessage {
   const msg: StoredMessage = { id: r.id, from: r.sender, source: r.source, body: JSON.parse(r.body), at: r.at, conv: r.conv, seq: r.seq };
+  if (r.name) msg.name = r.name;
   if (r.state) msg.state = r.state as DeliveryState;
   return msg;
 }

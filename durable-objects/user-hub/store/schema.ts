@@ -59,6 +59,17 @@ const STEPS: Step[] = [
       if (key?.kind === "group") sql.exec("UPDATE conversations SET ref = ? WHERE id = ?", key.group, id);
     }
   },
+  // Bound accounts as this hub knows them (see accounts.ts), what their remote ids map to,
+  // and each account's contact list.
+  `CREATE TABLE IF NOT EXISTS accounts (
+     id TEXT PRIMARY KEY, account TEXT NOT NULL, removed_at INTEGER
+   );
+   CREATE TABLE IF NOT EXISTS remote_ids (
+     account TEXT NOT NULL, remote_id TEXT NOT NULL, msg_id TEXT NOT NULL, PRIMARY KEY (account, remote_id)
+   );
+   CREATE INDEX IF NOT EXISTS remote_ids_msg ON remote_ids(msg_id);
+   CREATE TABLE IF NOT EXISTS remote_contacts (account TEXT PRIMARY KEY, contacts TEXT NOT NULL, updated_at INTEGER NOT NULL);
+   ALTER TABLE messages ADD COLUMN name TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {
