@@ -196,7 +196,9 @@ export const clientFrame = z.discriminatedUnion("t", [
   z.strictObject({ t: z.literal("send"), id: clientId, to: targetSchema, body: bodySchema }),
   z.strictObject({ t: z.literal("broadcast"), id: clientId, to: z.array(targetSchema).min(1).max(20), body: bodySchema }),
   z.strictObject({ t: z.literal("ack"), seq }),
-  z.strictObject({ t: z.literal("read"), conv: z.string().min(1).max(200), msgIds: z.array(z.string().min(1).max(64)).min(1).max(LIMITS.readBatch) }),
+  z.strictObject({ t: z.literal("read"), conv: z.string().min(1).max(600), msgIds: z.array(z.string().min(1).max(64)).min(1).max(LIMITS.readBatch) }),
+  // Ephemeral: forwarded to the peer's open sockets, never logged, never pushed.
+  z.strictObject({ t: z.literal("typing"), conv: z.string().min(1).max(600), state: z.enum(["active", "paused"]) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 
@@ -268,6 +270,7 @@ export const serverFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("ev"), seq: z.number(), ev: eventSchema }),
   z.object({ t: z.literal("accepted"), id: z.string(), msgId: z.string(), conv: z.string(), at: z.number() }),
   z.object({ t: z.literal("error"), id: z.string().optional(), code: z.string(), message: z.string(), retryAfterMs: z.number().optional() }),
+  z.object({ t: z.literal("typing"), conv: z.string(), from: z.string(), state: z.enum(["active", "paused"]) }),
 ]);
 export type ServerFrame = z.infer<typeof serverFrame>;
 

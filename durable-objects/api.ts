@@ -38,6 +38,8 @@ export interface UserHubApi {
   canSeeMedia(mediaId: string): Promise<boolean>;
   listConversations(): Promise<ConversationSummary[]>;
   listMessages(conv: string, before: number | undefined, limit: number): Promise<MessagesPage | null>;
+  /** A friend is typing in our conversation (ephemeral: to open sockets only). */
+  typing(input: { conv: string; from: string; state: "active" | "paused" }): Promise<void>;
   /** Closes the sockets of ended sessions (sign-out, sign-out elsewhere, password change). */
   endSessions(which: SessionFilter): Promise<number>;
 

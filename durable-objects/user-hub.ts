@@ -15,6 +15,7 @@ import { SendLimit } from "./user-hub/send-limit";
 import { SendLedger } from "./user-hub/sends";
 import { send } from "./user-hub/socket-io";
 import { Sockets } from "./user-hub/sockets";
+import { Typing } from "./user-hub/typing";
 import { HubStore } from "./user-hub/store";
 import { WebPush } from "./user-hub/web-push";
 
@@ -36,6 +37,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private history: History;
   private sendLimit: SendLimit;
   private accounts: Accounts;
+  private typingOf: Typing;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -52,6 +54,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.sendLimit = new SendLimit(() => this.env.RATE_SENDS_PER_USER);
     this.accounts = new Accounts(this.hub, ledger, this.presenceOf);
     this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
+    this.typingOf = new Typing(this.hub);
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -103,6 +106,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
         return this.receipts.ack(frame.seq);
       case "read":
         return this.receipts.read(frame.conv, frame.msgIds);
+      case "typing":
+        return this.typingOf.from(frame.conv, frame.state);
     }
   }
 
@@ -181,6 +186,9 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     const closed = this.sockets.endSessions(which);
     await this.hub.timers.schedule();
     return closed;
+  }
+  async typing(input: { conv: string; from: string; state: "active" | "paused" }) {
+    this.typingOf.to(input);
   }
   async accountBound(account: Account) {
     this.accounts.bound(account);
