@@ -85,6 +85,27 @@ describe("the map of the code", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("keeps every network's code in its connector's folder", () => {
+    // A network named in a string, or one of its protocol's own words, outside its folder
+    // means network-specific code leaked into the framework. Allowed: the connector's folder,
+    // the registry (the one place that maps names to connectors), the protocol's network
+    // enum, the client's labels and badges for networks, and tests.
+    const networkWords = /["'`](xmpp|irc|matrix|telegram|mastodon|bluesky)["'`]|urn:xmpp|jabber:|PRIVMSG|m\.room\.|\/_matrix\/|api\.telegram|\/api\/v[12]\/(statuses|timelines|notifications)|app\.bsky|com\.atproto|IDLE\b|UIDVALIDITY/;
+    const allowed = (f: string) =>
+      /^worker\/connectors\/(xmpp|irc|matrix|telegram|mastodon|bluesky|feed|mail|social)\//.test(f) ||
+      f === "worker/connectors/registry.ts" || f === "core/protocol.ts" || f === "client/src/ui/networks.ts" || f.startsWith("client/src/i18n/");
+    const offenders = all
+      .filter((f) => !isTest(f) && !allowed(rel(f)))
+      .flatMap((f) =>
+        readFileSync(f, "utf8")
+          .split("\n")
+          .map((line, i) => ({ line, i }))
+          .filter(({ line }) => networkWords.test(line) && !/^\s*(\/\/|\/\*|\*)/.test(line))
+          .map(({ i, line }) => `${rel(f)}:${i + 1}: ${line.trim()}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   it("the checks above see the code they check (the scan is not empty)", () => {
     expect(all.length).toBeGreaterThan(100);
     expect(importsOf(join(root, "durable-objects/user-hub.ts")).map(rel)).toContain("durable-objects/api.ts");
