@@ -307,3 +307,32 @@ export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
 export const messagesPageSchema = z.object({ messages: z.array(storedMessageSchema), before: z.string().optional() });
 
+
+// ---- HTTP responses ------------------------------------------------------------------
+// The shapes routes answer with, so docs/protocol.md's examples are checked against them
+// (test/unit/protocol-doc.test.ts) and clients can parse with the same schemas.
+
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+export const authResponse = z.object({ user: userSchema, token: z.string() });
+export const friendSchema = z.object({ user: userSchema, since: z.number(), online: z.boolean(), conv: z.string().optional() });
+export const incomingRequestSchema = z.object({ id: z.string(), from: userSchema, message: z.string().nullable(), at: z.number() });
+export const outgoingRequestSchema = z.object({ id: z.string(), to: userSchema, message: z.string().nullable(), at: z.number() });
+export const friendsResponse = z.object({ friends: z.array(friendSchema) });
+export const requestsResponse = z.object({ incoming: z.array(incomingRequestSchema), outgoing: z.array(outgoingRequestSchema) });
+export const sentRequestResponse = z.object({ request: outgoingRequestSchema });
+export const discoverResponse = z.object({ matches: z.array(z.object({ number: z.string(), user: userSchema, friend: z.boolean() })) });
+export const conversationsResponse = z.object({ conversations: z.array(conversationSummarySchema) });
+export const groupResponse = z.object({ group: groupSchema });
+export const mediaResponse = z.object({ media: mediaSchema });
+export const accountsResponse = z.object({ accounts: z.array(accountSchema) });
+export const accountResponse = z.object({ account: accountSchema });
+export const contactsResponse = z.object({ contacts: z.array(remoteContactSchema) });
+
+/** What a Web Push says (decrypted by the browser; client/sw/sw.js shows it). */
+export const pushNoticeSchema = z.discriminatedUnion("type", [
+  z.object({ v: z.literal(1), type: z.literal("message"), conv: z.string(), title: z.string(), kind: z.string(), text: z.string().optional(), at: z.number() }),
+  z.object({ v: z.literal(1), type: z.literal("friend.request"), title: z.string(), text: z.string().optional(), at: z.number() }),
+]);
+export type PushNotice = z.infer<typeof pushNoticeSchema>;

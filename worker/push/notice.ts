@@ -1,12 +1,10 @@
 // What a push notification says: built from a hub event for a user with no open socket.
 // The service worker (client/sw/sw.js) turns it into the notification; the wording of
 // media kinds is the client's, so it can be in the phone's language.
-import type { HubEvent } from "../../core/protocol";
+import type { HubEvent, PushNotice } from "../../core/protocol";
 import { conversationKind } from "../../core/conversation";
 
-export type PushNotice =
-  | { v: 1; type: "message"; conv: string; title: string; kind: string; text?: string; at: number }
-  | { v: 1; type: "friend.request"; title: string; text?: string; at: number };
+export type { PushNotice };
 
 /** Previews are cut here: a notification shows two lines, and the payload must stay small. */
 export const PREVIEW_CHARS = 140;
