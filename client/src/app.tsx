@@ -13,6 +13,8 @@ const SignIn = lazy(() => import("./screens/sign-in"));
 const SignUp = lazy(() => import("./screens/sign-up"));
 const NewGroup = lazy(() => import("./screens/new-group"));
 const GroupInfo = lazy(() => import("./screens/group-info"));
+const Accounts = lazy(() => import("./screens/accounts"));
+const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -21,6 +23,7 @@ export function preloadScreens(): void {
   void import("./screens/me");
   void import("./screens/new-group");
   void import("./screens/group-info");
+  void import("./screens/accounts");
 }
 
 export function App() {
@@ -63,6 +66,8 @@ function SignedIn() {
           <Route path="/me" component={Me} />
           <Route path="/groups/new" component={NewGroup} />
           <Route path="/group/:id" component={GroupInfo} />
+          <Route path="/accounts" component={Accounts} />
+          <Route path="/accounts/new" component={AddAccount} />
           <Route default component={Chats} />
         </Router>
       </main>

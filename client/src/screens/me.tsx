@@ -29,6 +29,10 @@ export default function Me() {
             </dl>
           </div>
         </div>
+        <a class="card row accounts-link" href="/accounts">
+          <span>{t("accounts.title")}</span>
+          <span class="hint">{t("me.accountsHint")}</span>
+        </a>
         <Notifications />
         <fieldset class="card segmented">
           <legend>{t("me.theme")}</legend>

@@ -15,7 +15,8 @@ import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThr
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
-import { groupOf } from "../../../core/conversation";
+import { groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
+import { applyAccountEvent, refreshAccounts } from "./accounts";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
@@ -117,7 +118,9 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
   const self = me.value?.id;
   switch (ev.type) {
     case "message": {
-      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: "sent" as const } : {}) };
+      // An own message to another network is queued until its `status` says sent.
+      const ownState = isNativeSource(ev.msg.source) ? ("sent" as const) : ("queued" as const);
+      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: ownState } : {}) };
       if (msg.from === self) noteEcho(msg);
       addToThread(ev.conv, [msg]);
       const theirs = msg.from !== self;
@@ -169,6 +172,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       return [saveGroupsWrite(), ...(c ? [putConv(c)] : [])];
     }
     default:
+      applyAccountEvent(ev);
       return [];
   }
 }
@@ -182,6 +186,8 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
   const self = me.value?.id;
   const group = groupByConv(id);
   if (group) return groupSummary(group, self);
+  const remote = remoteOf(id);
+  if (remote) return { id, kind: "remote", source: remote.account, title: msg.name ?? remote.chat, last: null, unread: 0 };
   const groupId = groupOf(id);
   if (groupId) {
     void refreshLists().catch(() => undefined);
@@ -298,6 +304,7 @@ export async function refreshLists(): Promise<void> {
     // Groups after the list, so a group without messages yet still gets its entry.
     refreshConversations().then(() => refreshGroups(self).catch(() => undefined)),
     refreshFriends().then(() => kv.set("friends", { friends: friends.value, incoming: incoming.value, outgoing: outgoing.value })),
+    refreshAccounts().catch(() => undefined),
   ]);
 }
 

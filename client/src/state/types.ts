@@ -1,8 +1,8 @@
 // Client-side shapes. Wire shapes are imported as types only from the shared protocol
 // module, so none of zod's runtime lands in the first-route bundle.
-import type { Body, ConversationSummary, DeliveryState as WireState, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, StatusState, User } from "../../../core/protocol";
+import type { Account, AccountState, Body, ConversationSummary, DeliveryState as WireState, Network, RemoteContact, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, StatusState, User } from "../../../core/protocol";
 
-export type { Body, ConversationSummary, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, StatusState, User, WireState };
+export type { Account, AccountState, Body, ConversationSummary, Network, RemoteContact, Group, HubEvent, Media, MediaKind, Message, ReceiptState, ServerFrame, StatusState, User, WireState };
 
 /** What a bubble shows: the wire states, plus the two only this device knows. */
 export type DeliveryState = "sending" | WireState;

@@ -1,0 +1,19 @@
+// How each network looks in the app: its name and badge. The one client file that names
+// networks (the forms come from the server's schemas: GET /api/accounts/networks).
+import type { Network } from "../state/types";
+
+export const NETWORKS: Record<Network, { name: string; badge: string }> = {
+  xmpp: { name: "XMPP", badge: "XMPP" },
+  irc: { name: "IRC", badge: "IRC" },
+  matrix: { name: "Matrix", badge: "Matrix" },
+  telegram: { name: "Telegram", badge: "TG" },
+  mail: { name: "Mail", badge: "Mail" },
+  mastodon: { name: "Mastodon", badge: "Masto" },
+  bluesky: { name: "Bluesky", badge: "Bsky" },
+  feed: { name: "Feed", badge: "Feed" },
+};
+
+export const networkName = (n: string): string => NETWORKS[n as Network]?.name ?? n;
+
+/** Field names whose value is a secret: typed as a password, never shown back. */
+export const SECRET_FIELDS = new Set(["password", "accessToken", "token", "appPassword"]);
