@@ -28,7 +28,7 @@ afterEach(() => fake.stop());
 const posts = (events: RemoteEvent[]) => events.flatMap((e) => (e.type === "post" ? [e.post] : []));
 const messages = (events: RemoteEvent[]) => events.flatMap((e) => (e.type === "message" ? [e] : []));
 const poll = (cursor: string | null) => mastodon.poll(creds, io, cursor);
-const text = (t: string, key = crypto.randomUUID()) => ({ key, chat: TIMELINE_CHAT, body: { type: "text" as const, text: t } });
+const text = (t: string, key: string = crypto.randomUUID()) => ({ key, chat: TIMELINE_CHAT, body: { type: "text" as const, text: t } });
 
 async function rejection(p: Promise<unknown>): Promise<RemoteError> {
   const err = await p.then(() => undefined, (e: unknown) => e);
