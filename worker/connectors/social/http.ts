@@ -1,6 +1,7 @@
 // HTTP plumbing the poll connectors share: what a failed request means (RemoteError kinds),
-// how long a server asks us to wait (Retry-After; X-RateLimit-* as Mastodon sends them;
-// RateLimit-* as the atproto PDS sends them), and a failed send as a SendResult.
+// how long a server asks us to wait (Retry-After; X-RateLimit-* as Rack::Attack-style
+// servers send them; RateLimit-* as in the IETF draft), and a failed send as a SendResult.
+// No network is named here: the connectors that use it say which headers their server sends.
 import type { LinkIO, SendResult } from "../types";
 import { RemoteError } from "../types";
 
@@ -34,10 +35,10 @@ export function resetAt(res: Response, now = Date.now()): number | undefined {
   if (!raw) return undefined;
   if (/^\d+(\.\d+)?$/.test(raw.trim())) {
     const n = Number(raw);
-    // The PDS sends epoch seconds; the IETF draft's RateLimit-Reset is seconds from now.
+    // Some servers send epoch seconds; the IETF draft's RateLimit-Reset is seconds from now.
     return n > 1e9 ? n * 1000 : now + n * 1000;
   }
-  const date = Date.parse(raw); // Mastodon: an ISO 8601 time
+  const date = Date.parse(raw); // or an ISO 8601 time
   return Number.isNaN(date) ? undefined : date;
 }
 
@@ -105,7 +106,7 @@ export function failure(err: unknown): Extract<SendResult, { ok: false }> {
   }
 }
 
-/** The http(s) origin of a server the user named ("mastodon.social", "https://x.y/"). */
+/** The http(s) origin of a server the user named ("example.social", "https://x.y/"). */
 export function originOf(input: string): string {
   const raw = input.trim().replace(/\/+$/, "");
   const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);

@@ -17,9 +17,9 @@ export const utf8Length = (s: string): number => new TextEncoder().encode(s).len
 export const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
 
 export type LengthRules = {
-  /** Every URL counts as this many characters (Mastodon's characters_reserved_per_url). */
+  /** Every URL counts as this many characters, whatever it spells. */
   urlChars?: number;
-  /** A mention "@user@domain" counts only "@user" (Mastodon). */
+  /** A mention "@user@domain" counts only "@user". */
   mentionDomainsFree?: boolean;
 };
 
