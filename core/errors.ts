@@ -66,6 +66,11 @@ export const ERRORS = {
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },
+  // other networks (bound accounts)
+  too_long: { status: 413, message: "the text is longer than the network allows; split it into a thread or shorten it" },
+  unreachable: { status: 502, retryable: true, message: "the network could not be reached; retrying" },
+  bad_credentials: { status: 401, message: "the network no longer accepts this account's credentials" },
+  remote_refused: { status: 422, message: "the network refused it" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -81,6 +81,17 @@ describe("sessions", () => {
     expect((await xrpc("app.bsky.feed.getTimeline", { token: refreshed.body.accessJwt })).status).toBe(200);
   });
 
+  it("a token issued after expireAccessTokens works, however many times it is called in one second", async () => {
+    const s = await login();
+    fake.expireAccessTokens();
+    const first = await xrpc("com.atproto.server.refreshSession", { token: s.refreshJwt, raw: Buffer.alloc(0) });
+    fake.expireAccessTokens();
+    expect((await xrpc("app.bsky.feed.getTimeline", { token: first.body.accessJwt })).body).toEqual({ error: "ExpiredToken", message: "Token has expired" });
+    const second = await login();
+    expect(second.accessJwt).not.toBe(first.body.accessJwt);
+    expect((await xrpc("app.bsky.feed.getTimeline", { token: second.accessJwt })).status).toBe(200);
+  });
+
   it("expires tokens by the clock, and a rotated refresh token dies after its grace period", async () => {
     const short = await new FakeBluesky({ accessTtlMs: 60_000, refreshGraceMs: 0 }).start();
     try {

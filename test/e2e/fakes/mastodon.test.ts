@@ -223,6 +223,15 @@ describe("posting", () => {
     expect(open.status).toBe(200);
     expect(open.body.favourited).toBeUndefined();
   });
+  it("favouriting a boost favourites the boosted status and notifies its author, not the booster", async () => {
+    const s = fake.postAs("carol", "boost me");
+    const boost = fake.reblogAs("bob", s.id);
+    const fav = await call(`/api/v1/statuses/${boost.id}/favourite`, alice, { method: "POST" });
+    expect(fav.status).toBe(200);
+    expect(fav.body).toMatchObject({ id: boost.id, reblog: { id: s.id, favourited: true, favourites_count: 1 } });
+    expect((await call("/api/v1/notifications?types[]=favourite", carol)).body).toMatchObject([{ type: "favourite", status: { id: s.id } }]);
+    expect((await call("/api/v1/notifications?types[]=favourite", bob)).body).toEqual([]);
+  });
 });
 
 describe("media", () => {

@@ -59,8 +59,9 @@ export class Sessions {
   expireAccessTokens(): void {
     for (const t of this.issued) this.expired.add(t);
     // The same claims in the same second sign to the same JWT, and a client that gets its
-    // old token back from a refresh gives up: later tokens carry a later iat.
-    this.minIat = Math.floor(this.now() / 1000) + 1;
+    // old token back from a refresh gives up: later tokens carry a later iat than any so far
+    // (a token issued after an earlier call in this same second has iat = minIat already).
+    this.minIat = Math.max(Math.floor(this.now() / 1000), this.minIat) + 1;
   }
 
   revoke(jti: string): void {

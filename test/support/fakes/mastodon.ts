@@ -330,9 +330,10 @@ export class FakeMastodon {
     return ids;
   }
 
+  /** Favouriting a boost favourites the boosted status (Favourite's before_validation takes `status.reblog`). */
   private favourite(c: Ctx, id: string): Reply {
     const s = this.visible(c, id);
-    this.state.favourite(c.me!, s);
+    this.state.favourite(c.me!, s.reblogOf ? this.state.statuses.get(s.reblogOf)! : s);
     return { body: wire.status(s, c.me!.id, this.lookup()) };
   }
 

@@ -1,0 +1,43 @@
+// Mastodon: bound with an instance and a user access token; polled (home timeline and
+// mention notifications); posts statuses with media. No streaming: polling alone keeps
+// it current, and an outbound WebSocket would keep the link awake.
+import { HttpError } from "../social/http";
+import { RemoteError } from "../types";
+import type { Connector, Verified } from "../types";
+import { addressOf, limits, me } from "./account";
+import { type Creds, credentials } from "./api";
+import { poll } from "./poll";
+import { send } from "./send";
+
+export { actions } from "./actions";
+export type { Creds } from "./api";
+
+/** Mastodon counts a URL as 23 characters and "@user@domain" as "@user" (StatusLengthValidator). */
+export const lengthRules = { urlChars: 23, mentionDomainsFree: true } as const;
+
+async function verify(creds: Creds, io: Parameters<Connector<Creds>["verify"]>[1]): Promise<Verified> {
+  try {
+    io.store.delete("me");
+    io.store.delete("instance");
+    const self = await me(creds, io);
+    await limits(creds, io);
+    return { ok: true, remote: { id: addressOf(self.acct, creds), name: self.name } };
+  } catch (err) {
+    if (err instanceof SyntaxError) return { ok: false, code: "invalid_input", message: `${creds.instance} does not answer as a Mastodon instance` };
+    if (!(err instanceof RemoteError)) throw err;
+    if (err.kind === "auth") return { ok: false, code: "bad_credentials", message: err.message };
+    if (err.kind === "permanent") return { ok: false, code: "invalid_input", message: err instanceof HttpError ? `${creds.instance} does not answer as a Mastodon instance (${err.message})` : err.message };
+    return { ok: false, code: "unreachable", message: err.message };
+  }
+}
+
+export const mastodon = {
+  network: "mastodon",
+  credentials,
+  verify,
+  poll,
+  // Mastodon allows 300 calls per token in 5 minutes; a poll makes 2 when nothing is new.
+  pollEvery: { online: 30_000, away: 120_000 },
+  send,
+  limits: { textChars: 500 },
+} satisfies Connector<Creds>;
