@@ -69,7 +69,6 @@ export const ERRORS = {
   // other networks (bound accounts)
   too_long: { status: 413, message: "the text is longer than the network allows; split it into a thread or shorten it" },
   unreachable: { status: 502, retryable: true, message: "the network could not be reached; retrying" },
-  bad_credentials: { status: 401, message: "the network no longer accepts this account's credentials" },
   remote_refused: { status: 422, message: "the network refused it" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },

@@ -285,7 +285,6 @@ export const en = {
   "err.push_unavailable": "This server doesn't send notifications.",
   "err.too_long": "That's longer than this network allows. Split it into a thread or shorten it.",
   "err.unreachable": "That network can't be reached right now. Unibox will keep trying.",
-  "err.bad_credentials": "That network no longer accepts this account. Sign in to it again.",
   "err.remote_refused": "That network refused it.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "You're offline. Try again when you're connected.",

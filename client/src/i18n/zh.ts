@@ -287,7 +287,6 @@ export const zh: Record<MessageKey, string> = {
   "err.push_unavailable": "此服务器不发送通知。",
   "err.too_long": "内容超过了该网络的长度限制，请拆分成串文或删减。",
   "err.unreachable": "暂时无法连接该网络，Unibox 会继续重试。",
-  "err.bad_credentials": "该网络不再接受这个账号，请重新登录。",
   "err.remote_refused": "该网络拒绝了这条内容。",
   "err.internal": "我们这边出了点问题，请重试。",
   "err.network": "你目前处于离线状态，请联网后重试。",
