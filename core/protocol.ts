@@ -143,6 +143,29 @@ export const remoteContactSchema = z.object({
 });
 export type RemoteContact = z.infer<typeof remoteContactSchema>;
 
+/** An item from a social network or feed, as the Social tab shows it. */
+export const postSchema = z.object({
+  id: z.string(),
+  account: z.string(),
+  network: networkSchema,
+  kind: z.enum(["status", "mention", "reply", "dm", "boost", "entry", "own"]),
+  author: z.object({ id: z.string(), name: z.string() }),
+  text: z.string(),
+  url: z.string().optional(),
+  media: z.array(z.string()).optional(),
+  at: z.number(),
+  inReplyTo: z.string().optional(),
+  /** The network's own id of the post (for reply, boost, like). */
+  remoteId: z.string(),
+});
+export type Post = z.infer<typeof postSchema>;
+
+export const feedQuery = z.strictObject({
+  account: z.string().max(64).optional(),
+  before: z.string().regex(/^\d{1,15}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
+});
+
 // ---- message bodies and targets ----------------------------------------------------
 
 const finite = z.number().refine(Number.isFinite, "must be finite");
@@ -260,6 +283,7 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("account.status"), account: z.string(), state: accountStateSchema, message: z.string(), action: z.string().optional(), at: z.number() }),
   z.object({ type: z.literal("account.removed"), account: z.string(), at: z.number() }),
   z.object({ type: z.literal("account.contacts"), account: z.string(), contacts: z.array(remoteContactSchema) }),
+  z.object({ type: z.literal("post"), post: postSchema }),
   /** A line in a conversation that is not a message ("encrypted room: not supported yet"). */
   z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),
 ]);
@@ -329,6 +353,7 @@ export const mediaResponse = z.object({ media: mediaSchema });
 export const accountsResponse = z.object({ accounts: z.array(accountSchema) });
 export const accountResponse = z.object({ account: accountSchema });
 export const contactsResponse = z.object({ contacts: z.array(remoteContactSchema) });
+export const feedResponse = z.object({ posts: z.array(postSchema), before: z.string().optional() });
 
 /** What a Web Push says (decrypted by the browser; client/sw/sw.js shows it). */
 export const pushNoticeSchema = z.discriminatedUnion("type", [

@@ -12,6 +12,9 @@ import { constantTimeEqual } from "./account-link/secret";
 import type { AccountLinkApi, LinkInit, LinkSend, LinkStatus } from "./api";
 import { hubOf } from "./stubs";
 
+/** Where a webhook connector keeps its per-account secret in its store (the link checks it). */
+const WEBHOOK_SECRET_KEY = "webhookSecret";
+
 /** While the owner is online, the link looks in this often to be sure its session is alive (e.g. after an eviction). */
 const WATCHDOG_MS = 30_000;
 
@@ -299,7 +302,9 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
 
   private nextPoll(connector: Connector<unknown>, told: number | undefined): number {
     const every = connector.pollEvery ?? { online: 60_000, away: 120_000 };
-    return Date.now() + (told ?? (this.wanted === "open" ? every.online : every.away));
+    // POLL_EVERY_MS (tests, local development) shortens the cadence; a network's own wait still wins.
+    const cadence = this.env.POLL_EVERY_MS ? Number(this.env.POLL_EVERY_MS) : this.wanted === "open" ? every.online : every.away;
+    return Date.now() + (told ?? cadence);
   }
 
   /** Webhook networks: the Worker forwards `/hooks/<network>/<account>` here. */
@@ -308,7 +313,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     const hook = account && this.connector(account).webhook;
     // An unknown account answers like a wrong secret: nothing to learn by probing ids.
     if (!account || !hook || request.method !== "POST") return new Response("unauthorized", { status: 401 });
-    const secret = sqlStore(this.sql).get<string>("webhook_secret");
+    const secret = sqlStore(this.sql).get<string>(WEBHOOK_SECRET_KEY);
     if (!secret || !constantTimeEqual(secret, request.headers.get(hook.secretHeader) ?? "")) {
       this.log("link.webhook_refused", {});
       return new Response("unauthorized", { status: 401 });

@@ -2,7 +2,7 @@
 // so callers (the Worker, other objects) depend on these shapes and not on the classes:
 // no import cycle, type-only ones included. Each class says `implements` its interface.
 import type { Result } from "../core/errors";
-import type { Account, Body, ConversationSummary, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
+import type { Account, Body, ConversationSummary, Post, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
 import type { AccountRef, RemoteEvent, SendResult, StateReport } from "../worker/connectors/types";
 
 // ---- UserHub ---------------------------------------------------------------------------
@@ -54,6 +54,8 @@ export interface UserHubApi {
   accountStatus(accountId: string, report: StateReport): Promise<void>;
   /** The account's link: what the network said. Resolves once stored; the link then moves its cursor. */
   ingest(accountId: string, events: RemoteEvent[]): Promise<Result>;
+  /** The Social tab's feed, newest first. */
+  listPosts(account: string | undefined, before: number | undefined, limit: number): Promise<{ posts: Post[]; before?: string }>;
 }
 
 // ---- AccountLink -----------------------------------------------------------------------

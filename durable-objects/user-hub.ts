@@ -5,6 +5,7 @@ import type { Env } from "../worker/env";
 import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
 import { Hub, Refused } from "./user-hub/context";
+import { Feed } from "./user-hub/feed";
 import { Direct } from "./user-hub/direct";
 import { Groups } from "./user-hub/groups";
 import { History } from "./user-hub/history";
@@ -38,6 +39,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private sendLimit: SendLimit;
   private accounts: Accounts;
   private typingOf: Typing;
+  private feed: Feed;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,6 +57,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.accounts = new Accounts(this.hub, ledger, this.presenceOf);
     this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
     this.typingOf = new Typing(this.hub);
+    this.feed = new Feed(this.hub, this.accounts);
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -207,5 +210,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async ingest(accountId: string, events: RemoteEvent[]) {
     return this.accounts.ingest(accountId, events);
+  }
+  async listPosts(account: string | undefined, before: number | undefined, limit: number) {
+    return this.feed.page(account, before, limit);
   }
 }

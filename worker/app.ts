@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import { accountsRoute } from "./routes/accounts";
 import { auth, me } from "./routes/auth";
 import { contacts } from "./routes/contacts";
+import { feedRoute } from "./routes/feed";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
 import { media } from "./routes/media";
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/groups", groupsRoute)
   .route("/api/push", push)
   .route("/api/accounts", accountsRoute)
+  .route("/api/feed", feedRoute)
   .route("/api/ws", ws)
   .route("/hooks", hooks);
 

@@ -9,6 +9,8 @@ export type Env = {
   RATE_LIMITER: DurableObjectNamespace<RateLimiterRpc>;
   GROUP_ROOM: DurableObjectNamespace<GroupRoomRpc>;
   ACCOUNT_LINK: DurableObjectNamespace<AccountLinkRpc>;
+  /** Accounts due for a poll (Cron → here → the consumer → the account's link). */
+  POLL_QUEUE: Queue<{ account: string }>;
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;
@@ -41,6 +43,8 @@ export type Env = {
   PUBLIC_URL?: string;
   /** How long a dropped upstream session may take to come back before the account shows it (default 90). */
   ACCOUNT_BLIP_SECONDS?: string;
+  /** Local only: poll every this many ms instead of the networks' cadence (tests). */
+  POLL_EVERY_MS?: string;
   /** Local only: accept http:// push endpoints on 127.0.0.1, for the test push service. Never in production. */
   PUSH_ALLOW_LOOPBACK_HTTP?: string;
 };

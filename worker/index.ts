@@ -1,5 +1,6 @@
 import { app } from "./app";
 import type { Env } from "./env";
+import { consumePolls, type PollMessage } from "./poll";
 import { scheduled } from "./scheduled";
 
 export { AccountLink } from "../durable-objects/account-link";
@@ -11,5 +12,8 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(scheduled(controller, env));
+  },
+  async queue(batch, env) {
+    await consumePolls(batch as MessageBatch<PollMessage>, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -34,7 +34,9 @@ export const accountsRoute = new Hono<AppEnv>()
     const bound = await linkOf(c.env, id).bind({ account: { id, owner: me, network: input.network, label }, credentials: input.credentials });
     if (!bound.ok) throw ApiError.from(bound);
     const createdAt = Date.now();
-    await db(c.env.DB).insert(accounts).values({ id, owner: me, network: input.network, label, remote: bound.remote, createdAt });
+    // Networks that are polled start at once (Cron picks it up on its next tick).
+    const nextPollAt = connectorFor(input.network)!.poll ? createdAt : null;
+    await db(c.env.DB).insert(accounts).values({ id, owner: me, network: input.network, label, remote: bound.remote, createdAt, nextPollAt });
     const account: Account = { id, network: input.network, label, remote: bound.remote, state: "connecting", message: "bound", createdAt };
     await hubOf(c.env, me).accountBound(account);
     return c.json({ account }, 201);

@@ -10,6 +10,7 @@ import { OwnMediaStore } from "./media";
 import { MessageStore } from "./messages";
 import { MetaStore } from "./meta";
 import { OutboxStore } from "./outbox";
+import { PostStore } from "./posts";
 import { PushSubStore } from "./push-subs";
 import { migrate } from "./schema";
 import { SendStore } from "./sends";
@@ -28,6 +29,7 @@ export class HubStore {
   readonly outbox: OutboxStore;
   readonly timers: TimerStore;
   readonly accounts: AccountStore;
+  readonly posts: PostStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
@@ -43,6 +45,7 @@ export class HubStore {
     this.outbox = new OutboxStore(sql);
     this.timers = new TimerStore(sql);
     this.accounts = new AccountStore(sql);
+    this.posts = new PostStore(sql);
   }
 }
 

@@ -70,6 +70,12 @@ const STEPS: Step[] = [
    CREATE INDEX IF NOT EXISTS remote_ids_msg ON remote_ids(msg_id);
    CREATE TABLE IF NOT EXISTS remote_contacts (account TEXT PRIMARY KEY, contacts TEXT NOT NULL, updated_at INTEGER NOT NULL);
    ALTER TABLE messages ADD COLUMN name TEXT;`,
+  // Social items and feed entries (see feed.ts), deduped by (account, remote id).
+  `CREATE TABLE IF NOT EXISTS posts (
+     pos INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, account TEXT NOT NULL, remote_id TEXT NOT NULL,
+     at INTEGER NOT NULL, post TEXT NOT NULL, UNIQUE (account, remote_id)
+   );
+   CREATE INDEX IF NOT EXISTS posts_account ON posts(account, pos);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

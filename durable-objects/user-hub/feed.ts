@@ -1,0 +1,41 @@
+// The Social tab's feed: posts from the user's social networks and feeds, pushed as `post`
+// events the moment a link brings them, deduped by (account, remote id), paged over HTTP.
+import { newId } from "../../core/ids";
+import type { Account, Post } from "../../core/protocol";
+import type { RemotePost } from "../../worker/connectors/types";
+import type { Accounts } from "./accounts";
+import type { Hub } from "./context";
+
+export class Feed {
+  constructor(
+    private hub: Hub,
+    accounts: Accounts,
+  ) {
+    accounts.handle("post", (account, ev) => {
+      if (ev.type === "post") this.add(account, ev.post);
+    });
+  }
+
+  add(account: Account, remote: RemotePost, kind: Post["kind"] = remote.kind): Post | undefined {
+    if (this.hub.store.posts.has(account.id, remote.remoteId)) return undefined;
+    const post: Post = {
+      id: newId("p"),
+      account: account.id,
+      network: account.network,
+      kind,
+      author: remote.author,
+      text: remote.text,
+      ...(remote.url ? { url: remote.url } : {}),
+      ...(remote.media?.length ? { media: remote.media } : {}),
+      at: remote.at,
+      ...(remote.inReplyTo ? { inReplyTo: remote.inReplyTo } : {}),
+      remoteId: remote.remoteId,
+    };
+    this.hub.events.append({ type: "post", post }, () => this.hub.store.posts.add(post));
+    return post;
+  }
+
+  page(account: string | undefined, before: number | undefined, limit: number) {
+    return this.hub.store.posts.page(account, before, limit);
+  }
+}
