@@ -59,6 +59,10 @@ export const ERRORS = {
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },
+  // bound accounts: what the other network answered (worker/connectors/*)
+  remote_unavailable: { status: 503, retryable: true, message: "the other network is not answering; Unibox will try again" },
+  remote_refused: { status: 422, message: "the other network refused this" },
+  remote_auth: { status: 403, message: "the account's sign-in on the other network no longer works; re-enter it" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -236,6 +236,9 @@ export const en = {
   "err.invalid_media": "That file can't be sent in this message.",
   "err.invalid_subscription": "Notifications couldn't be turned on in this browser.",
   "err.push_unavailable": "This server doesn't send notifications.",
+  "err.remote_unavailable": "The other network isn't answering. Unibox will keep trying.",
+  "err.remote_refused": "The other network refused this message.",
+  "err.remote_auth": "This account's sign-in stopped working. Enter it again.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "You're offline. Try again when you're connected.",
 } as const;
