@@ -44,8 +44,19 @@ export class MatrixSession implements LiveSession {
 
   /** The first sync: the whole room state, and what happened since the cursor. Throws RemoteError. */
   async open(cursor: string | null): Promise<void> {
+    // A sync from a cursor repeats the rooms' state (full_state) but not the account data,
+    // so which rooms are direct chats is read once here.
+    if (cursor) this.rooms.setDirect(await this.accountData("m.direct"));
     const res = await sync(this.hs, { since: cursor, fullState: cursor !== null });
     await this.absorb(res, cursor);
+  }
+
+  private async accountData(type: string): Promise<Record<string, unknown>> {
+    const path = `${CS}/user/${enc(this.login.userId)}/account_data/${enc(type)}`;
+    return this.hs.json<Record<string, unknown>>(path).catch((err) => {
+      if (err instanceof MatrixError && err.errcode === "M_NOT_FOUND") return {};
+      throw err;
+    });
   }
 
   /** The long-poll loop, until close() or a failure that ends the session. */
