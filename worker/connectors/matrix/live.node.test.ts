@@ -136,6 +136,7 @@ describe("rate limits", () => {
       return res;
     };
     const { rec } = await w.connect();
+    await w.polling();
     w.hs.limitNext(1, 1200);
     w.hs.say(w.bob, w.dm, "wakes the poll"); // its answer comes back, and the next /sync meets the 429
     await rec.until(() => seen.some((s) => s.status === 429));

@@ -16,6 +16,8 @@ export type World = {
   dm: string;
   /** A live session with a recorder; closed by `stop`. */
   connect(cursor?: string | null, io?: NodeIO): Promise<{ session: LiveSession; rec: ReturnType<typeof recorder> }>;
+  /** Resolves once a long-poll is waiting at the homeserver, so the next request is ours. */
+  polling(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -34,6 +36,13 @@ export async function world(): Promise<World> {
       const session = await matrix.connect(creds, withIo, cursor, rec);
       sessions.push(session);
       return { session, rec };
+    },
+    async polling() {
+      const deadline = Date.now() + 5000;
+      while (!hs.requests.some((r) => r.path.endsWith("/sync") && r.status === 0)) {
+        if (Date.now() > deadline) throw new Error("no long-poll is waiting");
+        await new Promise((r) => setTimeout(r, 5));
+      }
     },
     async stop() {
       await Promise.all(sessions.map((s) => s.close()));
