@@ -1,9 +1,11 @@
 // The ONE place that maps a network's name to its connector. Nothing else in Unibox names a
 // network (worker/connectors/boundary.test.ts fails when something does).
 import type { Network } from "../../core/protocol";
+import { matrix } from "./matrix";
+import { telegram } from "./telegram";
 import type { Connector } from "./types";
 
-const connectors: Partial<Record<Network, Connector<any>>> = {};
+const connectors: Partial<Record<Network, Connector<any>>> = { matrix, telegram };
 
 /** The connector for a network, or undefined when this server has none for it. */
 export function connectorFor(network: Network): Connector<unknown> | undefined {
