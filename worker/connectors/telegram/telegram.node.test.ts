@@ -143,6 +143,18 @@ describe("the webhook", () => {
     expect(io.stored.get((m.body as { media: string }).media)).toMatchObject({ bytes: new Uint8Array(png), mime: "image/png" });
   });
 
+  it("a channel post is a group message from the channel; updates we did not ask for (edits) give nothing", async () => {
+    await telegram.bound!(creds, io);
+    const headers = { "x-telegram-bot-api-secret-token": io.store.get<string>(SECRET_KEY)! };
+    const channel = { id: -1002000000002, type: "channel", title: "News" };
+    const post = { update_id: 1, channel_post: { message_id: 7, date: 1_700_000_000, chat: channel, sender_chat: channel, text: "new release" } };
+    const deliver = (update: unknown) => telegram.webhook.handle(creds, io, new Request("http://127.0.0.1/hooks", { method: "POST", headers, body: JSON.stringify(update) }));
+    expect(await deliver(post)).toEqual([
+      { type: "message", chat: { id: "-1002000000002", kind: "group", title: "News" }, remoteId: "-1002000000002:7", sender: { id: "-1002000000002", name: "News" }, fromMe: false, body: { type: "text", text: "new release" }, at: 1_700_000_000_000 },
+    ]);
+    expect(await deliver({ update_id: 2, edited_message: { ...post.channel_post, text: "edited" } })).toEqual([]);
+  });
+
   it("a text update is handled without any call to Telegram", async () => {
     await telegram.bound!(creds, io);
     const before = tg.requests.length;
