@@ -2,7 +2,7 @@
 // about half a megabyte gzipped and brings encryption we do not use). JSON in and out, the
 // access token as a Bearer header, and the spec's standard error response ({errcode, error})
 // turned into RemoteError kinds, so callers only decide what a kind means for them.
-import { type LinkIO, RemoteError } from "../types";
+import { type LinkIO, RemoteError, type SendResult } from "../types";
 
 export const CS = "/_matrix/client/v3";
 
@@ -132,3 +132,22 @@ export function retryAfter(header: string | null): number | undefined {
 }
 
 export const enc = encodeURIComponent;
+
+/** A RemoteError as the SendResult the outbox reads. */
+export function sendFailure(err: unknown): SendResult {
+  if (!(err instanceof MatrixError)) {
+    const kind = (err as RemoteError)?.kind;
+    if (kind === "permanent") return { ok: false, code: "remote_refused", message: (err as Error).message, retryable: false };
+    return { ok: false, code: "internal", message: (err as Error)?.message ?? String(err), retryable: false };
+  }
+  switch (err.kind) {
+    case "rate_limited":
+      return { ok: false, code: "rate_limited", message: err.message, retryable: true, retryAfterMs: err.retryAfterMs };
+    case "transient":
+      return { ok: false, code: "remote_unavailable", message: err.message, retryable: true };
+    case "auth":
+      return { ok: false, code: "remote_auth", message: err.message, retryable: false };
+    case "permanent":
+      return { ok: false, code: "remote_refused", message: err.message, retryable: false };
+  }
+}

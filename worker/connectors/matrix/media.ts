@@ -17,16 +17,16 @@ export function parseMxc(uri: unknown): { server: string; mediaId: string } | un
   return m ? { server: m[1]!, mediaId: m[2]! } : undefined;
 }
 
-export async function download(hs: Homeserver, uri: string): Promise<Downloaded | undefined> {
+export async function download(hs: Homeserver, uri: string, signal?: AbortSignal): Promise<Downloaded | undefined> {
   const mxc = parseMxc(uri);
   if (!mxc) return undefined;
   const path = `/${enc(mxc.server)}/${enc(mxc.mediaId)}`;
   let res: Response | undefined;
   try {
-    res = await hs.request(`/_matrix/client/v1/media/download${path}`, { timeoutMs: 60_000 });
+    res = await hs.request(`/_matrix/client/v1/media/download${path}`, { timeoutMs: 60_000, signal });
   } catch (err) {
     if (!(err instanceof MatrixError) || err.errcode !== "M_UNRECOGNIZED") return gone(err);
-    res = await hs.request(`/_matrix/media/v3/download${path}`, { auth: false, timeoutMs: 60_000 }).catch(gone);
+    res = await hs.request(`/_matrix/media/v3/download${path}`, { auth: false, timeoutMs: 60_000, signal }).catch(gone);
   }
   if (!res) return undefined;
   const bytes = await readCapped(res, MAX_BYTES);

@@ -2,17 +2,15 @@
 // into RemoteEvents, plus sending, read markers and the contact list while it runs.
 import type { LinkIO, LiveHandlers, LiveSession, Outbound, RemoteContact, RemoteError, RemoteEvent, SendResult } from "../types";
 import { forgetToken, type Login } from "./auth";
-import { Aborted, CS, type Homeserver, MatrixError, enc } from "./client";
+import { Aborted, CS, type Homeserver, MatrixError, enc, sendFailure } from "./client";
 import { inboundBody, isEdit, outboundContent, parseRemoteId, remoteId, sendable } from "./convert";
 import { download, upload } from "./media";
+import { RecentEvents, readReceipts } from "./receipts";
 import { type MatrixEvent, Rooms } from "./rooms";
 import { type JoinedRoom, POLL_MS, type SyncResponse, fillGap, sync } from "./sync";
 
 type Ended = { reason: string; kind: RemoteError["kind"] };
-type Seen = { id: string; mine: boolean };
 
-/** How many recent events per room are remembered to turn "read up to X" into our messages. */
-const RECENT_MAX = 200;
 const NOTICED_KEY = "encryptedNoticed";
 
 export const ENCRYPTED_NOTICE = { key: "matrix.encrypted", text: "encrypted room: not supported yet" };
@@ -27,7 +25,7 @@ export class MatrixSession implements LiveSession {
   private loop: Promise<void> | undefined;
   private rooms: Rooms;
   private cursor: string | null = null;
-  private recent = new Map<string, Seen[]>();
+  private recent = new RecentEvents();
   private contactsSent = "";
   private noticed: Set<string>;
 
@@ -158,13 +156,13 @@ export class MatrixSession implements LiveSession {
       this.rooms.applyState(roomId, ev);
       return undefined;
     }
-    this.remember(roomId, { id: ev.event_id, mine: ev.sender === this.login.userId });
+    this.recent.remember(roomId, ev.event_id, ev.sender === this.login.userId);
     if (ev.type !== "m.room.message" && ev.type !== "m.sticker") return undefined; // m.room.encrypted: the notice
     if (isEdit(ev.content)) return undefined;
     this.rooms.touched(roomId, ev.origin_server_ts);
     const content = ev.type === "m.sticker" ? { ...ev.content, msgtype: "m.image" } : ev.content;
     const senderName = this.rooms.nameOf(roomId, ev.sender);
-    const body = await inboundBody(content, senderName, this.io.media, (mxc) => download(this.hs, mxc));
+    const body = await inboundBody(content, senderName, this.io.media, (mxc) => download(this.hs, mxc, this.abort.signal));
     if (!body) return undefined;
     const txn = ev.unsigned?.transaction_id;
     return {
@@ -180,41 +178,14 @@ export class MatrixSession implements LiveSession {
     };
   }
 
-  private remember(roomId: string, seen: Seen): void {
-    const list = this.recent.get(roomId) ?? [];
-    list.push(seen);
-    if (list.length > RECENT_MAX) list.splice(0, list.length - RECENT_MAX);
-    this.recent.set(roomId, list);
-  }
-
-  /**
-   * m.receipt: `{ $event: { "m.read": { @user: { ts } } } }`. A receipt means "read up to
-   * here", so it covers our messages up to that event; one at an event this session has not
-   * seen is passed on as is (it may be ours from an earlier session). Our own receipts from
-   * other devices are not reported.
-   */
+  /** Their read receipts, as receipts for our messages they cover; ours from other devices are not reported. */
   private receipts(roomId: string, ephemeral: { type: string; content: Record<string, unknown> }[]): RemoteEvent[] {
-    const out: RemoteEvent[] = [];
     const chat = this.rooms.chatOf(roomId).id;
-    for (const ev of ephemeral) {
-      if (ev.type !== "m.receipt") continue;
-      for (const [eventId, byType] of Object.entries(ev.content)) {
-        const readers = (byType as Record<string, Record<string, { ts?: number }>>)["m.read"] ?? {};
-        for (const [userId, receipt] of Object.entries(readers)) {
-          if (userId === this.login.userId) continue;
-          const ids = this.readUpTo(roomId, eventId);
-          if (ids.length) out.push({ type: "receipt", chat, remoteIds: ids.map((id) => remoteId(roomId, id)), state: "read", by: userId, at: receipt?.ts ?? Date.now() });
-        }
-      }
-    }
-    return out;
-  }
-
-  private readUpTo(roomId: string, eventId: string): string[] {
-    const list = this.recent.get(roomId) ?? [];
-    const at = list.findIndex((s) => s.id === eventId);
-    if (at < 0) return [eventId];
-    return list.slice(0, at + 1).filter((s) => s.mine).map((s) => s.id);
+    return readReceipts(ephemeral)
+      .filter((r) => r.userId !== this.login.userId)
+      .map((r) => ({ read: r, ids: this.recent.readUpTo(roomId, r.eventId) }))
+      .filter(({ ids }) => ids.length > 0)
+      .map(({ read, ids }) => ({ type: "receipt", chat, remoteIds: ids.map((id) => remoteId(roomId, id)), state: "read", by: read.userId, at: read.ts ?? Date.now() }));
   }
 
   // ---- to the homeserver -------------------------------------------------------------------
@@ -247,14 +218,12 @@ export class MatrixSession implements LiveSession {
 
   /** One m.read receipt per room, at the newest of the ids (receipts mean "up to here"). */
   async markRead(_chat: string, remoteIds: string[]): Promise<void> {
-    const newest = new Map<string, string>();
-    for (const id of remoteIds) {
-      const parsed = parseRemoteId(id);
-      if (!parsed) continue;
-      const current = newest.get(parsed.roomId);
-      if (!current || this.isAfter(parsed.roomId, parsed.eventId, current)) newest.set(parsed.roomId, parsed.eventId);
+    const byRoom = new Map<string, string[]>();
+    for (const parsed of remoteIds.map(parseRemoteId)) {
+      if (parsed) byRoom.set(parsed.roomId, [...(byRoom.get(parsed.roomId) ?? []), parsed.eventId]);
     }
-    for (const [roomId, eventId] of newest) {
+    for (const [roomId, eventIds] of byRoom) {
+      const eventId = this.recent.newest(roomId, eventIds);
       await this.hs.json(`${CS}/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, { json: {} }).catch((err) => {
         // An event the homeserver does not have (redacted, or never ours) has nothing to mark.
         if (!(err instanceof MatrixError && err.errcode === "M_NOT_FOUND")) throw err;
@@ -262,34 +231,7 @@ export class MatrixSession implements LiveSession {
     }
   }
 
-  /** Whether `a` came after `b` in the room, as far as this session saw; otherwise the later given wins. */
-  private isAfter(roomId: string, a: string, b: string): boolean {
-    const list = this.recent.get(roomId) ?? [];
-    const ia = list.findIndex((s) => s.id === a);
-    const ib = list.findIndex((s) => s.id === b);
-    return ia < 0 || ib < 0 || ia > ib;
-  }
-
   async contacts(): Promise<RemoteContact[]> {
     return this.rooms.contacts();
-  }
-}
-
-/** A RemoteError as the SendResult the outbox reads. */
-export function sendFailure(err: unknown): SendResult {
-  if (!(err instanceof MatrixError)) {
-    const kind = (err as RemoteError)?.kind;
-    if (kind === "permanent") return { ok: false, code: "remote_refused", message: (err as Error).message, retryable: false };
-    return { ok: false, code: "internal", message: (err as Error)?.message ?? String(err), retryable: false };
-  }
-  switch (err.kind) {
-    case "rate_limited":
-      return { ok: false, code: "rate_limited", message: err.message, retryable: true, retryAfterMs: err.retryAfterMs };
-    case "transient":
-      return { ok: false, code: "remote_unavailable", message: err.message, retryable: true };
-    case "auth":
-      return { ok: false, code: "remote_auth", message: err.message, retryable: false };
-    case "permanent":
-      return { ok: false, code: "remote_refused", message: err.message, retryable: false };
   }
 }
