@@ -66,10 +66,10 @@ export const ERRORS = {
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },
-  // other networks (bound accounts)
+  // what the other network answered (worker/connectors/*)
   too_long: { status: 413, message: "the text is longer than the network allows; split it into a thread or shorten it" },
-  unreachable: { status: 502, retryable: true, message: "the network could not be reached; retrying" },
-  remote_refused: { status: 422, message: "the network refused it" },
+  remote_unavailable: { status: 503, retryable: true, message: "the other network is not answering; Unibox will try again" },
+  remote_refused: { status: 422, message: "the other network refused this" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -508,3 +508,27 @@ describe("rate limits and outages", () => {
     expect((await fetch(`${hs.url}/_matrix/client/versions`)).status).toBe(200);
   });
 });
+
+describe("account data", () => {
+  it("GET /user/{userId}/account_data/{type} returns the content (m.direct after a direct room), 404 M_NOT_FOUND for none, 403 for someone else's", async () => {
+    const token = hs.tokenFor(alice);
+    const dm = hs.createRoom({ creator: bob, members: [alice], direct: true });
+    const direct = await call(cs(`/user/${enc(alice)}/account_data/m.direct`), { token });
+    expect(direct.status).toBe(200);
+    expect(direct.body[bob]).toContain(dm);
+    expect(await call(cs(`/user/${enc(alice)}/account_data/org.example.none`), { token })).toMatchObject({ status: 404, body: { errcode: "M_NOT_FOUND" } });
+    expect(await call(cs(`/user/${enc(bob)}/account_data/m.direct`), { token })).toMatchObject({ status: 403, body: { errcode: "M_FORBIDDEN" } });
+  });
+
+  it("PUT stores a JSON object that the next sync reports; refuses non-objects, server-controlled types and other users", async () => {
+    const token = hs.tokenFor(alice);
+    const { next_batch } = await sync(token);
+    expect(await call(cs(`/user/${enc(alice)}/account_data/org.example.cfg`), { token, method: "PUT", body: { theme: "dark" } })).toMatchObject({ status: 200, body: {} });
+    const after = await sync(token, `since=${next_batch}`);
+    expect(after.account_data.events).toEqual([{ type: "org.example.cfg", content: { theme: "dark" } }]);
+    expect((await call(cs(`/user/${enc(alice)}/account_data/org.example.cfg`), { token })).body).toEqual({ theme: "dark" });
+    expect(await call(cs(`/user/${enc(alice)}/account_data/org.example.cfg`), { token, method: "PUT", body: [1] })).toMatchObject({ status: 400, body: { errcode: "M_BAD_JSON" } });
+    expect(await call(cs(`/user/${enc(alice)}/account_data/m.fully_read`), { token, method: "PUT", body: {} })).toMatchObject({ status: 405, body: { errcode: "M_BAD_JSON" } });
+    expect(await call(cs(`/user/${enc(bob)}/account_data/org.example.cfg`), { token, method: "PUT", body: {} })).toMatchObject({ status: 403, body: { errcode: "M_FORBIDDEN" } });
+  });
+});

@@ -1,6 +1,6 @@
 // The client-server API endpoints the fake serves, each written from its OpenAPI file in
 // matrix-org/matrix-spec data/api/client-server/ (named beside each route).
-import { badJson, forbidden, invalidParam, missingParam, notFound, notJson, tooLarge, unknownError } from "./matrix-errors";
+import { MatrixError, badJson, forbidden, invalidParam, missingParam, notFound, notJson, tooLarge, unknownError } from "./matrix-errors";
 import { type Content, type HomeserverState, type Room, type Session, stateKey } from "./matrix-store";
 import { type RoomEventFilter, type SyncFilter, buildSync, checkEventFilter, checkFilter, clientEvent, matches } from "./matrix-sync";
 
@@ -187,6 +187,29 @@ export function clientRoutes(hs: HomeserverState): Route[] {
         const stored = /^\d+$/.test(ctx.params[1]!) ? hs.user(me(ctx).userId).filters[Number(ctx.params[1])] : undefined;
         if (!stored) throw notFound("No such filter");
         return stored;
+      },
+    },
+
+    // account-data.yaml: global account data (m.direct and the like), only the user's own.
+    {
+      method: "GET", path: p(`${CS}/user/{}/account_data/{}`), auth: "required",
+      handle: (ctx) => {
+        if (ctx.params[0] !== me(ctx).userId) throw forbidden("Cannot get account data for other users.");
+        const data = hs.user(me(ctx).userId).accountData.get(ctx.params[1]!);
+        if (!data) throw notFound("Account data not found");
+        return data.content;
+      },
+    },
+    {
+      method: "PUT", path: p(`${CS}/user/{}/account_data/{}`), auth: "required",
+      handle: async (ctx) => {
+        if (ctx.params[0] !== me(ctx).userId) throw forbidden("Cannot add account data for other users.");
+        const type = ctx.params[1]!;
+        const content = await jsonObject(ctx);
+        // Server-controlled types are refused with 405 M_BAD_JSON (the spec's own example).
+        if (type === "m.fully_read" || type === "m.push_rules") throw new MatrixError(405, "M_BAD_JSON", `Cannot set ${type} through this API.`);
+        hs.setAccountData(hs.user(me(ctx).userId), type, content);
+        return {};
       },
     },
 

@@ -7,7 +7,8 @@
 // Served (v3 client API unless noted): GET /_matrix/client/versions; GET|POST /login
 // (m.login.password, `identifier` m.id.user or the deprecated `user`); POST /logout,
 // /logout/all; GET /account/whoami; GET /sync (since, timeout long-poll, full_state,
-// filter inline or by id, set_presence); POST|GET /user/{userId}/filter; GET /joined_rooms;
+// filter inline or by id, set_presence); POST|GET /user/{userId}/filter; GET|PUT
+// /user/{userId}/account_data/{type}; GET /joined_rooms;
 // GET /rooms/{id}/joined_members, /state, /state/{type}/{key}, /event/{id}, /messages;
 // GET /profile/{userId}; PUT /rooms/{id}/send/{type}/{txnId}; POST /rooms/{id}/receipt/...,
 // /read_markers, /rooms/{id}/join, /join/{id}; POST /_matrix/media/v3/upload; GET

@@ -261,7 +261,7 @@ describe("send", () => {
     fake.limitNext(1);
     expect(await bluesky.send!(creds, io, text("one"))).toMatchObject({ ok: false, code: "rate_limited", retryable: true, retryAfterMs: expect.any(Number) });
     fake.down();
-    expect(await bluesky.send!(creds, io, text("two"))).toMatchObject({ ok: false, code: "unreachable", retryable: true });
+    expect(await bluesky.send!(creds, io, text("two"))).toMatchObject({ ok: false, code: "remote_unavailable", retryable: true });
     expect(myPosts()).toEqual([]);
   });
 });

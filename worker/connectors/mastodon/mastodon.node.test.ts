@@ -208,7 +208,7 @@ describe("send", () => {
     const limited = await mastodon.send!(creds, io, text("one"));
     expect(limited).toMatchObject({ ok: false, code: "rate_limited", retryable: true, retryAfterMs: expect.any(Number) });
     fake.down();
-    expect(await mastodon.send!(creds, io, text("two"))).toMatchObject({ ok: false, code: "unreachable", retryable: true });
+    expect(await mastodon.send!(creds, io, text("two"))).toMatchObject({ ok: false, code: "remote_unavailable", retryable: true });
     fake.up();
     fake.revoke(creds.accessToken);
     expect(await mastodon.send!(creds, io, text("three"))).toMatchObject({ ok: false, code: "bad_credentials", retryable: false });

@@ -37,7 +37,7 @@ export async function send(creds: Creds, io: LinkIO, out: Outbound): Promise<Sen
   } catch (err) {
     const f = failure(err);
     // "Cannot attach files that have not finished processing": worth another try.
-    return f.code === "remote_refused" && /processing/i.test(f.message) ? { ...f, code: "unreachable", retryable: true, retryAfterMs: 5_000 } : f;
+    return f.code === "remote_refused" && /processing/i.test(f.message) ? { ...f, code: "remote_unavailable", retryable: true, retryAfterMs: 5_000 } : f;
   }
 }
 

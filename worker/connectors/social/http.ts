@@ -98,7 +98,7 @@ export function failure(err: unknown): Extract<SendResult, { ok: false }> {
     case "rate_limited":
       return { ok: false, code: "rate_limited", message: err.message, retryable: true, retryAfterMs: err.retryAfterMs };
     case "transient":
-      return { ok: false, code: "unreachable", message: err.message, retryable: true, ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}) };
+      return { ok: false, code: "remote_unavailable", message: err.message, retryable: true, ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}) };
     case "auth":
       return { ok: false, code: "bad_credentials", message: err.message, retryable: false };
     default:

@@ -65,7 +65,7 @@ describe("two networks", () => {
       bluesky: await bluesky.send!(bCreds, bio, out("bluesky")),
     };
     expect(first.mastodon).toMatchObject({ ok: true, url: expect.stringMatching(new RegExp(`^${masto.origin}/@alice/\\d+$`)) });
-    expect(first.bluesky).toMatchObject({ ok: false, code: "unreachable", retryable: true, message: expect.stringContaining("502") });
+    expect(first.bluesky).toMatchObject({ ok: false, code: "remote_unavailable", retryable: true, message: expect.stringContaining("502") });
 
     sky.up();
     const retry = await bluesky.send!(bCreds, bio, out("bluesky"));
