@@ -62,6 +62,9 @@ export const ERRORS = {
   server_unreachable: { status: 422, message: "the network's server could not be reached" },
   account_not_found: { status: 404, message: "no such account" },
   account_removed: { status: 409, message: "this account was removed; its history is read-only" },
+  unknown_network: { status: 400, message: "you have no account of that name; name one of your networks" },
+  ambiguous_network: { status: 400, message: "several of your accounts have that name; name one by its label" },
+  not_retryable: { status: 409, message: "only a message that failed to reach its network can be tried again" },
   remote_failed: { status: 502, retryable: true, message: "the network did not take the message" },
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },

@@ -200,7 +200,9 @@ export const targetSchema = z.union([
   z.strictObject({ user: z.string().min(1).max(64) }),
   z.strictObject({ group: z.string().min(1).max(64) }),
   z.strictObject({ account: z.string().min(1).max(64), contact: z.string().min(1).max(320) }),
-  z.strictObject({ network: z.string().min(1).max(32) }),
+  // A post to your own timeline on a network, named by network ("mastodon") or an account's
+  // label; `split`: an over-long text goes as a thread instead of being refused.
+  z.strictObject({ network: z.string().trim().min(1).max(64), split: z.boolean().optional() }),
   z.strictObject({ email: z.string().email(), account: z.string().max(64).optional() }),
   // A reply in a conversation that is on a bound account.
   z.strictObject({ conv: z.string().min(1).max(600) }),
@@ -220,6 +222,8 @@ export const clientFrame = z.discriminatedUnion("t", [
   z.strictObject({ t: z.literal("broadcast"), id: clientId, to: z.array(targetSchema).min(1).max(20), body: bodySchema }),
   z.strictObject({ t: z.literal("ack"), seq }),
   z.strictObject({ t: z.literal("read"), conv: z.string().min(1).max(600), msgIds: z.array(z.string().min(1).max(64)).min(1).max(LIMITS.readBatch) }),
+  // Try a send to another network again after it failed (same message, same idempotency key).
+  z.strictObject({ t: z.literal("retry"), msgId: z.string().min(1).max(64) }),
   // Ephemeral: forwarded to the peer's open sockets, never logged, never pushed.
   z.strictObject({ t: z.literal("typing"), conv: z.string().min(1).max(600), state: z.enum(["active", "paused"]) }),
 ]);
@@ -235,7 +239,7 @@ export type DeliveryState = z.infer<typeof deliveryState>;
 export const receiptState = z.enum(["delivered", "read"]);
 export type ReceiptState = z.infer<typeof receiptState>;
 /** What a `status` event can say: a receipt, or where a message to another network got. */
-export const statusState = z.enum(["sent", "delivered", "read", "failed"]);
+export const statusState = z.enum(["queued", "sent", "delivered", "read", "failed"]);
 export type StatusState = z.infer<typeof statusState>;
 
 export const messageSchema = z.object({
@@ -267,6 +271,8 @@ export const eventSchema = z.discriminatedUnion("type", [
     /** Only with `failed`: why, in words, and the error code. */
     reason: z.string().optional(),
     code: z.string().optional(),
+    /** Only with `sent`, for a post: where it is on the network. */
+    url: z.string().optional(),
   }),
   z.object({
     type: z.literal("friend.request"),
@@ -284,6 +290,11 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("account.removed"), account: z.string(), at: z.number() }),
   z.object({ type: z.literal("account.contacts"), account: z.string(), contacts: z.array(remoteContactSchema) }),
   z.object({ type: z.literal("post"), post: postSchema }),
+  /** Where one target of a broadcast got: queued → sent (or delivered, read) | failed → queued again on retry. */
+  z.object({
+    type: z.literal("broadcast.status"), id: z.string(), target: z.number().int(), state: z.enum(["queued", "sent", "delivered", "read", "failed"]),
+    msgId: z.string().optional(), conv: z.string().optional(), reason: z.string().optional(), code: z.string().optional(), url: z.string().optional(), at: z.number(),
+  }),
   /** A line in a conversation that is not a message ("encrypted room: not supported yet"). */
   z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),
 ]);
@@ -292,7 +303,11 @@ export type HubEvent = z.infer<typeof eventSchema>;
 export const serverFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("ready"), head: z.number(), reset: z.literal(true).optional() }),
   z.object({ t: z.literal("ev"), seq: z.number(), ev: eventSchema }),
-  z.object({ t: z.literal("accepted"), id: z.string(), msgId: z.string(), conv: z.string(), at: z.number() }),
+  z.object({
+    t: z.literal("accepted"), id: z.string(), msgId: z.string(), conv: z.string(), at: z.number(),
+    /** A broadcast: one entry per target, in the order given (msgId and conv above are the first's). */
+    targets: z.array(z.object({ msgId: z.string().optional(), conv: z.string().optional(), error: z.object({ code: z.string(), message: z.string() }).optional() })).optional(),
+  }),
   z.object({ t: z.literal("error"), id: z.string().optional(), code: z.string(), message: z.string(), retryAfterMs: z.number().optional() }),
   z.object({ t: z.literal("typing"), conv: z.string(), from: z.string(), state: z.enum(["active", "paused"]) }),
 ]);

@@ -4,11 +4,12 @@ import type { RemoteContact } from "../core/protocol";
 import { keyRing, needsReseal, seal, unseal } from "../worker/connectors/credentials";
 import { createLinkIO, sqlStore } from "../worker/connectors/io";
 import { connectorFor } from "../worker/connectors/registry";
-import { type AccountRef, type Connector, type LinkIO, type LiveSession, RemoteError, type RemoteEvent, type SendResult, type StateReport } from "../worker/connectors/types";
+import { type AccountRef, type Connector, type LinkIO, type LiveSession, type Outbound, RemoteError, type RemoteEvent, type SendResult, type StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
 import { backoffMs } from "./account-link/backoff";
 import { type Reported, StateReporter } from "./account-link/state";
 import { constantTimeEqual } from "./account-link/secret";
+import { splitForThread } from "../worker/connectors/social/thread";
 import type { AccountLinkApi, LinkInit, LinkSend, LinkStatus } from "./api";
 import { hubOf } from "./stubs";
 
@@ -342,14 +343,37 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     try {
       const media = "media" in out.body ? await this.io(account).media.get(out.body.media) : null;
       const outbound = { ...out, ...(media ? { media: { ...media, filename: "media" } } : {}) };
-      if (this.session) return await this.session.send(outbound);
-      if (connector.send) return await connector.send(await this.credentials(account), this.io(account), outbound);
-      this.ensureLive();
-      return { ok: false, code: "server_unreachable", message: "not connected to the network yet", retryable: true, retryAfterMs: 3_000 };
+      if (out.split && outbound.body.type === "text") return await this.sendThread(connector, account, { ...outbound, body: outbound.body });
+      return await this.sendOne(connector, account, outbound);
     } catch (err) {
       if (err instanceof RemoteError) return { ok: false, code: err.kind === "auth" ? "bad_credentials" : "remote_failed", message: err.message, retryable: err.kind === "transient" || err.kind === "rate_limited", retryAfterMs: err.retryAfterMs };
       return { ok: false, code: "remote_failed", message: messageOf(err), retryable: true };
     }
+  }
+
+  private async sendOne(connector: Connector<unknown>, account: AccountRef, outbound: Outbound): Promise<SendResult> {
+    if (this.session) return this.session.send(outbound);
+    if (connector.send) return connector.send(await this.credentials(account), this.io(account), outbound);
+    this.ensureLive();
+    return { ok: false, code: "remote_unavailable", message: "not connected to the network yet", retryable: true, retryAfterMs: 3_000 };
+  }
+
+  /**
+   * An over-long post as a thread: each part with its own key (so a retry re-sends none that
+   * went), each a reply to the one before. The thread's first part is the answer.
+   */
+  private async sendThread(connector: Connector<unknown>, account: AccountRef, out: Outbound & { body: { type: "text"; text: string } }): Promise<SendResult> {
+    const limit = connector.limits?.textChars ?? connector.limits?.textGraphemes;
+    const parts = limit ? splitForThread(out.body.text, limit, connector.limits?.measure) : [out.body.text];
+    let first: SendResult | undefined;
+    let replyTo = out.replyTo;
+    for (const [i, text] of parts.entries()) {
+      const result = await this.sendOne(connector, account, { ...out, key: i === 0 ? out.key : `${out.key}:${i}`, body: { type: "text", text }, ...(replyTo ? { replyTo } : {}) });
+      if (!result.ok) return result;
+      first ??= result;
+      replyTo = result.remoteId;
+    }
+    return first!;
   }
 
   async markRead(chat: string, remoteIds: string[]): Promise<void> {

@@ -61,7 +61,7 @@ export interface UserHubApi {
 // ---- AccountLink -----------------------------------------------------------------------
 
 export type LinkInit = { account: AccountRef; credentials: Record<string, unknown> };
-export type LinkSend = { key: string; chat: string; body: Body; replyTo?: string };
+export type LinkSend = { key: string; chat: string; body: Body; replyTo?: string; split?: boolean };
 export type LinkStatus = { state: StateReport; live: boolean; wanted: "open" | "closed"; cursor: string | null };
 
 export interface AccountLinkApi {

@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Account, ClientFrame, HubEvent, User } from "../core/protocol";
+import type { Account, Body, ClientFrame, HubEvent, Target, User } from "../core/protocol";
 import type { RemoteEvent, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
 import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
+import { Broadcasts } from "./user-hub/broadcast";
+import { RemoteSends } from "./user-hub/remote-send";
 import { Hub, Refused } from "./user-hub/context";
 import { Feed } from "./user-hub/feed";
 import { Direct } from "./user-hub/direct";
@@ -13,7 +15,7 @@ import { MediaAccess } from "./user-hub/media";
 import { Presence } from "./user-hub/presence";
 import { Receipts } from "./user-hub/receipts";
 import { SendLimit } from "./user-hub/send-limit";
-import { SendLedger } from "./user-hub/sends";
+import { type Accepted, SendLedger } from "./user-hub/sends";
 import { send } from "./user-hub/socket-io";
 import { Sockets } from "./user-hub/sockets";
 import { Typing } from "./user-hub/typing";
@@ -38,6 +40,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private history: History;
   private sendLimit: SendLimit;
   private accounts: Accounts;
+  private remote: RemoteSends;
+  private broadcasts: Broadcasts;
   private typingOf: Typing;
   private feed: Feed;
 
@@ -54,10 +58,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.webPush = new WebPush(this.hub);
     this.history = new History(this.hub);
     this.sendLimit = new SendLimit(() => this.env.RATE_SENDS_PER_USER);
-    this.accounts = new Accounts(this.hub, ledger, this.presenceOf);
+    this.accounts = new Accounts(this.hub, this.presenceOf);
+    this.remote = new RemoteSends(this.hub, ledger);
+    this.broadcasts = new Broadcasts(this.hub, (id, to, body) => this.sendTo(id, to, body));
     this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
     this.typingOf = new Typing(this.hub);
-    this.feed = new Feed(this.hub, this.accounts);
+    this.feed = new Feed(this.hub, this.accounts, this.remote);
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -97,14 +103,13 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
       case "send":
         this.sendLimit.take();
         this.media.checkBody(frame.body);
-        if ("contact" in frame.to) return send(ws, this.accounts.send(frame.id, frame.to, frame.body));
-        if ("conv" in frame.to) return send(ws, this.accounts.send(frame.id, frame.to, frame.body));
-        if (frame.body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
-        if ("user" in frame.to) return send(ws, await this.direct.send(frame.id, frame.to.user, frame.body));
-        if ("group" in frame.to) return send(ws, await this.groups.send(frame.id, frame.to.group, frame.body));
-        throw new Refused("unsupported_target", "this server cannot deliver to that target yet");
+        return send(ws, await this.sendTo(frame.id, frame.to, frame.body));
       case "broadcast":
-        throw new Refused("unsupported_target", "broadcast goes to bound accounts, and this user has none yet");
+        this.sendLimit.take();
+        this.media.checkBody(frame.body);
+        return send(ws, await this.broadcasts.send(frame.id, frame.to, frame.body));
+      case "retry":
+        return this.remote.retry(frame.msgId);
       case "ack":
         return this.receipts.ack(frame.seq);
       case "read":
@@ -112,6 +117,16 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
       case "typing":
         return this.typingOf.from(frame.conv, frame.state);
     }
+  }
+
+  /** One send to one target, whatever it is; idempotent by client id. */
+  private async sendTo(clientId: string, to: Target, body: Body): Promise<Accepted> {
+    if ("contact" in to || "conv" in to) return this.remote.send(clientId, to, body);
+    if ("network" in to) return this.remote.post(clientId, to, body);
+    if (body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
+    if ("user" in to) return this.direct.send(clientId, to.user, body);
+    if ("group" in to) return this.groups.send(clientId, to.group, body);
+    throw new Refused("unsupported_target", "this server cannot deliver to that target yet");
   }
 
   async webSocketClose(ws: WebSocket): Promise<void> {

@@ -5,18 +5,11 @@
 import { remoteConversationId, remoteOf } from "../../core/conversation";
 import { refusal, type Result } from "../../core/errors";
 import { newId } from "../../core/ids";
-import type { Account, Body, Message, RemoteContact } from "../../core/protocol";
-import type { RemoteChat, RemoteEvent, SendResult, StateReport } from "../../worker/connectors/types";
+import type { Account, Message, RemoteContact } from "../../core/protocol";
+import type { RemoteChat, RemoteEvent, StateReport } from "../../worker/connectors/types";
 import { linkOf } from "../stubs";
-import { type Hub, Refused } from "./context";
-import { RetryLater } from "./outbox";
+import type { Hub } from "./context";
 import type { Presence } from "./presence";
-import type { Accepted, SendLedger } from "./sends";
-
-type RemoteSend = { account: string; chat: string; msgId: string; conv: string; body: Body };
-
-/** A send to another network is retried this many times (about ten minutes of backoff) before it is failed. */
-const SEND_ATTEMPTS = 12;
 
 type EventHandler = (account: Account, ev: RemoteEvent) => void;
 
@@ -26,12 +19,10 @@ export class Accounts {
 
   constructor(
     private hub: Hub,
-    private sends: SendLedger,
     presence: Presence,
   ) {
     presence.onChange((online) => this.everyLink(online ? "open" : "close"));
     hub.outbox.register("link", (p: { account: string; op: "open" | "close" }) => (p.op === "open" ? linkOf(hub.env, p.account).open() : linkOf(hub.env, p.account).close()));
-    hub.outbox.register("remote-send", (p: RemoteSend, row) => this.deliverOut(p, row.attempts + 1));
     hub.outbox.register("link-read", (p: { account: string; chat: string; remoteIds: string[] }) => linkOf(hub.env, p.account).markRead(p.chat, p.remoteIds));
     hub.timers.register("contacts", () => this.flushContacts());
   }
@@ -170,53 +161,6 @@ export class Accounts {
       this.contactsAt.set(account, Date.now());
       this.hub.events.append({ type: "account.contacts", account, contacts });
     }
-  }
-
-  // ---- out -------------------------------------------------------------------------------
-
-  /** `send {to:{account, contact}}` or `{to:{conv}}` on an account: accepted once queued here. */
-  send(clientId: string, to: { account: string; contact: string } | { conv: string }, body: Body): Accepted {
-    const done = this.sends.finished(clientId);
-    if (done) return done;
-    const target = "conv" in to ? remoteOf(to.conv) : { account: to.account, chat: to.contact };
-    if (!target) throw new Refused("conversation_not_found", "that conversation is not on a bound account");
-    const account = this.hub.store.accounts.get(target.account);
-    if (!account) throw new Refused("account_not_found", "no such account");
-    if (account.removed) throw new Refused("account_removed", "this account was removed; its history is read-only");
-    const { store, me } = this.hub;
-    const conv = remoteConversationId(account.id, target.chat);
-    if ("conv" in to && !store.conversations.has(conv)) throw new Refused("conversation_not_found", "no such conversation");
-    const { msgId, at } = this.sends.reserve(clientId, conv);
-    if (!store.messages.has(msgId)) {
-      const title = store.accounts.contacts(account.id)?.find((c) => c.id === target.chat)?.name ?? target.chat;
-      if (!store.conversations.has(conv)) store.conversations.ensure({ id: conv, kind: "remote", source: account.id, title, ref: account.id }, at);
-      const msg: Message = { id: msgId, from: me, source: account.id, body, at };
-      this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, "queued"));
-      this.hub.outbox.enqueue(account.id, "remote-send", { account: account.id, chat: target.chat, msgId, conv, body } satisfies RemoteSend);
-      this.hub.outbox.flush();
-    }
-    return this.sends.finish(clientId, { msgId, conv, at });
-  }
-
-  /** The outbox's sender for one queued message: sent, retried as the network says, or failed. */
-  private async deliverOut(p: RemoteSend, attempt: number): Promise<void> {
-    const account = this.hub.store.accounts.get(p.account);
-    if (!account || account.removed) return this.settle(p, { ok: false, code: "account_removed", message: "the account was removed before this went", retryable: false });
-    const result = await linkOf(this.hub.env, p.account).send({ key: p.msgId, chat: p.chat, body: p.body });
-    if (!result.ok && result.retryable && attempt < SEND_ATTEMPTS) throw new RetryLater(result.retryAfterMs ?? Math.min(120_000, 1000 * 2 ** attempt), result.message);
-    this.settle(p, result);
-  }
-
-  private settle(p: RemoteSend, result: SendResult): void {
-    const { store, me } = this.hub;
-    if (result.ok) store.accounts.mapRemote(p.account, result.remoteId, p.msgId);
-    const state = result.ok ? "sent" : "failed";
-    const changed = store.messages.raiseState(me, [p.msgId], state);
-    if (changed.length === 0) return;
-    this.hub.events.append({
-      type: "status", conv: p.conv, msgIds: changed, state, by: p.account, at: Date.now(),
-      ...(result.ok ? {} : { reason: result.message, code: result.code }),
-    });
   }
 
   /** The user read messages in a remote conversation: tell the network, where it listens. */

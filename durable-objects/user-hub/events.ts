@@ -8,6 +8,7 @@ import { isReady, trySend } from "./socket-io";
  */
 export class EventStream {
   private away: ((ev: HubEvent) => void)[] = [];
+  private watchers: ((ev: HubEvent) => void)[] = [];
 
   constructor(
     private ctx: DurableObjectState,
@@ -16,6 +17,11 @@ export class EventStream {
 
   whenAway(hook: (ev: HubEvent) => void): void {
     this.away.push(hook);
+  }
+
+  /** Sees every event after it is stored and pushed (e.g. broadcasts follow their messages' states). */
+  watch(hook: (ev: HubEvent) => void): void {
+    this.watchers.push(hook);
   }
 
   /** Writes the event (and whatever goes with it) before any device sees it, then pushes. */
@@ -27,6 +33,7 @@ export class EventStream {
     for (const ws of sockets) if (isReady(ws)) trySend(ws, frame);
     // A socket that is open but not ready yet gets this in its replay; none at all: away hooks.
     if (sockets.length === 0) for (const hook of this.away) hook(ev);
+    for (const hook of this.watchers) hook(ev);
     return seq;
   }
 }

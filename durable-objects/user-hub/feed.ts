@@ -2,17 +2,26 @@
 // events the moment a link brings them, deduped by (account, remote id), paged over HTTP.
 import { newId } from "../../core/ids";
 import type { Account, Post } from "../../core/protocol";
-import type { RemotePost } from "../../worker/connectors/types";
+import { type RemotePost, TIMELINE } from "../../worker/connectors/types";
 import type { Accounts } from "./accounts";
+import type { RemoteSends } from "./remote-send";
 import type { Hub } from "./context";
 
 export class Feed {
   constructor(
     private hub: Hub,
     accounts: Accounts,
+    sends: RemoteSends,
   ) {
     accounts.handle("post", (account, ev) => {
       if (ev.type === "post") this.add(account, ev.post);
+    });
+    // A post of ours that a network took shows in the feed at once; when the network's
+    // timeline brings it back later, the (account, remote id) is known and it is not doubled.
+    sends.onSent(({ account, chat, body, result }) => {
+      if (chat !== TIMELINE) return;
+      const text = body.type === "text" ? body.text : "caption" in body ? (body.caption ?? "") : "";
+      this.add(account, { remoteId: result.remoteId, kind: "status", author: { id: account.remote, name: account.label }, text, ...(result.url ? { url: result.url } : {}), at: result.at, ...("media" in body ? { media: [body.media] } : {}) }, "own");
     });
   }
 

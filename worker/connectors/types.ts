@@ -79,6 +79,9 @@ export type RemoteEvent =
 
 // ---- sending ------------------------------------------------------------------------------
 
+/** The chat id of an account's own public timeline: where a post "To: <network>" goes. */
+export const TIMELINE = "timeline";
+
 export type Outbound = {
   /** Stable across retries and restarts: the network's idempotency key where it has one. */
   key: string;
@@ -204,6 +207,10 @@ export interface Connector<C = unknown> {
   send?(credentials: C, io: LinkIO, out: Outbound): Promise<SendResult>;
   contacts?(credentials: C, io: LinkIO): Promise<RemoteContact[]>;
   markRead?(credentials: C, io: LinkIO, chat: string, remoteIds: string[]): Promise<void>;
-  /** Per-network limits the hub applies before sending (characters or graphemes of text). */
-  limits?: { textChars?: number; textGraphemes?: number };
+  /**
+   * Per-network text limits: shown to the user as they type, and applied by the link, which
+   * splits an over-long post into a thread when the user asked for that. `measure` counts as
+   * the network does (Mastodon counts a link as 23 characters); graphemes by default.
+   */
+  limits?: { textChars?: number; textGraphemes?: number; measure?: (text: string) => number };
 }

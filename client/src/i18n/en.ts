@@ -293,6 +293,9 @@ export const en = {
   "err.server_unreachable": "Couldn't reach that server. Check the address, or try again later.",
   "err.account_not_found": "That account isn't there any more.",
   "err.account_removed": "This account was removed. Its history stays, read-only.",
+  "err.unknown_network": "You have no account by that name. Pick one of your networks.",
+  "err.ambiguous_network": "Several of your accounts have that name. Pick one by its label.",
+  "err.not_retryable": "Only a message that failed can be sent again.",
   "err.remote_failed": "The network didn't take the message.",
 } as const;
 

@@ -295,5 +295,8 @@ export const zh: Record<MessageKey, string> = {
   "err.server_unreachable": "无法连接到该服务器，请检查地址或稍后再试。",
   "err.account_not_found": "该账号已不存在。",
   "err.account_removed": "该账号已移除，历史记录保留为只读。",
+  "err.unknown_network": "你没有这个名称的账号，请选择你的某个网络。",
+  "err.ambiguous_network": "你有多个同名账号，请按名称选择其中一个。",
+  "err.not_retryable": "只有发送失败的消息才能重新发送。",
   "err.remote_failed": "该网络未接收这条消息。",
 };

@@ -2,6 +2,7 @@
 // between two awaits in the hub nothing else runs, so a sequence of these calls is atomic
 // (Durable Object input/output gates).
 import { AccountStore } from "./accounts";
+import { BroadcastStore } from "./broadcasts";
 import { ConversationStore } from "./conversations";
 import { FriendStore } from "./friends";
 import { GroupStore } from "./groups";
@@ -30,6 +31,7 @@ export class HubStore {
   readonly timers: TimerStore;
   readonly accounts: AccountStore;
   readonly posts: PostStore;
+  readonly broadcasts: BroadcastStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
@@ -46,6 +48,7 @@ export class HubStore {
     this.timers = new TimerStore(sql);
     this.accounts = new AccountStore(sql);
     this.posts = new PostStore(sql);
+    this.broadcasts = new BroadcastStore(sql);
   }
 }
 

@@ -72,6 +72,17 @@ export class MessageStore {
     return { messages, before: more ? String(pageRows[0]!.pos) : undefined };
   }
 
+  /** One of our own messages, with its state and body. */
+  own(me: string, id: string): { conv: string; state: DeliveryState | null; body: Body } | undefined {
+    const row = this.sql.exec<{ conv: string; state: string | null; body: string }>("SELECT conv, state, body FROM messages WHERE id = ? AND sender = ?", id, me).toArray()[0];
+    return row && { conv: row.conv, state: row.state as DeliveryState | null, body: JSON.parse(row.body) as Body };
+  }
+
+  /** Sets an own message's state as it is, for a retry after a failure (the one step down). */
+  setState(id: string, state: DeliveryState): void {
+    this.sql.exec("UPDATE messages SET state = ? WHERE id = ?", state, id);
+  }
+
   /** Conversations holding a message that carries this media. */
   conversationsWithMedia(id: string): string[] {
     return this.sql.exec<{ conv: string }>("SELECT DISTINCT conv FROM messages WHERE media = ?", id).toArray().map((r) => r.conv);

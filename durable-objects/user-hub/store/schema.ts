@@ -76,6 +76,11 @@ const STEPS: Step[] = [
      at INTEGER NOT NULL, post TEXT NOT NULL, UNIQUE (account, remote_id)
    );
    CREATE INDEX IF NOT EXISTS posts_account ON posts(account, pos);`,
+  // One row per target of a broadcast (see broadcast.ts).
+  `CREATE TABLE IF NOT EXISTS broadcasts (
+     id TEXT NOT NULL, target INTEGER NOT NULL, msg_id TEXT, conv TEXT, state TEXT NOT NULL, PRIMARY KEY (id, target)
+   );
+   CREATE INDEX IF NOT EXISTS broadcasts_msg ON broadcasts(msg_id);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

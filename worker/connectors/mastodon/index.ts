@@ -4,6 +4,7 @@
 import { HttpError } from "../social/http";
 import { RemoteError } from "../types";
 import type { Connector, Verified } from "../types";
+import { measure } from "../social/text";
 import { addressOf, limits, me } from "./account";
 import { type Creds, credentials } from "./api";
 import { poll } from "./poll";
@@ -39,5 +40,6 @@ export const mastodon = {
   // Mastodon allows 300 calls per token in 5 minutes; a poll makes 2 when nothing is new.
   pollEvery: { online: 30_000, away: 120_000 },
   send,
-  limits: { textChars: 500 },
+  // 500 is the default; send checks the instance's own figure (GET /api/v2/instance).
+  limits: { textChars: 500, measure: (text: string) => measure(text, lengthRules) },
 } satisfies Connector<Creds>;

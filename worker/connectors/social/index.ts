@@ -1,5 +1,6 @@
 // What the social connectors (microblogs and feeds) share with the hub and the composer:
 // the chat ids that mean "the network itself", the actions on a post, thread splitting.
+import { TIMELINE } from "../types";
 import type { LinkIO, RemoteChat, SendResult } from "../types";
 
 export { splitForThread, type Measure } from "./thread";
@@ -9,7 +10,7 @@ export { graphemeCount, measure, type LengthRules } from "./text";
  * `out.chat` for a post to the account's own timeline: what a `{network}` target sends.
  * A reply in a thread is this chat with `out.replyTo` set.
  */
-export const TIMELINE_CHAT = "timeline";
+export const TIMELINE_CHAT = TIMELINE;
 
 /** The chat where a network's mentions and replies to the account appear (kind "group"). */
 export const MENTIONS_CHAT = "mentions";

@@ -1,0 +1,19 @@
+export type BroadcastRow = { id: string; target: number; msg_id: string | null; conv: string | null; state: string };
+
+/** Each broadcast's targets: the message each became and where it got. */
+export class BroadcastStore {
+  constructor(private sql: SqlStorage) {}
+
+  get(id: string, target: number): BroadcastRow | undefined {
+    return this.sql.exec<BroadcastRow>("SELECT * FROM broadcasts WHERE id = ? AND target = ?", id, target).toArray()[0];
+  }
+  forMessage(msgId: string): BroadcastRow[] {
+    return this.sql.exec<BroadcastRow>("SELECT * FROM broadcasts WHERE msg_id = ?", msgId).toArray();
+  }
+  put(row: BroadcastRow): void {
+    this.sql.exec("INSERT OR IGNORE INTO broadcasts (id, target, msg_id, conv, state) VALUES (?, ?, ?, ?, ?)", row.id, row.target, row.msg_id, row.conv, row.state);
+  }
+  setState(id: string, target: number, state: string): void {
+    this.sql.exec("UPDATE broadcasts SET state = ? WHERE id = ? AND target = ?", state, id, target);
+  }
+}
