@@ -59,6 +59,10 @@ export const ERRORS = {
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },
+  // mail
+  mail_unavailable: { status: 503, message: "this server cannot send mail from your own address" },
+  mail_refused: { status: 502, message: "the mail server refused the message" },
+  mail_deferred: { status: 503, retryable: true, message: "the mail server could not take the message now; it will be retried" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -101,7 +101,7 @@ function fromEmail(email: Email, raw: Uint8Array, opts: ParseOptions): ParsedMai
 
 /** Text and HTML within their limits; an HTML too long to keep inline becomes an attachment. */
 function withBodies(mail: ParsedMail, text: string | undefined, html: string | undefined): ParsedMail {
-  mail.text = clip(text ?? (html ? htmlToText(html) : ""), MAIL_TEXT_CHARS);
+  mail.text = clip((text ?? (html ? htmlToText(html) : "")).trimEnd(), MAIL_TEXT_CHARS);
   if (html && html.length > MAIL_HTML_CHARS) {
     const bytes = new TextEncoder().encode(html);
     mail.attachments.push({ filename: "message.html", mime: "text/html", size: bytes.length, bytes });

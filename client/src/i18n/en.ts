@@ -236,6 +236,9 @@ export const en = {
   "err.invalid_media": "That file can't be sent in this message.",
   "err.invalid_subscription": "Notifications couldn't be turned on in this browser.",
   "err.push_unavailable": "This server doesn't send notifications.",
+  "err.mail_unavailable": "This server can't send mail from your Unibox address.",
+  "err.mail_refused": "The mail server refused this message.",
+  "err.mail_deferred": "The mail server couldn't take the message yet. Unibox will try again.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "You're offline. Try again when you're connected.",
 } as const;

@@ -238,6 +238,9 @@ export const zh: Record<MessageKey, string> = {
   "err.invalid_media": "该文件无法在此消息中发送。",
   "err.invalid_subscription": "无法在此浏览器中开启通知。",
   "err.push_unavailable": "此服务器不发送通知。",
+  "err.mail_unavailable": "此服务器无法从你的 Unibox 地址发送邮件。",
+  "err.mail_refused": "邮件服务器拒绝了这封邮件。",
+  "err.mail_deferred": "邮件服务器暂时无法接收这封邮件，Unibox 会稍后重试。",
   "err.internal": "我们这边出了点问题，请重试。",
   "err.network": "你目前处于离线状态，请联网后重试。",
 };
