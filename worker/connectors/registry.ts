@@ -1,9 +1,10 @@
 // The ONE place that maps a network's name to its connector. Nothing else in Unibox names a
 // network (worker/connectors/boundary.test.ts fails when something does).
 import type { Network } from "../../core/protocol";
+import { mail } from "./mail";
 import type { Connector } from "./types";
 
-const connectors: Partial<Record<Network, Connector<any>>> = {};
+const connectors: Partial<Record<Network, Connector<any>>> = { mail };
 
 /** The connector for a network, or undefined when this server has none for it. */
 export function connectorFor(network: Network): Connector<unknown> | undefined {

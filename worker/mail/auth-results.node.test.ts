@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authResults, authVerdict } from "./auth-results";
+import { arcResults, authResults, authVerdict } from "./auth-results";
 
 describe("authVerdict", () => {
   it.each([
@@ -48,5 +48,15 @@ describe("authResults", () => {
     expect(authResults([ours, theirs])).toEqual({ dmarc: "fail" });
     expect(authResults([theirs, ours], "mx.example.org")).toEqual({ dmarc: "fail" });
     expect(authResults([theirs], "mx.example.org")).toBeUndefined();
+  });
+});
+
+describe("arcResults", () => {
+  it("reads the newest instance from the trusted server, and nothing from others", () => {
+    const headers = ["i=1; mx.cloudflare.net; dkim=pass header.d=a.example; spf=pass; dmarc=pass", "i=2; mx.cloudflare.net; dmarc=fail", "i=3; evil.example; dmarc=pass"];
+    expect(arcResults(headers, "mx.cloudflare.net")).toEqual({ dmarc: "fail" });
+    expect(arcResults(headers.slice(0, 1), "mx.cloudflare.net")).toEqual({ dkim: "pass", spf: "pass", dmarc: "pass" });
+    expect(arcResults(headers, "mx.other.example")).toBeUndefined();
+    expect(arcResults(["no instance; dmarc=pass"], "no")).toBeUndefined();
   });
 });

@@ -40,6 +40,21 @@ export function authResults(headers: string[], trusted?: string): AuthResults | 
   return Object.keys(out).length ? out : undefined;
 }
 
+/**
+ * The same results from ARC-Authentication-Results (RFC 8617 §4.1.1: "i=<n>;" then an
+ * Authentication-Results value), which a forwarder such as Cloudflare Email Routing writes.
+ * Anyone can write one, and checking the ARC seals is not done here, so it counts only from
+ * the trusted authserv-id, newest instance first.
+ */
+export function arcResults(headers: string[], trusted: string): AuthResults | undefined {
+  const byInstance = headers
+    .map((h) => /^\s*i\s*=\s*(\d+)\s*;(.*)$/s.exec(h))
+    .filter((m) => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]))
+    .map((m) => m[2]!);
+  return authResults(byInstance, trusted);
+}
+
 type Parsed = { authservId: string; results: { method: string; result: string }[] };
 
 function parseHeader(value: string): Parsed | null {

@@ -88,6 +88,12 @@ describe("parseMail on the corpus", () => {
     expect((await parse(corpus("forged.eml"), { trustedAuthServId: "mx.example.org" })).verdict).toBe("possibly_forged");
     expect((await parse(corpus("forged.eml"), { trustedAuthServId: "mx.other.example" })).auth).toBeUndefined();
   });
+
+  it("with a trusted server that forwards (ARC), its ARC-Authentication-Results count; never without one", async () => {
+    const raw = "ARC-Authentication-Results: i=1; mx.cloudflare.net; dkim=pass header.d=a.example; spf=pass; dmarc=pass\r\nFrom: a@a.example\r\n\r\nx";
+    expect((await parse(raw, { trustedAuthServId: "mx.cloudflare.net" })).verdict).toBe("authenticated");
+    expect((await parse(raw)).verdict).toBe("unverified");
+  });
 });
 
 describe("parseMail on generated odd mail", () => {

@@ -5,7 +5,7 @@
 // text, HTML or attachment in a message that has a body (a broken MIME boundary, garbage),
 // the body is shown as text as it came and the whole message is kept as "original.eml".
 import PostalMime, { type Address, type Email, addressParser } from "postal-mime";
-import { type AuthResults, type AuthVerdict, authResults, authVerdict } from "./auth-results";
+import { type AuthResults, type AuthVerdict, arcResults, authResults, authVerdict } from "./auth-results";
 import { htmlToText } from "./html-text";
 import { bodyOf, bodyStart, eightBitHeader, lossyText, topCharset } from "./raw";
 
@@ -49,7 +49,10 @@ export type ParseOptions = {
   receivedAt?: number;
   /** Attachments larger than this keep their name and size but not their bytes. */
   maxAttachmentBytes?: number;
-  /** The authserv-id of the server that received the mail (RFC 8601), when known. */
+  /**
+   * The authserv-id of the server that received the mail (RFC 8601), when known. With it,
+   * that server's ARC-Authentication-Results count too when it wrote no Authentication-Results.
+   */
   trustedAuthServId?: string;
 };
 
@@ -80,7 +83,9 @@ function fromEmail(email: Email, raw: Uint8Array, opts: ParseOptions): ParsedMai
   const from = mailboxes(email.from ? [email.from] : email.sender ? [email.sender] : [])[0] ?? { address: email.returnPath ?? "" };
   const fromName = eightBitHeader(raw, "from", charset);
   if (fromName) from.name = addressParser(fromName, { flatten: true })[0]?.name || from.name;
-  const auth = authResults(email.headers.filter((h) => h.key === "authentication-results").map((h) => h.value), opts.trustedAuthServId);
+  const values = (key: string) => email.headers.filter((h) => h.key === key).map((h) => h.value);
+  const trusted = opts.trustedAuthServId;
+  const auth = authResults(values("authentication-results"), trusted) ?? (trusted ? arcResults(values("arc-authentication-results"), trusted) : undefined);
   const mail: ParsedMail = {
     from,
     to: mailboxes(email.to),

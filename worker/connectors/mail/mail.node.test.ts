@@ -9,7 +9,9 @@ import { type Dovecot, startDovecot } from "../../../test/support/peers/dovecot"
 import { type Smtp, startSmtp } from "../../../test/support/peers/smtp";
 import { nodeIO, recorder } from "../../../test/support/node-io";
 import type { LiveSession, RemoteEvent, RemoteMail } from "../types";
-import { type MailCredentials, mail } from "./index";
+import { sendViaRelay } from "../../mail/relay";
+import { type MailCredentials, POLL_MAX, mail } from "./index";
+import { FIRST_IMPORT, MAX_MESSAGE_BYTES } from "./sync";
 
 const DAY = 86_400_000;
 let dovecot: Dovecot;
@@ -216,6 +218,43 @@ describe("receiving", () => {
   });
 });
 
+describe("limits", () => {
+  it(`first connect takes the newest ${FIRST_IMPORT.max} mails of the last ${FIRST_IMPORT.days} days; a poll takes ${POLL_MAX} and asks to be called again at once`, async () => {
+    const a = await account();
+    const many = FIRST_IMPORT.max + 2;
+    for (let n = 1; n <= many; n++) await dovecot.append(a.user, message(`n${n}`));
+    const rec = recorder();
+    await (await mail.connect(a, nodeIO("mail"), null, rec)).close();
+    expect(subjects(rec.events)).toEqual(Array.from({ length: FIRST_IMPORT.max }, (_, i) => `n${i + 3}`));
+    expect(rec.cursor).toMatch(new RegExp(`:${many}$`));
+
+    const b = await account();
+    const io = nodeIO("mail");
+    const empty = await mail.poll(b, io, null);
+    for (let n = 1; n <= POLL_MAX + 2; n++) await dovecot.append(b.user, message(`p${n}`));
+    const first = await mail.poll(b, io, empty.cursor);
+    expect(first.events).toHaveLength(POLL_MAX);
+    expect(first.nextInMs).toBe(0);
+    const second = await mail.poll(b, io, first.cursor);
+    expect(subjects(second.events)).toEqual([`p${POLL_MAX + 1}`, `p${POLL_MAX + 2}`]);
+    expect(second.nextInMs).toBeUndefined();
+  });
+
+  it("a mail larger than the fetch limit arrives by its headers, saying so, instead of not at all", async () => {
+    const a = await account();
+    const filler = "x".repeat(998) + "\r\n";
+    const big = message("huge", ["Content-Type: text/plain"]) + filler.repeat(Math.ceil(MAX_MESSAGE_BYTES / filler.length) + 10);
+    await dovecot.append(a.user, big);
+    await dovecot.append(a.user, message("small after it"));
+    const rec = recorder();
+    await (await mail.connect(a, nodeIO("mail"), null, rec)).close();
+    expect(subjects(rec.events)).toEqual(["huge", "small after it"]);
+    const [huge] = mails(rec.events);
+    expect(huge).toMatchObject({ from: { address: "bob@example.net" }, omitted: "too_large", attachments: [] });
+    expect(huge!.text).toMatch(/^This message is 25\.\d MB, too large for Unibox to fetch/);
+  }, 60_000);
+});
+
 describe("polling", () => {
   it("no cursor: the recent mail; then only what is new by UID; nothing twice", async () => {
     const a = await account();
@@ -308,6 +347,15 @@ describe("sending", () => {
     expect(await mail.send(a, io, { key: "k2", chat: "not an address", body: { type: "email", subject: "s", text: "t" } })).toMatchObject({ ok: false, code: "invalid_target" });
     expect(await mail.send(a, io, { key: "k3", chat: "bob@example.net", body: { type: "email", subject: "s", text: "t", attachments: ["md_gone"] } })).toMatchObject({ ok: false, code: "media_not_found" });
     expect(await mail.send(a, io, { key: "k4", chat: "bob@example.net", body: { type: "email", subject: "s", text: "t" } })).toMatchObject({ ok: false, code: "mail_deferred", retryable: true });
+  });
+
+  it("mail from the own address goes out through the configured relay", async () => {
+    const io = nodeIO("mail", { config: { SMTP_RELAY_HOST: "127.0.0.1", SMTP_RELAY_PORT: String(smtp.port), SMTP_RELAY_SECURITY: "plain", SMTP_RELAY_USER: "sender", SMTP_RELAY_PASSWORD: "smtp-secret" } });
+    const out = { key: "c_relay", chat: "bob@example.net", body: { type: "email" as const, subject: "from my own address", text: "hello" } };
+    expect(await sendViaRelay(io, { address: "alice@unibox.example", name: "Alice" }, out)).toMatchObject({ ok: true, remoteId: "<c_relay@unibox.example>" });
+    const got = await smtp.waitFor((m) => m.parsed.messageId === "<c_relay@unibox.example>");
+    expect(got.envelope.from).toBe("alice@unibox.example");
+    expect(got.parsed.from).toEqual({ name: "Alice", address: "alice@unibox.example" });
   });
 
   it("the live session sends through SMTP too", async () => {

@@ -3,12 +3,11 @@
 // 29 minutes after which RFC 2177 §3 lets a server drop an idle client. A server without
 // IDLE is asked with NOOP instead. Sending goes over SMTP (send.ts), not this connection.
 import { type LinkIO, type LiveHandlers, type LiveSession, RemoteError, type Outbound } from "../types";
-import { ImapClient, ImapRefused, type ImapServer, transport } from "./imap-client";
+import { ImapClient, type ImapServer, transport } from "./imap-client";
 import { type Selected, isExists, select } from "./imap-mailbox";
 import { sendMail } from "./send";
 import type { SmtpServer } from "./smtp";
 import { newMail, parseCursor, remember } from "./sync";
-import { WireClosed } from "./wire";
 
 export type Account = { address: string; name?: string; imap: ImapServer; smtp: SmtpServer };
 
@@ -84,7 +83,9 @@ class Watch {
     } catch (e) {
       await this.client.close();
       if (this.closing) return null;
-      return ended(e);
+      const end = ended(e);
+      this.io.log("mail.session_ended", { kind: end.kind, reason: end.reason });
+      return end;
     }
   }
 
@@ -122,8 +123,13 @@ class Watch {
   }
 }
 
+/**
+ * Why the session ended, as the kind the link acts on. Anything that is not a RemoteError
+ * (the connection, a refused command, the hub failing to store) is transient: the link
+ * reconnects with backoff. Parsing never throws (worker/mail/parse.ts), so a retry cannot
+ * trip over the same message forever.
+ */
 function ended(e: unknown): Ended {
   if (e instanceof RemoteError) return { reason: e.message, kind: e.kind };
-  if (e instanceof WireClosed || e instanceof ImapRefused) return { reason: e.message, kind: "transient" };
-  return { reason: e instanceof Error ? e.message : String(e), kind: "permanent" };
+  return { reason: e instanceof Error ? e.message : String(e), kind: "transient" };
 }
