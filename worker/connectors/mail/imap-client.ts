@@ -26,6 +26,11 @@ export class ImapRefused extends Error {
   constructor(readonly status: string, readonly code: string | undefined, readonly text: string, command: string) {
     super(`${command}: ${status}${code ? ` [${code}]` : ""} ${text}`);
   }
+
+  /** RFC 5530: UNAVAILABLE, INUSE and LIMIT are the server's trouble, to retry later. */
+  get serversTrouble(): boolean {
+    return ["UNAVAILABLE", "INUSE", "LIMIT"].includes(this.code ?? "");
+  }
 }
 
 export class ImapClient {
@@ -83,8 +88,7 @@ export class ImapClient {
       await this.command("LOGIN ", astring(user), " ", astring(password));
     } catch (e) {
       if (!(e instanceof ImapRefused)) throw e;
-      // RFC 5530: UNAVAILABLE, INUSE and LIMIT are the server's trouble, not a wrong password.
-      if (["UNAVAILABLE", "INUSE", "LIMIT"].includes(e.code ?? "")) throw new RemoteError("transient", `${this.host} cannot log in now: ${e.text}`);
+      if (e.serversTrouble) throw new RemoteError("transient", `${this.host} cannot log in now: ${e.text}`);
       throw new RemoteError("auth", `${this.host} refused the login: ${e.text || e.status}`);
     }
     // Servers may announce new capabilities in LOGIN's OK; others must be asked again.
@@ -125,10 +129,15 @@ export class ImapClient {
       await this.wire.write(`${text}\r\n`);
       return this.finish((await this.until(tag, untagged, false)) as Done["tagged"], untagged, name);
     } catch (e) {
-      throw this.bye && e instanceof WireClosed ? new WireClosed(`${this.host} ended the session: ${this.bye}`) : e;
+      throw this.why(e);
     } finally {
       stop();
     }
+  }
+
+  /** A connection that ended after a BYE ended for the reason the BYE gave. */
+  private why(e: unknown): unknown {
+    return this.bye && e instanceof WireClosed ? new WireClosed(`${this.host} ended the session: ${this.bye}`) : e;
   }
 
   private finish(tagged: Done["tagged"], untagged: Response[], name: string): Done {
@@ -163,7 +172,7 @@ export class ImapClient {
     const finished = this.until(tag, untagged, false).finally(() => (over = true));
     const ended = finished.then(
       () => "",
-      (e: Error) => (this.bye ? `${this.host} ended the session: ${this.bye}` : e.message),
+      (e: Error) => (this.why(e) as Error).message,
     );
     return {
       ended,
@@ -174,7 +183,7 @@ export class ImapClient {
           const tagged = (await finished) as Done["tagged"];
           this.finish(tagged, untagged, "IDLE");
         } catch (e) {
-          throw this.bye && e instanceof WireClosed ? new WireClosed(`${this.host} ended the session: ${this.bye}`) : e;
+          throw this.why(e);
         } finally {
           stopDone();
         }
@@ -196,6 +205,6 @@ export class ImapClient {
 /** A failure while connecting, as the RemoteError the connector throws. */
 export function transport(e: unknown, host: string): RemoteError {
   if (e instanceof RemoteError) return e;
-  if (e instanceof ImapRefused) return new RemoteError("permanent", `${host} refused ${e.message}`);
+  if (e instanceof ImapRefused) return new RemoteError(e.serversTrouble ? "transient" : "permanent", `${host} refused ${e.message}`);
   return new RemoteError("transient", e instanceof Error ? e.message : `${host}: ${String(e)}`);
 }

@@ -12,8 +12,9 @@
 //   day: SEARCH SINCE works in whole days, in the server's zone) are looked at by header,
 //   and the ones whose id (their Message-ID, which the rebuild does not change) we already
 //   emitted are skipped. That is why the seen log exists: ids of the last SEEN_MAX mails
-//   emitted, kept in the link's store once the hub has them. The hub's dedupe on remoteId,
-//   the same id, is the second net. Re-reading by date, not the whole mailbox, bounds the work.
+//   emitted, kept in the link's store once the hub has them (without it, resync is a fresh
+//   import). The hub's dedupe on remoteId, the same id, is the second net. Re-reading by
+//   date, not the whole mailbox, bounds the work.
 // In fresh and resync the cursor moves only at the end: the UIDs imported are not in
 // order with the ones skipped, so a cursor between them would import or skip wrongly.
 import { mailId } from "../../mail/identity";
@@ -98,12 +99,14 @@ async function planFor(client: ImapClient, io: Pick<LinkIO, "store">, box: Selec
   }
   const top = await topUid(client, box);
   const end = { validity: box.uidValidity, uid: top };
-  const seen = new Set(seenOf(io).ids);
-  if (!cursor) {
+  const log = seenOf(io);
+  const seen = new Set(log.ids);
+  // No seen log to tell old from new (a first connect, or a lost store): a first import.
+  if (!cursor || !seen.size) {
     const recent = (await uidSearch(client, `SINCE ${searchDate(Date.now() - FIRST_IMPORT.days * DAY)}`)).slice(-FIRST_IMPORT.max);
     return { uids: await unseen(client, recent, seen), mode: "fresh", end, more: false };
   }
-  const since = (seenOf(io).newestAt ?? Date.now() - FIRST_IMPORT.days * DAY) - DAY;
+  const since = (log.newestAt ?? Date.now() - FIRST_IMPORT.days * DAY) - DAY;
   const candidates = (await uidSearch(client, `SINCE ${searchDate(since)}`)).slice(-RESYNC_MAX);
   return { uids: await unseen(client, candidates, seen), mode: "resync", end, more: false };
 }
