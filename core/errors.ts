@@ -73,6 +73,10 @@ export const ERRORS = {
   too_long: { status: 413, message: "the text is longer than the network allows; split it into a thread or shorten it" },
   remote_unavailable: { status: 503, retryable: true, message: "the other network is not answering; Unibox will try again" },
   remote_refused: { status: 422, message: "the other network refused this" },
+  // mail
+  mail_unavailable: { status: 503, message: "this server cannot send mail from your own address" },
+  mail_refused: { status: 502, message: "the mail server refused the message" },
+  mail_deferred: { status: 503, retryable: true, message: "the mail server could not take the message now; it will be retried" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -3,12 +3,13 @@
 import type { Network } from "../../core/protocol";
 import { bluesky } from "./bluesky";
 import { feed } from "./feed";
+import { mail } from "./mail";
 import { mastodon } from "./mastodon";
 import { matrix } from "./matrix";
 import { telegram } from "./telegram";
 import type { Connector } from "./types";
 
-const connectors: Partial<Record<Network, Connector<any>>> = { matrix, telegram, mastodon, bluesky, feed };
+const connectors: Partial<Record<Network, Connector<any>>> = { matrix, telegram, mail, mastodon, bluesky, feed };
 
 /** The connector for a network, or undefined when this server has none for it. */
 export function connectorFor(network: Network): Connector<unknown> | undefined {
