@@ -59,6 +59,9 @@ export const ERRORS = {
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },
+  // bound accounts: what another network said about a send
+  remote_unreachable: { status: 503, retryable: true, message: "the network cannot be reached right now; Unibox will retry" },
+  remote_refused: { status: 502, message: "the network refused the message" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -236,6 +236,8 @@ export const en = {
   "err.invalid_media": "That file can't be sent in this message.",
   "err.invalid_subscription": "Notifications couldn't be turned on in this browser.",
   "err.push_unavailable": "This server doesn't send notifications.",
+  "err.remote_unreachable": "That network can't be reached right now. Unibox will keep trying.",
+  "err.remote_refused": "That network refused the message.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "You're offline. Try again when you're connected.",
 } as const;

@@ -238,6 +238,8 @@ export const zh: Record<MessageKey, string> = {
   "err.invalid_media": "该文件无法在此消息中发送。",
   "err.invalid_subscription": "无法在此浏览器中开启通知。",
   "err.push_unavailable": "此服务器不发送通知。",
+  "err.remote_unreachable": "暂时无法连接该网络，Unibox 会继续重试。",
+  "err.remote_refused": "该网络拒绝了这条消息。",
   "err.internal": "我们这边出了点问题，请重试。",
   "err.network": "你目前处于离线状态，请联网后重试。",
 };

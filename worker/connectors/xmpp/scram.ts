@@ -33,7 +33,7 @@ export function scramClient(hash: ScramHash, user: string, password: string, non
       if (i < MIN_ITERATIONS || i > MAX_ITERATIONS) throw new ScramError(`the server asks for ${i} SCRAM iterations; ${MIN_ITERATIONS}–${MAX_ITERATIONS} are accepted`);
       const salted = await pbkdf2(hash, saslPrep(password), fromBase64(s), i);
       const clientKey = await hmac(hash, salted, "Client Key");
-      const storedKey = new Uint8Array(await crypto.subtle.digest(hash, clientKey));
+      const storedKey = new Uint8Array(await crypto.subtle.digest(hash, clientKey as Uint8Array<ArrayBuffer>));
       const withoutProof = `c=biws,r=${r}`;
       const authMessage = `${bare},${serverFirst},${withoutProof}`;
       const signature = await hmac(hash, storedKey, authMessage);

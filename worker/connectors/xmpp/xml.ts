@@ -200,3 +200,8 @@ export function escape(s: string): string {
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&apos;");
 }
+
+/** A top-level stanza: RFC 7395 §3.3.3 frames each one on its own, so each names jabber:client itself. */
+export function stanza(name: "message" | "presence" | "iq", attrs: Record<string, string | undefined> = {}, ...children: Child[]): Xml {
+  return x(name, { xmlns: "jabber:client", ...attrs }, ...children);
+}
