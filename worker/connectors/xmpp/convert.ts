@@ -129,7 +129,7 @@ export function outboundText(body: Body): string | null {
 
 /** Our chat message: asks for a receipt and a displayed marker; its id (and origin-id) is out.key. */
 export function chatMessage(out: Outbound, text: string): Xml {
-  return x(
+  return stanza(
     "message",
     { to: out.chat, type: "chat", id: out.key },
     x("body", {}, text),

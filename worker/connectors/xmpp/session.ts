@@ -146,7 +146,7 @@ export class XmppSession implements LiveSession {
     let cursor: string | undefined;
     for (const m of messages) {
       if (m.archiveId) cursor = m.archiveId;
-      const key = keyOf(m) ?? `r:${crypto.randomUUID()}`;
+      const key = keyOf(m) ?? `n:${crypto.randomUUID()}`;
       if (this.seen.has(key)) continue;
       this.remember(key);
       events.push(...toEvents(m, (jid) => this.roster.name(jid), key, this.myBare));
