@@ -2,8 +2,11 @@
 // network (worker/connectors/boundary.test.ts fails when something does).
 import type { Network } from "../../core/protocol";
 import type { Connector } from "./types";
+import { xmpp } from "./xmpp";
 
-const connectors: Partial<Record<Network, Connector<any>>> = {};
+const connectors: Partial<Record<Network, Connector<any>>> = {
+  xmpp,
+};
 
 /** The connector for a network, or undefined when this server has none for it. */
 export function connectorFor(network: Network): Connector<unknown> | undefined {
