@@ -1,11 +1,13 @@
 // The ONE place that maps a network's name to its connector. Nothing else in Unibox names a
 // network (worker/connectors/boundary.test.ts fails when something does).
 import type { Network } from "../../core/protocol";
+import { irc } from "./irc";
 import type { Connector } from "./types";
 import { xmpp } from "./xmpp";
 
 const connectors: Partial<Record<Network, Connector<any>>> = {
   xmpp,
+  irc,
 };
 
 /** The connector for a network, or undefined when this server has none for it. */

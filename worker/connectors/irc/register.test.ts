@@ -127,6 +127,9 @@ describe("IRC registration", () => {
     reg.start();
     expect(reg.feed(parseLine("PING :12345")!).send).toEqual(["PONG 12345"]);
     expect(reg.feed(parseLine(":irc.test.local 464 bob :Password incorrect")!).fail).toMatchObject({ kind: "auth" });
+    // ngIRCd says it with ERROR alone; other ERRORs before the welcome are network trouble.
+    expect(new Registration({ nick: "b", username: "b", realname: "x" }).feed(parseLine("ERROR :Access denied: Bad password?")!).fail).toMatchObject({ kind: "auth" });
+    expect(new Registration({ nick: "b", username: "b", realname: "x" }).feed(parseLine("ERROR :Closing Link: throttled")!).fail).toMatchObject({ kind: "transient" });
   });
 
   it("splits a long SASL message into 400-byte chunks, with + after an exact multiple", () => {

@@ -108,7 +108,8 @@ export class Registration {
       case "432":
         return this.onBadNick(p);
       case "ERROR":
-        return { send: [], fail: new RemoteError("transient", `the server closed the connection: ${p.at(-1) ?? ""}`) };
+        // Some servers refuse the server password with ERROR alone, no 464 (ngIRCd: "Access denied: Bad password?").
+        return { send: [], fail: new RemoteError(/password/i.test(p.at(-1) ?? "") ? "auth" : "transient", `the server closed the connection: ${p.at(-1) ?? ""}`) };
     }
     if (NICK_TAKEN.has(line.command) && !this.welcomed) return this.nextNick();
     return { send: [] };
