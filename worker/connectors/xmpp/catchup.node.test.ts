@@ -107,6 +107,27 @@ describe("XMPP sessions across disconnects", () => {
     expect(messages(second.rec.events)[0]).toMatchObject({ fromMe: true, echoOf: id, chat: { id: "bert3@localhost" } });
   });
 
+  it("brings our own send back from the archive as an echo (echoOf = out.key), with the receipt that came meanwhile", async () => {
+    const alice = await account("carl8");
+    const bob = await peerFor(prosody, "bert8", peers);
+    bob.autoReceipts = false;
+    const first = await alice.connect(null);
+    await settle(bob, alice.jid, first.rec);
+    await first.session.send({ key: "k-echo-1", chat: "bert8@localhost", body: { type: "text", text: "see you" } });
+    const got = await bob.waitFor((m) => m.id === "k-echo-1");
+    await first.session.close();
+    // bob's phone answers the receipt request after we left: the archive keeps it.
+    await bob.sendReceipt(got.from, got.id);
+    await archived(bob, alice.jid, "see you", 1);
+
+    const second = await alice.connect(first.rec.cursor);
+    const probe = await settle(bob, alice.jid, second.rec);
+    const [echo] = messages(second.rec.events);
+    expect(echo).toMatchObject({ fromMe: true, echoOf: "k-echo-1", chat: { id: "bert8@localhost" }, body: { type: "text", text: "see you" } });
+    expect(texts(second.rec.events)).toEqual(["see you", probe]);
+    expect(second.rec.events.filter((e) => e.type === "receipt")).toMatchObject([{ chat: "bert8@localhost", remoteIds: ["k-echo-1"], state: "delivered" }]);
+  });
+
   it("takes the newest page as history on a new account's first connect, each message once", async () => {
     const alice = await account("carl4");
     const bob = await peerFor(prosody, "bert4", peers);

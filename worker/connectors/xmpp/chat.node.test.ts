@@ -2,11 +2,17 @@
 // messages in (once each, in order), our sends out with receipt and marker requests and
 // what comes back, carbons of the user's other clients, read markers going out, receipts
 // we answer, and the roster with presence.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prosody } from "../../../test/support/peers/prosody";
 import { startProsody } from "../../../test/support/peers/prosody";
 import type { XmppPeer } from "../../../test/support/peers/xmpp-peer";
 import { messages, peerFor, receipts, testAccount, type TestAccount, texts } from "../../../test/support/xmpp-account";
+import { parseJid } from "./jid";
+import { NS } from "./ns";
+import { openStream } from "./stream";
+import { stanza, x } from "./xml";
 
 let prosody: Prosody;
 const peers: XmppPeer[] = [];
@@ -117,6 +123,37 @@ describe("an XMPP session", () => {
     const marker = await bob.waitFor((m) => m.marker === "displayed");
     expect(marker.markerFor).toBe(second);
     expect(bob.received.some((m) => m.markerFor === first)).toBe(false);
+  });
+
+  it("turns a XEP-0066 media link into stored media, and keeps links it should not follow as text", async () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+    const files = createServer((req, res) => {
+      if (req.url === "/upload/cat.png") return res.writeHead(200, { "Content-Type": "image/png", "Content-Length": png.length }).end(png);
+      if (req.url === "/upload/notes.txt") return res.writeHead(200, { "Content-Type": "text/plain" }).end("notes");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => files.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+    try {
+      const alice = await account("alice7");
+      await prosody.register("bob7", "pw-bob7");
+      const { rec } = await alice.connect(null);
+      // The sender is a client that shares files as Conversations does (XEP-0363 upload, then this message).
+      const bob = await openStream(alice.io, { url: prosody.wsUrl, jid: parseJid("bob7@localhost")!, password: "pw-bob7", resource: "phone", pingMs: 60_000 });
+      const link = (url: string, id: string) => stanza("message", { to: alice.jid, type: "chat", id }, x("body", {}, url), x("x", { xmlns: NS.oob }, x("url", {}, url)));
+      for (const [url, id] of [[`${base}/upload/cat.png`, "m1"], [`${base}/upload/notes.txt`, "m2"], ["http://10.0.0.1/upload/x.png", "m3"], [`${base}/upload/gone.png`, "m4"]]) bob.send(link(url!, id!));
+      await rec.until(() => messages(rec.events).length === 4);
+      await bob.close();
+      const [picture, notes, private10, gone] = messages(rec.events);
+      expect(picture!.body).toEqual({ type: "image", media: "md_node1" });
+      expect(alice.io.stored.get("md_node1")).toMatchObject({ mime: "image/png", filename: "cat.png", bytes: png });
+      expect(notes!.body).toEqual({ type: "text", text: `${base}/upload/notes.txt` });
+      expect(private10!.body).toEqual({ type: "text", text: "http://10.0.0.1/upload/x.png" });
+      expect(gone!.body).toEqual({ type: "text", text: `${base}/upload/gone.png` });
+      expect(alice.io.stored.size).toBe(1);
+    } finally {
+      await new Promise<void>((r) => files.close(() => r()));
+    }
   });
 
   it("follows the roster and presence, and answers receipt requests only from contacts who see our presence", async () => {

@@ -27,6 +27,8 @@ export type Incoming = {
   /** XEP-0359 origin-id: the sender's own id, kept as sent. */
   originId?: string;
   body?: string;
+  /** XEP-0066: the body is a link to media (an upload, XEP-0363). */
+  oobUrl?: string;
   receiptRequested: boolean;
   markable: boolean;
   /** XEP-0184 <received id/>: the message this acknowledges. */
@@ -81,6 +83,7 @@ function read(el: Element, myBare: string, via: Via, now: number, extra: { archi
     msgId: el.attrs.id,
     originId: child(el, "origin-id", NS.sid)?.attrs.id,
     body: bodyEl ? textOf(bodyEl) : undefined,
+    oobUrl: textOf(child(child(el, "x", NS.oob), "url", NS.oob)).trim() || undefined,
     receiptRequested: !!child(el, "request", NS.receipts),
     markable: !!child(el, "markable", NS.markers),
     receiptFor: receipt?.attrs.id,

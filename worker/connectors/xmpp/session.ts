@@ -5,6 +5,7 @@
 // hub has stored what came before it.
 import { type LinkIO, type LiveHandlers, type LiveSession, type Outbound, type RemoteContact, type RemoteEvent, RemoteError, type SendResult } from "../types";
 import { type Collector, cursorLost, noArchive, queryPage } from "./archive";
+import { fetchMedia } from "./media";
 import { chatMessage, displayedMarker, type Incoming, keyOf, outboundText, readMessage, receiptFor, toEvents } from "./convert";
 import { decodeRef } from "./ids";
 import { bare, parseJid } from "./jid";
@@ -143,16 +144,31 @@ export class XmppSession implements LiveSession {
   private deliver(messages: Incoming[], receipts: boolean): Promise<void> {
     const events: RemoteEvent[] = [];
     const acks: Incoming[] = [];
+    const links = new Map<RemoteEvent, string>();
     let cursor: string | undefined;
     for (const m of messages) {
       if (m.archiveId) cursor = m.archiveId;
       const key = keyOf(m) ?? `n:${crypto.randomUUID()}`;
       if (this.seen.has(key)) continue;
       this.remember(key);
-      events.push(...toEvents(m, (jid) => this.roster.name(jid), key, this.myBare));
+      const made = toEvents(m, (jid) => this.roster.name(jid), key, this.myBare);
+      if (m.oobUrl && m.body?.trim() === m.oobUrl && made[0]?.type === "message") links.set(made[0], m.oobUrl);
+      events.push(...made);
       if (receipts && this.wantsReceipt(m)) acks.push(m);
     }
-    return this.enqueue(events, cursor).then(() => this.acknowledge(acks));
+    const ready = links.size ? () => this.withMedia(events, links) : events;
+    return this.enqueue(ready, cursor).then(() => this.acknowledge(acks));
+  }
+
+  /** Media links become media bodies, in the emit chain so the order of messages holds. */
+  private async withMedia(events: RemoteEvent[], links: Map<RemoteEvent, string>): Promise<RemoteEvent[]> {
+    return Promise.all(
+      events.map(async (e) => {
+        const url = links.get(e);
+        const body = url && e.type === "message" ? await fetchMedia(this.io, url) : null;
+        return body && e.type === "message" ? { ...e, body } : e;
+      }),
+    );
   }
 
   /** XEP-0184: a receipt for a chat message someone asked one for, unless it would tell a stranger we are online (§8). */
@@ -175,9 +191,9 @@ export class XmppSession implements LiveSession {
   }
 
   /** One emit after another; a failed one ends the session so the link reconnects from the stored cursor. */
-  private enqueue(events: RemoteEvent[], cursor?: string): Promise<void> {
-    if (!events.length && cursor === undefined) return this.chain;
-    this.chain = this.chain.then(() => this.on.emit(events, cursor)).catch((e) => {
+  private enqueue(events: RemoteEvent[] | (() => Promise<RemoteEvent[]>), cursor?: string): Promise<void> {
+    if (Array.isArray(events) && !events.length && cursor === undefined) return this.chain;
+    this.chain = this.chain.then(async () => this.on.emit(Array.isArray(events) ? events : await events(), cursor)).catch((e) => {
       this.io.log("xmpp.emit_failed", { why: String((e as Error)?.message ?? e) });
       this.stream.abort("events could not be stored", "transient");
       throw new RemoteError("transient", "events could not be stored");
