@@ -138,6 +138,17 @@ describe("XMPP sessions across disconnects", () => {
     expect(texts(rec.events)).toEqual(["old 1", "old 2", "old 3", probe]);
   });
 
+  it("starts again from the newest page when the archive no longer has the cursor", async () => {
+    const alice = await account("carl9");
+    const bob = await peerFor(prosody, "bert9", peers);
+    for (const text of ["kept 1", "kept 2"]) await bob.send(alice.jid, text);
+    await archived(bob, alice.jid, "kept", 2);
+    const { rec } = await alice.connect("an-id-this-archive-never-had");
+    const probe = await settle(bob, alice.jid, rec);
+    expect(texts(rec.events)).toEqual(["kept 1", "kept 2", probe]);
+    expect(alice.io.logs.map((l) => l.event)).toContain("xmpp.cursor_lost");
+  });
+
   it("ends as transient when the server restarts, connects again, and loses nothing", async () => {
     const alice = await account("carl5");
     let bob = await peerFor(prosody, "bert5", peers);
