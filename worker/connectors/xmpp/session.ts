@@ -147,9 +147,12 @@ export class XmppSession implements LiveSession {
     const links = new Map<RemoteEvent, string>();
     let cursor: string | undefined;
     for (const m of messages) {
-      if (m.archiveId) cursor = m.archiveId;
+      // Archive results come in archive order, so each moves the cursor; a live copy we had
+      // already (an offline message flooded after the archive gave it) must not move it back.
+      if (m.archiveId && m.via === "archive") cursor = m.archiveId;
       const key = keyOf(m) ?? `n:${crypto.randomUUID()}`;
       if (this.seen.has(key)) continue;
+      if (m.archiveId) cursor = m.archiveId;
       this.remember(key);
       const made = toEvents(m, (jid) => this.roster.name(jid), key, this.myBare);
       if (m.oobUrl && m.body?.trim() === m.oobUrl && made[0]?.type === "message") links.set(made[0], m.oobUrl);
