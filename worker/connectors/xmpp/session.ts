@@ -112,6 +112,8 @@ export class XmppSession implements LiveSession {
     if (el.name === "message") {
       const m = readMessage(el, this.stream.jid);
       if (!m) return false;
+      // A bounce of something we sent: the contract has no event for it yet, so it is only logged.
+      if (m.type === "error") this.io.log("xmpp.message_bounced", { id: m.msgId ?? null });
       if (m.via === "archive") this.collector.get(m.queryId ?? "")?.push(m);
       else if (this.buffer) this.buffer.push(m);
       else this.deliver([m], true).catch(() => {}); // a failed emit has ended the session already
