@@ -6,6 +6,8 @@ import { call, makeFriends, type Session, signUp } from "../chaos/http";
 
 export type Phone = {
   session: Session;
+  /** The newest seq this phone holds: reopen with it to resume as a real phone does. */
+  lastSeq: number;
   events: HubEvent[];
   frames: ServerFrame[];
   socket: WebSocket;
@@ -16,18 +18,21 @@ export type Phone = {
   close(): void;
 };
 
-/** Opens a socket as a phone would (hello fresh) and keeps every event. */
-export async function openPhone(base: string, session: Session): Promise<Phone> {
+/** Opens a socket as a phone would (hello fresh, or resume from `resume`) and keeps every event. */
+export async function openPhone(base: string, session: Session, resume?: number): Promise<Phone> {
   const socket = new WebSocket(`${base.replace("http", "ws")}/api/ws`, { headers: { Authorization: `Bearer ${session.token}` } });
   const events: HubEvent[] = [];
   const frames: ServerFrame[] = [];
   const waiters: (() => void)[] = [];
+  const state = { lastSeq: resume ?? 0 };
   socket.on("message", (d) => {
     const text = String(d);
     if (text === "pong") return;
     const f = JSON.parse(text) as ServerFrame;
     frames.push(f);
+    if (f.t === "ready") state.lastSeq = Math.max(state.lastSeq, f.head);
     if (f.t === "ev") {
+      state.lastSeq = f.seq;
       events.push(f.ev);
       socket.send(JSON.stringify({ t: "ack", seq: f.seq }));
     }
@@ -41,7 +46,7 @@ export async function openPhone(base: string, session: Session): Promise<Phone> 
     if (frames.some((f) => f.t === "ready")) resolve();
     else waiters.push(check);
   }));
-  socket.send(JSON.stringify({ t: "hello", fresh: true }));
+  socket.send(JSON.stringify(resume === undefined ? { t: "hello", fresh: true } : { t: "hello", resume }));
   await ready;
   const keepalive = setInterval(() => socket.readyState === WebSocket.OPEN && socket.send("ping"), 20_000);
   const waitEvents = async (pred: (ev: HubEvent) => boolean, count: number, timeoutMs = 20_000, what = "events") => {
@@ -61,6 +66,9 @@ export async function openPhone(base: string, session: Session): Promise<Phone> 
   };
   return {
     session,
+    get lastSeq() {
+      return state.lastSeq;
+    },
     events,
     frames,
     socket,
