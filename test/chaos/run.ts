@@ -1,8 +1,11 @@
 // `npm run chaos`: the long chaos run against a fresh `wrangler dev`.
 // Options: --messages N (10000) --users N (4) --no-group --cut-ms N (200)
+//          --xmpp-messages N (1000) --no-xmpp: the phase with a bound XMPP account on a real Prosody
 import { parseArgs } from "node:util";
 import { startDevServer } from "../support/dev-server";
+import { startProsody } from "../support/peers/prosody";
 import { failures, runChaos } from "./driver";
+import { runXmppChaos, xmppFailures } from "./xmpp";
 
 const { values } = parseArgs({
   options: {
@@ -10,6 +13,8 @@ const { values } = parseArgs({
     users: { type: "string", default: "4" },
     "cut-ms": { type: "string", default: "200" },
     "no-group": { type: "boolean", default: false },
+    "xmpp-messages": { type: "string", default: "1000" },
+    "no-xmpp": { type: "boolean", default: false },
   },
 });
 
@@ -36,6 +41,24 @@ try {
     ].join("\n"),
   );
   code = problems.length === 0 ? 0 : 1;
+  if (!values["no-xmpp"]) {
+    const prosody = await startProsody();
+    try {
+      const x = await runXmppChaos(server, prosody, { messages: Number(values["xmpp-messages"]), cutEveryMs: Number(values["cut-ms"]), log: (line) => console.log(`[chaos xmpp] ${line}`) });
+      const xp = xmppFailures(x);
+      console.log(
+        [
+          `xmpp: ${x.messages} messages from a real XMPP peer, ${x.seconds.toFixed(1)} s; delivered ${x.delivered}`,
+          `lost ${x.lost}, duplicated ${x.duplicated}, out of order ${x.outOfOrder}, history mismatches ${x.historyMismatches}`,
+          `socket cuts ${x.cuts}, reconnects ${x.reconnects}, prosody restarted ${x.prosodyRestarted}, server restarted ${x.serverRestarted}`,
+          xp.length === 0 ? "PASS" : `FAIL:\n  ${xp.join("\n  ")}`,
+        ].join("\n"),
+      );
+      if (xp.length > 0) code = 1;
+    } finally {
+      await prosody.stop();
+    }
+  }
 } catch (err) {
   console.error("chaos run failed:", err);
   console.error(server.logs().split("\n").slice(-40).join("\n"));
