@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
+import { errorField, log } from "../core/log";
 import { ApiError } from "./errors";
+import { requestLog } from "./request-log";
 import { accountsRoute } from "./routes/accounts";
 import { auth, me } from "./routes/auth";
 import { contacts } from "./routes/contacts";
@@ -15,6 +17,7 @@ import { push } from "./routes/push";
 import { ws } from "./routes/ws";
 
 export const app = new Hono<AppEnv>()
+  .use(requestLog)
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/friends", friends)
@@ -38,12 +41,14 @@ app.notFound((c) => {
 // Every error leaves as {"error":{"code","message","details?"}}; only a bug is a 500.
 app.onError((err, c) => {
   if (err instanceof ApiError) {
+    c.set("errorCode", err.code);
     const body = { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
     return c.json(body, err.status, err.headers);
   }
   if (err instanceof HTTPException) {
     return c.json({ error: { code: err.status === 404 ? "not_found" : "bad_request", message: err.message || "bad request" } }, err.status);
   }
-  console.error(`Error in Worker fetch: ${c.req.method} ${c.req.path} user=${c.get("userId") ?? "-"}`, err);
+  c.set("errorCode", "internal");
+  log("worker.error", { method: c.req.method, path: c.req.path, user: c.get("userId"), error: errorField(err) }, "error");
   return c.json({ error: { code: "internal", message: "something went wrong on our side; try again" } }, 500);
 });

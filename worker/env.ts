@@ -50,5 +50,5 @@ export type Env = {
 };
 
 /** What the auth middleware puts on the Hono context. */
-export type AppVars = { userId: string; session: { hash: string; expiresAt: number; via: "bearer" | "cookie" } };
+export type AppVars = { userId: string; session: { hash: string; expiresAt: number; via: "bearer" | "cookie" }; errorCode?: string };
 export type AppEnv = { Bindings: Env; Variables: AppVars };
