@@ -12,10 +12,11 @@ import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { me } from "./session";
 import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
+import { type TypingIn, applyTyping, clearTyping, resetTyping } from "./typing";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ReceiptState, ServerFrame, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
-import { groupOf } from "../../../core/conversation";
+import { directPeer, groupOf } from "../../../core/conversation";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
 export const activeConv = signal<string | null>(null);
@@ -48,6 +49,11 @@ function defaultSocketUrl(): string {
 }
 
 export function handleFrame(frame: ServerFrame): Promise<void> {
+  // Typing is ephemeral: no seq, nothing stored, so it skips the queue.
+  if ((frame as { t: string }).t === "typing") {
+    applyTyping(frame as unknown as TypingIn);
+    return draining ?? Promise.resolve();
+  }
   queue.push(frame);
   draining ??= drain().finally(() => (draining = undefined));
   return draining;
@@ -118,6 +124,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
     case "message": {
       const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: "sent" as const } : {}) };
       if (msg.from === self) noteEcho(msg);
+      else clearTyping(ev.conv, msg.from);
       addToThread(ev.conv, [msg]);
       const theirs = msg.from !== self;
       const conv = withLast(conversationById(ev.conv) ?? newConversation(ev.conv, msg), msg, theirs ? 1 : 0);
@@ -141,7 +148,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       const reader = ev.state === "read" && groupOf(ev.conv) ? ev.by : undefined;
       if (reader) addReader(ev.conv, ev.msgIds, reader);
       const c = conversationById(ev.conv);
-      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: { ...c.last, state: ev.state } as StoredMessage }) : undefined;
+      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: withReceipt(c.last, ev.state, reader) }) : undefined;
       return [raiseStored(ev.msgIds, ev.state, reader), ...(lastRaised ? [putConv(lastRaised)] : [])];
     }
     case "friend.request":
@@ -186,7 +193,8 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
     void refreshLists().catch(() => undefined);
     return { id, kind: "group", source: msg.source, title: "…", group: groupId, last: null, unread: 0 };
   }
-  const peerId = msg.from === self ? undefined : msg.from;
+  // Our own first message (from this device or another) names the peer only in the id.
+  const peerId = msg.from === self ? (self ? directPeer(id, self) : null) : msg.from;
   const peer = peerId ? friendById(peerId) : undefined;
   // Unknown details (e.g. our own first message from another device): the next list refresh fills them in.
   if (!peer) void refreshConversations().catch(() => undefined);
@@ -194,6 +202,15 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
 }
 
 const rank = { sent: 0, delivered: 1, read: 2 } as const;
+
+type Last = NonNullable<ConversationSummary["last"]>;
+
+/** The list's last message after a receipt: its state only moves up, and a group reader is remembered. */
+function withReceipt(last: Last, state: ReceiptState, reader: string | undefined): Last {
+  const raised = !last.state || rank[last.state] < rank[state] ? { ...last, state } : last;
+  if (!reader || raised.readBy?.includes(reader)) return raised;
+  return { ...raised, readBy: [...(raised.readBy ?? []), reader] };
+}
 
 function raiseStored(ids: string[], state: ReceiptState, reader?: string): Write {
   return async (tx) => {
@@ -307,6 +324,7 @@ export function resetSyncState(): void {
   readSent.clear();
   pushResynced = false;
   activeConv.value = null;
+  resetTyping();
   conversations.value = [];
   groups.value = {};
 }
