@@ -78,3 +78,13 @@ describe("LocationCard", () => {
     await vi.waitFor(() => expect(remove).toHaveBeenCalled());
   });
 });
+
+describe("mapsUrl", () => {
+  it("opens Apple Maps on Apple devices and Google Maps elsewhere, never a bare geo: link", async () => {
+    const { mapsUrl } = await vi.importActual<typeof import("./map")>("./map");
+    const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+    const android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36";
+    expect(mapsUrl(52.52, 13.405, iphone)).toBe("https://maps.apple.com/?ll=52.52,13.405&q=52.52,13.405");
+    expect(mapsUrl(52.52, 13.405, android)).toBe("https://www.google.com/maps/search/?api=1&query=52.52,13.405");
+  });
+});

@@ -294,7 +294,7 @@ export const en = {
   "import.checked": "Checked {n} numbers: {found} on Unibox.",
   "import.noNumbers": "No phone numbers found in that.",
   "import.tooLarge": "That file is too large to be a contacts export.",
-  "account.name": "Your name",
+  "account.name": "How others see you",
   "account.save": "Save",
   "account.nameEmpty": "Your name can't be empty.",
   "account.nameSaved": "Name saved.",

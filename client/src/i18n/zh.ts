@@ -296,7 +296,7 @@ export const zh: Record<MessageKey, string> = {
   "import.checked": "已查找 {n} 个号码：{found} 个在 Unibox 上。",
   "import.noNumbers": "里面没有找到电话号码。",
   "import.tooLarge": "这个文件太大，不像是通讯录导出文件。",
-  "account.name": "你的名字",
+  "account.name": "别人看到的你",
   "account.save": "保存",
   "account.nameEmpty": "名字不能为空。",
   "account.nameSaved": "名字已保存。",

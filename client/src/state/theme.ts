@@ -36,7 +36,7 @@ export function applyTheme(next: Theme = theme.value): void {
  */
 function syncThemeColour(next: Theme): void {
   for (const meta of document.querySelectorAll<HTMLMetaElement>('meta[name="theme-color"]')) {
-    const scheme = meta.media.includes("dark") ? "dark" : "light";
+    const scheme = (meta.getAttribute("media") ?? "").includes("dark") ? "dark" : "light";
     meta.content = BAR_COLOURS[next === "system" ? scheme : next];
   }
 }

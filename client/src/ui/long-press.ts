@@ -22,24 +22,29 @@ type Handlers = {
 export function longPress(open: () => void): Handlers {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let start: { x: number; y: number } | null = null;
+  /** The timer opened the menu for the press going on now; its contextmenu must not open it again. */
+  let held = false;
   let openedAt = 0;
-  const fire = () => {
-    clear();
-    if (Date.now() - openedAt < 1000) return; // the timer and contextmenu for the same press
-    openedAt = Date.now();
-    open();
-  };
   const clear = () => {
     clearTimeout(timer);
     timer = undefined;
     start = null;
   };
+  const fire = () => {
+    openedAt = Date.now();
+    open();
+  };
   return {
     onPointerDown(e) {
+      held = false;
       if (e.pointerType === "mouse") return; // a mouse has its right button
       start = { x: e.clientX, y: e.clientY };
       clearTimeout(timer);
-      timer = setTimeout(fire, LONG_PRESS_MS);
+      timer = setTimeout(() => {
+        clear();
+        held = true;
+        fire();
+      }, LONG_PRESS_MS);
     },
     onPointerMove(e) {
       if (start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > SLOP_PX) clear();
@@ -48,6 +53,8 @@ export function longPress(open: () => void): Handlers {
     onPointerCancel: clear,
     onContextMenu(e) {
       e.preventDefault();
+      clear();
+      if (held) return;
       fire();
     },
     onClickCapture(e) {
