@@ -68,6 +68,10 @@ describe("chat list basics", () => {
     fireEvent.pointerDown(row, { pointerType: "touch", clientX: 10, clientY: 10 });
     vi.advanceTimersByTime(LONG_PRESS_MS);
     fireEvent.pointerUp(row, { pointerType: "touch" });
+    // The lifted finger makes no click (it would land on the menu's backdrop and close it).
+    const lift = new Event("touchend", { bubbles: true, cancelable: true });
+    row.dispatchEvent(lift);
+    expect(lift.defaultPrevented).toBe(true);
     vi.useRealTimers();
     const click = new MouseEvent("click", { bubbles: true, cancelable: true });
     row.dispatchEvent(click);

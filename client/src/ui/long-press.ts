@@ -1,8 +1,8 @@
 // Long-press and right-click as one gesture: holding a finger still for half a second, a
 // right click, or the keyboard's context-menu key (Shift+F10) all open the same menu.
 // Android Chrome fires `contextmenu` on a long touch as well, iOS Safari does not (hence
-// the timer); whichever comes first opens the menu, and the click that may follow the
-// lifted finger is swallowed so a long-pressed row does not also open.
+// the timer); whichever comes first opens the menu, and the lifted finger makes no click,
+// so a long-pressed row does not also open and the menu is not closed under it.
 
 import { useRef } from "preact/hooks";
 
@@ -17,6 +17,7 @@ type Handlers = {
   onPointerCancel(): void;
   onContextMenu(e: MouseEvent): void;
   onClickCapture(e: MouseEvent): void;
+  onTouchEnd(e: TouchEvent): void;
 };
 
 export function longPress(open: () => void): Handlers {
@@ -24,26 +25,24 @@ export function longPress(open: () => void): Handlers {
   let start: { x: number; y: number } | null = null;
   /** The timer opened the menu for the press going on now; its contextmenu must not open it again. */
   let held = false;
-  let openedAt = 0;
+  /** A touch press opened the menu: the click its release may still make is not a tap. */
+  let swallowClick = false;
   const clear = () => {
     clearTimeout(timer);
     timer = undefined;
     start = null;
   };
-  const fire = () => {
-    openedAt = Date.now();
-    open();
-  };
   return {
     onPointerDown(e) {
       held = false;
+      swallowClick = false;
       if (e.pointerType === "mouse") return; // a mouse has its right button
       start = { x: e.clientX, y: e.clientY };
       clearTimeout(timer);
       timer = setTimeout(() => {
         clear();
-        held = true;
-        fire();
+        held = swallowClick = true;
+        open();
       }, LONG_PRESS_MS);
     },
     onPointerMove(e) {
@@ -53,14 +52,22 @@ export function longPress(open: () => void): Handlers {
     onPointerCancel: clear,
     onContextMenu(e) {
       e.preventDefault();
+      if (start) swallowClick = true; // Android's own long-press, before our timer
       clear();
       if (held) return;
-      fire();
+      open();
     },
     onClickCapture(e) {
-      if (Date.now() - openedAt > 800) return;
+      if (!swallowClick) return;
+      swallowClick = false;
       e.preventDefault();
       e.stopPropagation();
+    },
+    // The finger lifts over the menu's backdrop, which a click there would close: a touch
+    // that became a long press makes no click at all (touch events stay with the element
+    // the touch began on, so this one is ours).
+    onTouchEnd(e) {
+      if (held && e.cancelable) e.preventDefault();
     },
   };
 }
