@@ -307,11 +307,11 @@ export const en = {
   "account.currentWrong": "That isn't your current password.",
   "account.passwordShort": "The new password needs at least {n} characters.",
   "account.passwordSame": "The new password is the same as the current one.",
-  "account.passwordChanged": "Password changed. Signed out on {n} other devices.",
+  "account.passwordChanged": "Password changed. Other devices signed out: {n}.",
   "account.devices": "Other devices",
   "account.devicesHint": "Sign out everywhere except on this phone, e.g. after losing a device.",
   "account.endOthers": "Sign out other devices",
-  "account.signedOutOthers": "Signed out on {n} other devices.",
+  "account.signedOutOthers": "Other devices signed out: {n}.",
   "me.notifications.browserFailed": "This browser couldn't turn notifications on. Try again later.",
 } as const;
 

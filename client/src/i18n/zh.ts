@@ -309,10 +309,10 @@ export const zh: Record<MessageKey, string> = {
   "account.currentWrong": "当前密码不正确。",
   "account.passwordShort": "新密码至少需要 {n} 个字符。",
   "account.passwordSame": "新密码与当前密码相同。",
-  "account.passwordChanged": "密码已修改。已在 {n} 台其他设备上退出登录。",
+  "account.passwordChanged": "密码已修改。已退出的其他设备：{n} 台。",
   "account.devices": "其他设备",
   "account.devicesHint": "在除这台手机以外的所有设备上退出登录，例如设备丢失后。",
   "account.endOthers": "退出其他设备",
-  "account.signedOutOthers": "已在 {n} 台其他设备上退出登录。",
+  "account.signedOutOthers": "已退出的其他设备：{n} 台。",
   "me.notifications.browserFailed": "此浏览器无法开启通知，请稍后再试。",
 };

@@ -66,7 +66,7 @@ describe("Me: account", () => {
 
     fireEvent.input(current, { target: { value: "old password 1" } });
     fireEvent.click(submit);
-    expect((await screen.findByRole("status")).textContent).toBe("Password changed. Signed out on 2 other devices.");
+    expect((await screen.findByRole("status")).textContent).toBe("Password changed. Other devices signed out: 2.");
     expect(sent.at(-1)).toEqual({ method: "POST", url: "/api/me/password", body: { current: "old password 1", next: "a much longer one" } });
     expect((current as HTMLInputElement).value).toBe("");
   });
@@ -75,7 +75,7 @@ describe("Me: account", () => {
     const sent = serve({ "POST /api/auth/sessions/end-others": () => json(200, { signedOut: 3 }) });
     render(<OtherDevices />);
     fireEvent.click(screen.getByRole("button", { name: "Sign out other devices" }));
-    expect((await screen.findByRole("status")).textContent).toBe("Signed out on 3 other devices.");
+    expect((await screen.findByRole("status")).textContent).toBe("Other devices signed out: 3.");
     expect(sent).toEqual([{ method: "POST", url: "/api/auth/sessions/end-others", body: undefined }]);
     vi.mocked(fetch).mockRejectedValue(new TypeError("offline"));
     fireEvent.click(screen.getByRole("button", { name: "Sign out other devices" }));

@@ -10,7 +10,7 @@ import { addFriend, friendById, friends, incoming, outgoing, refreshFriends, set
 import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } from "./groups";
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
-import { me } from "./session";
+import { confirmSession, me } from "./session";
 import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
 import { type TypingIn, applyTyping, clearTyping, resetTyping } from "./typing";
 import { resumeUploads } from "./uploads";
@@ -41,7 +41,7 @@ export function currentCursor(): number {
 
 /** Connects the socket for the signed-in user. The resume point is read fresh at every dial. */
 export function startSync(url = defaultSocketUrl()): void {
-  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame });
+  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame, onSignedOut: () => void confirmSession() });
 }
 
 function defaultSocketUrl(): string {
