@@ -19,5 +19,8 @@ export function errorMessage(err: unknown): string {
   if (!err || typeof err !== "object" || typeof (err as { code?: unknown }).code !== "string") return t("err.internal");
   const e = err as { code: string; message?: string; retryAfter?: number };
   if (e.code === "rate_limited" && typeof e.retryAfter === "number") return t("error.rateLimited", { seconds: Math.ceil(e.retryAfter) });
+  // No error body (a proxy's page, a route this server does not have): by status, not "HTTP 404".
+  const status = /^http_(\d{3})$/.exec(e.code)?.[1];
+  if (status) return t(status === "404" ? "err.not_found" : "err.internal");
   return errorText(e);
 }
