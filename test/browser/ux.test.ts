@@ -108,14 +108,24 @@ describe("the phone client, as a new user finds it", () => {
     await checkScreen(alice.page, "ux-chats-read", () => row.locator('.state[data-state="read"]').waitFor());
   });
 
-  it("opens a menu on a long press: reply quotes, and the chat row mutes — both menus axe-clean in light and dark", async () => {
+  it("opens a menu on a long press: forward, reply quotes, delete for me, and the chat row mutes — every sheet axe-clean in light and dark", async () => {
     const { page } = bob; // in the chat with Alice
     const theirs = page.locator(".bubble.theirs", { hasText: "tick check" });
     await longPress(page, theirs);
     const menu = page.getByRole("dialog", { name: "Message" });
     await checkScreen(page, "ux-message-menu", () => menu.waitFor());
+    // Forward: the list of chats to send it to (only Alice's here), axe-clean too.
+    await menu.getByRole("button", { name: "Forward" }).click();
+    const forward = page.getByRole("dialog", { name: "Forward to…" });
+    await checkScreen(page, "ux-forward", () => forward.waitFor());
+    await forward.getByRole("button", { name: "Alice" }).click();
+    await forward.getByRole("status").filter({ hasText: "Forwarded to Alice" }).waitFor();
+    await forward.getByRole("button", { name: "Done" }).click();
+    await expect.poll(() => page.locator(".bubble.own", { hasText: "tick check" }).count(), { timeout: 15_000 }).toBe(1);
+
+    await longPress(page, theirs);
     await menu.getByRole("button", { name: "Reply" }).click();
-    await page.locator(".reply-bar", { hasText: "Replying to Alice" }).waitFor();
+    await checkScreen(page, "ux-reply-bar", () => page.locator(".reply-bar", { hasText: "Replying to Alice" }).waitFor());
     await page.locator("#composer").fill("got it");
     await page.locator("#composer").press("Enter");
     const reply = alice.page.locator(".bubble.theirs", { hasText: "got it" });
