@@ -177,7 +177,7 @@ describe("the phone client, as a new user finds it", () => {
     await page.locator("[data-presence=online]").waitFor();
   });
 
-  it("refuses a fake picture before sending, saying why, and shrinks a 12 MB photo so it simply goes", async () => {
+  it("refuses a fake picture before sending, saying why, and shrinks a 12 MB photo so it simply goes, upright", async () => {
     const { page } = alice;
     await page.getByRole("button", { name: "Attach a picture, clip or location" }).click();
     const text = Buffer.from("shopping list: eggs, milk, tea\n".repeat(200));
@@ -214,6 +214,39 @@ describe("the phone client, as a new user finds it", () => {
     }, media);
     expect(stored).toMatchObject({ type: "image/jpeg", width: 2048, height: 1536 });
     expect(stored.size).toBeLessThan(photo.length / 2);
+
+    // A phone photo taken upright is stored sideways with EXIF Orientation 6 ("rotate 90°
+    // clockwise"): the shrunk copy has the rotation in its pixels (portrait), and no EXIF.
+    const sideways = await page.evaluate(async () => {
+      const canvas = Object.assign(document.createElement("canvas"), { width: 2400, height: 1200 });
+      const ctx = canvas.getContext("2d")!;
+      ctx.fillStyle = "#3a7";
+      ctx.fillRect(0, 0, 2400, 1200);
+      ctx.fillStyle = "#e33";
+      ctx.fillRect(0, 0, 600, 1200); // the top of the scene, on the left before rotation
+      const jpeg = new Uint8Array(await (await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), "image/jpeg", 0.9))).arrayBuffer());
+      // APP1 "Exif": a big-endian TIFF header and one IFD entry, Orientation (0x0112) = 6.
+      const exif = [0xff, 0xe1, 0x00, 0x22, ...[..."Exif"].map((c) => c.charCodeAt(0)), 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+      return [...jpeg.subarray(0, 2), ...exif, ...jpeg.subarray(2)];
+    });
+    await page.getByRole("button", { name: "Attach a picture, clip or location" }).click();
+    await page.setInputFiles("input[data-pick=image]", { name: "upright.jpg", mimeType: "image/jpeg", buffer: Buffer.from(sideways) });
+    await page.locator(".confirm-preview img.preview-image").waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => {
+      const img = document.querySelector(".confirm-preview img") as HTMLImageElement | null;
+      return !!img && img.naturalWidth === 240 && img.naturalHeight === 480;
+    });
+    await page.getByRole("dialog").getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => bob.page.locator(".bubble.theirs.has-image [data-media]").count(), { timeout: 30_000 }).toBe(2);
+    const upright = await bob.page.locator(".bubble.theirs.has-image [data-media]").last().getAttribute("data-media");
+    const shape = await bob.page.evaluate(async (id) => {
+      const bitmap = await createImageBitmap(await (await fetch(`/api/media/${id}`)).blob(), { imageOrientation: "none" });
+      const c = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d")!;
+      c.drawImage(bitmap, 0, 0);
+      const [r, g] = c.getImageData(bitmap.width / 2, 20, 1, 1).data;
+      return { width: bitmap.width, height: bitmap.height, topIsRed: r! > 150 && g! < 120 };
+    }, upright);
+    expect(shape).toEqual({ width: 1024, height: 2048, topIsRed: true });
   });
 
   it("says why a message failed, in readable colours in light and dark, with Retry only where it can help", async () => {
