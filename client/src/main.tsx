@@ -4,6 +4,7 @@ import { effect } from "@preact/signals";
 import { render } from "preact";
 import { App, preloadScreens } from "./app";
 import { locale } from "./i18n";
+import { type ChatPref, restorePrefs } from "./state/chat-prefs";
 import { conversations, conversationsLoaded } from "./state/conversations";
 import { type Snapshot, loadSnapshot } from "./state/db";
 import { friends, friendsLoaded, incoming, outgoing } from "./state/friends";
@@ -32,6 +33,7 @@ async function boot(): Promise<void> {
     friendsLoaded.value = true;
   }
   groups.value = snap.groups ?? {};
+  restorePrefs({ prefs: snap.chatPrefs as Record<string, ChatPref> | undefined, hidden: snap.hiddenMessages });
   resetOutboxState(snap.outbox);
   me.value = snap.me ?? null;
 

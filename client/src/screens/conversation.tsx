@@ -1,26 +1,33 @@
 // One conversation, direct or group: bubbles grouped by day and sender, receipts on own
-// messages (and who has read them, in a group), older pages on scroll up, and a composer
-// that queues into the outbox (works offline). An ended or left group is read-only.
+// messages (in a group, how many of the members have read them), older pages on scroll
+// up, a long-press menu on each message, "typing…" in a 1:1 header, and a composer that
+// queues into the outbox (works offline). An ended or left group is read-only.
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { Composer } from "../chat/composer";
 import { MessageBody } from "../chat/message-body";
+import { MessageMenu } from "../chat/message-menu";
 import { formatDay, t } from "../i18n";
+import { errorMessage } from "../i18n/errors";
+import { isShown } from "../state/chat-prefs";
 import { conversations } from "../state/conversations";
-import { friends } from "../state/friends";
-import { type ClientGroup, type GroupNotice, groupByConv, groupIdOf, memberName } from "../state/groups";
-import { discard, pendingByConv } from "../state/outbox";
+import { friends, presenceOf } from "../state/friends";
+import { type ClientGroup, type GroupNotice, groupByConv, groupIdOf, groupTicks, memberName, readCount } from "../state/groups";
+import { canRetry, discard, pendingByConv } from "../state/outbox";
 import { me } from "../state/session";
 import { activeConv, markRead } from "../state/sync";
 import { loadOlder, openThread, threadOf } from "../state/threads";
+import { typingIn } from "../state/typing";
 import type { Body, DeliveryState, OutboxItem, StoredMessage } from "../state/types";
 import { retryMessage } from "../state/uploads";
 import { Avatar, GroupAvatar } from "../ui/avatar";
 import { Icon, Ticks } from "../ui/icons";
+import { useLongPress } from "../ui/long-press";
 
+export type MsgRow = { kind: "msg"; id: string; from: string; at: number; body: Body; state?: DeliveryState; item?: OutboxItem; readBy?: string[] };
 type Row =
-  | { kind: "msg"; id: string; from: string; at: number; body: Body; state?: DeliveryState; item?: OutboxItem; readBy?: string[] }
+  | MsgRow
   | { kind: "notice"; id: string; at: number; notice: GroupNotice };
 
 export default function Conversation() {
@@ -73,7 +80,11 @@ export default function Conversation() {
 
   const peerId = summary.value?.peer?.id ?? query.to;
   const friend = friends.value.find((f) => f.user.id === peerId);
-  const title = summary.value?.title ?? friend?.user.displayName ?? "";
+  // "…" is the list's placeholder for a peer it has not heard of yet; a friend's name is better.
+  const listed = summary.value?.title;
+  const title = (listed && listed !== "…" ? listed : undefined) ?? friend?.user.displayName ?? summary.value?.peer?.displayName ?? listed ?? "";
+  const online = friend ? presenceOf(friend) : undefined;
+  const typing = peerId !== undefined && typingIn.value.get(conv) === peerId;
   if (!peerId) {
     return (
       <section class="screen">
@@ -86,10 +97,14 @@ export default function Conversation() {
     <section class="screen conversation" aria-label={title}>
       <header class="topbar conv-top">
         <BackLink />
-        <Avatar id={peerId} name={title} size={36} online={friend?.online} />
+        <Avatar id={peerId} name={title} size={36} online={online} />
         <div class="conv-title">
           <h1>{title}</h1>
-          {friend && <span class="muted">{friend.online ? t("conv.online") : t("conv.offline")}</span>}
+          {typing ? (
+            <span class="muted typing" data-typing="true">{t("conv.typing")}</span>
+          ) : (
+            online !== undefined && <span class="muted" data-presence={online ? "online" : "offline"}>{online ? t("conv.online") : t("conv.offline")}</span>
+          )}
         </div>
       </header>
       <MessageList conv={conv} group={null} />
@@ -111,7 +126,7 @@ function MessageList({ conv, group }: { conv: string; group: ClientGroup | null 
   const self = me.value?.id ?? "";
   const pending = pendingByConv.value.get(conv) ?? [];
   const rows: Row[] = withNotices(
-    thread.messages.map((m: StoredMessage): Row => ({
+    thread.messages.filter((m) => isShown(conv, m)).map((m: StoredMessage): Row => ({
       kind: "msg", id: m.id, from: m.from, at: m.at, body: m.body,
       ...(m.from === self ? { state: m.state ?? "sent", readBy: m.readBy } : {}),
     })),
@@ -121,6 +136,7 @@ function MessageList({ conv, group }: { conv: string; group: ClientGroup | null 
   const scroller = useRef<HTMLDivElement>(null);
   const top = useRef<HTMLDivElement>(null);
   const scrolledUp = useSignal(false);
+  const menuFor = useSignal<MsgRow | null>(null);
 
   // Older pages load when the top of the list comes into view. The list is laid out
   // bottom-up (column-reverse), so prepending keeps the reader's place without script.
@@ -146,9 +162,11 @@ function MessageList({ conv, group }: { conv: string; group: ClientGroup | null 
             {thread.before === null ? <p class="muted">{t("conv.start")}</p> : thread.loadingOlder ? <p class="muted" role="status">{t("conv.older")}</p> : null}
           </div>
           {thread.loaded && rows.length === 0 && <p class="empty small">{t("conv.empty")}</p>}
-          <Bubbles rows={rows} self={self} group={group} />
+          <Bubbles rows={rows} self={self} group={group} onMenu={(r) => (menuFor.value = r)} />
         </div>
       </div>
+      <p id="bubble-menu-hint" class="sr-only">{t("msg.menuHint")}</p>
+      {menuFor.value && <MessageMenu conv={conv} row={menuFor.value} group={group} self={self} onClose={() => (menuFor.value = null)} />}
       {scrolledUp.value && (
         <button type="button" class="jump" onClick={() => scroller.current?.scrollTo({ top: 0, behavior: "smooth" })} aria-label={t("conv.latest")}>
           <Icon name="down" />
@@ -173,7 +191,7 @@ function withNotices(msgs: Row[], notices: GroupNotice[]): Row[] {
 
 const GROUP_GAP_MS = 5 * 60_000;
 
-function Bubbles({ rows, self, group }: { rows: Row[]; self: string; group: ClientGroup | null }) {
+function Bubbles({ rows, self, group, onMenu }: { rows: Row[]; self: string; group: ClientGroup | null; onMenu: (r: MsgRow) => void }) {
   const out = [];
   let day = "";
   for (let i = 0; i < rows.length; i++) {
@@ -193,7 +211,7 @@ function Bubbles({ rows, self, group }: { rows: Row[]; self: string; group: Clie
     const own = r.from === self;
     // In a group, the first bubble of someone else's run carries their name.
     const sender = group && !own && !sameRun(prev, r) ? (memberName(group, r.from) ?? friends.value.find((f) => f.user.id === r.from)?.user.displayName ?? "…") : undefined;
-    out.push(<Bubble key={r.id} r={r} own={own} tail={!next || !sameRun(r, next)} sender={sender} group={group} />);
+    out.push(<Bubble key={r.id} r={r} own={own} tail={!next || !sameRun(r, next)} sender={sender} group={group} self={self} onMenu={onMenu} />);
   }
   return <>{out}</>;
 }
@@ -208,35 +226,54 @@ function Notice({ n, group, self }: { n: GroupNotice; group: ClientGroup | null;
   return <p class="notice" data-notice={n.kind}>{text}</p>;
 }
 
-function Bubble({ r, own, tail, sender, group }: { r: Extract<Row, { kind: "msg" }>; own: boolean; tail: boolean; sender?: string; group: ClientGroup | null }) {
+function Bubble({ r, own, tail, sender, group, self, onMenu }: { r: MsgRow; own: boolean; tail: boolean; sender?: string; group: ClientGroup | null; self: string; onMenu: (r: MsgRow) => void }) {
   const time = new Date(r.at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  const readers = group && own && r.readBy?.length ? r.readBy.map((id) => memberName(group, id) ?? "…") : [];
   const kind = r.body.type === "text" ? "" : ` has-${r.body.type}`;
+  // In a group, "read" waits for every member; until then the line says how many.
+  const count = group && own && r.state && r.state !== "sending" && r.state !== "failed" ? readCount(group, r.readBy, self) : null;
+  const state = r.state && group ? groupTicks(r.state, group, r.readBy, self) : r.state;
+  const error = r.item?.error;
+  const press = useLongPress(() => onMenu(r));
   return (
-    <div class={`bubble ${own ? "own" : "theirs"}${tail ? " tail" : ""}${kind}`} data-msg={r.id} data-state={r.state} data-from={r.from}>
+    <div
+      class={`bubble ${own ? "own" : "theirs"}${tail ? " tail" : ""}${kind}`}
+      data-msg={r.id}
+      data-state={state}
+      data-from={r.from}
+      tabIndex={0}
+      aria-describedby="bubble-menu-hint"
+      {...press}
+      onKeyDown={(e) => (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) && (e.preventDefault(), onMenu(r))}
+    >
       {sender && <span class="sender">{sender}</span>}
       <MessageBody body={r.body} item={r.item} />
       <span class="meta">
         <time dateTime={new Date(r.at).toISOString()}>{time}</time>
-        {r.state && (
-          <span class="state" title={stateLabel(r)}>
-            <Ticks state={r.state} />
-            <span class="sr-only">{stateLabel(r)}</span>
+        {state && (
+          <span class="state" title={stateLabel(state)}>
+            <Ticks state={state} />
+            <span class="sr-only">{stateLabel(state)}</span>
           </span>
         )}
       </span>
-      {readers.length > 0 && <span class="read-by" data-read-by={r.readBy!.join(" ")}>{t("group.readBy", { names: readers.join(", ") })}</span>}
-      {r.item?.error && (
-        <span class="failed-actions">
-          <button type="button" class="link" onClick={() => void retryMessage(r.id)}>{t("conv.retry")}</button>
-          <button type="button" class="link" onClick={() => void discard(r.id)}>{t("conv.discard")}</button>
+      {count && count.read > 0 && (
+        <span class="read-by" data-read-by={r.readBy!.join(" ")} data-read-count={`${count.read}/${count.of}`}>
+          {count.read >= count.of ? t("group.readByAll") : t("group.readCount", { n: count.read, of: count.of })}
         </span>
+      )}
+      {error && (
+        <>
+          <p class="failed-reason" data-error={error.code}>{errorMessage(error)}</p>
+          <span class="failed-actions">
+            {canRetry(error.code) && <button type="button" class="link" onClick={() => void retryMessage(r.id)}>{t("conv.retry")}</button>}
+            <button type="button" class="link" onClick={() => void discard(r.id)}>{t("conv.discard")}</button>
+          </span>
+        </>
       )}
     </div>
   );
 }
 
-function stateLabel(r: Extract<Row, { kind: "msg" }>): string {
-  if (r.state === "failed") return t("state.failed", { reason: r.item?.error?.message ?? "" });
-  return t(`state.${r.state ?? "sent"}` as "state.sent");
+function stateLabel(state: DeliveryState): string {
+  return state === "failed" ? t("state.notSent") : t(`state.${state}` as "state.sent");
 }

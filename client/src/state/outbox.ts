@@ -20,6 +20,20 @@ const inFlight = new Set<string>();
 /** Errors that a later retry can cure; anything else is final and shown on the message. */
 const TRANSIENT = new Set(["internal", "rate_limited", "overloaded"]);
 
+/**
+ * Refusals that the same message will get again however often it is tried: the file or
+ * the body is what it is, and an ended group stays ended. A failed message with one of
+ * these offers Delete only; others (not friends any more, signed out, unknown codes) may
+ * be cured by something the user does, so Retry stays.
+ */
+const FINAL = new Set([
+  "media_too_large", "unsupported_media_type", "media_type_mismatch", "invalid_media", "media_not_found",
+  "group_ended", "group_not_found", "unsupported_body", "unsupported_target", "invalid_target",
+  "invalid_input", "invalid_frame", "frame_too_large", "body_too_large",
+]);
+
+export const canRetry = (code: string): boolean => !FINAL.has(code);
+
 export const pendingByConv = computed(() => {
   const hidden = echoes.value;
   const map = new Map<string, OutboxItem[]>();

@@ -10,12 +10,13 @@ import { addFriend, friendById, friends, incoming, outgoing, refreshFriends, set
 import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } from "./groups";
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
-import { me } from "./session";
+import { confirmSession, me } from "./session";
 import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
+import { type TypingIn, applyTyping, clearTyping, resetTyping } from "./typing";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
-import { groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
+import { directPeer, groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
@@ -42,7 +43,7 @@ export function currentCursor(): number {
 
 /** Connects the socket for the signed-in user. The resume point is read fresh at every dial. */
 export function startSync(url = defaultSocketUrl()): void {
-  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame });
+  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame, onSignedOut: () => void confirmSession() });
 }
 
 function defaultSocketUrl(): string {
@@ -50,6 +51,11 @@ function defaultSocketUrl(): string {
 }
 
 export function handleFrame(frame: ServerFrame): Promise<void> {
+  // Typing is ephemeral: no seq, nothing stored, so it skips the queue.
+  if ((frame as { t: string }).t === "typing") {
+    applyTyping(frame as unknown as TypingIn);
+    return draining ?? Promise.resolve();
+  }
   queue.push(frame);
   draining ??= drain().finally(() => (draining = undefined));
   return draining;
@@ -122,6 +128,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       const ownState = isNativeSource(ev.msg.source) ? ("sent" as const) : ("queued" as const);
       const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: ownState } : {}) };
       if (msg.from === self) noteEcho(msg);
+      else clearTyping(ev.conv, msg.from);
       addToThread(ev.conv, [msg]);
       const theirs = msg.from !== self;
       const conv = withLast(conversationById(ev.conv) ?? newConversation(ev.conv, msg), msg, theirs ? 1 : 0);
@@ -145,7 +152,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       const reader = ev.state === "read" && groupOf(ev.conv) ? ev.by : undefined;
       if (reader) addReader(ev.conv, ev.msgIds, reader);
       const c = conversationById(ev.conv);
-      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: { ...c.last, state: ev.state } as StoredMessage }) : undefined;
+      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: withReceipt(c.last, ev.state, reader) }) : undefined;
       return [raiseStored(ev.msgIds, ev.state, reader), ...(lastRaised ? [putConv(lastRaised)] : [])];
     }
     case "friend.request":
@@ -193,7 +200,8 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
     void refreshLists().catch(() => undefined);
     return { id, kind: "group", source: msg.source, title: "…", group: groupId, last: null, unread: 0 };
   }
-  const peerId = msg.from === self ? undefined : msg.from;
+  // Our own first message (from this device or another) names the peer only in the id.
+  const peerId = msg.from === self ? (self ? directPeer(id, self) : null) : msg.from;
   const peer = peerId ? friendById(peerId) : undefined;
   // Unknown details (e.g. our own first message from another device): the next list refresh fills them in.
   if (!peer) void refreshConversations().catch(() => undefined);
@@ -201,6 +209,15 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
 }
 
 const rank = DELIVERY_RANK;
+
+type Last = NonNullable<ConversationSummary["last"]>;
+
+/** The list's last message after a receipt: its state only moves up, and a group reader is remembered. */
+function withReceipt(last: Last, state: StatusState, reader: string | undefined): Last {
+  const raised = !last.state || rank[last.state] < rank[state] ? { ...last, state } : last;
+  if (!reader || raised.readBy?.includes(reader)) return raised;
+  return { ...raised, readBy: [...(raised.readBy ?? []), reader] };
+}
 
 function raiseStored(ids: string[], state: StatusState, reader?: string): Write {
   return async (tx) => {
@@ -315,6 +332,7 @@ export function resetSyncState(): void {
   readSent.clear();
   pushResynced = false;
   activeConv.value = null;
+  resetTyping();
   conversations.value = [];
   groups.value = {};
 }

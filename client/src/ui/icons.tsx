@@ -21,6 +21,14 @@ const paths = {
   pin: "M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21zM12 12a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z",
   close: "M6 6l12 12M18 6L6 18",
   info: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v6M12 7.5v.5",
+  download: "M12 4v11M7 10l5 5 5-5M5 20h14",
+  more: "M12 6h.01M12 12h.01M12 18h.01",
+  reply: "M10 8L4 13l6 5M4 13h10a6 6 0 0 1 6 6",
+  forward: "M14 8l6 5-6 5M20 13H10a6 6 0 0 0-6 6",
+  copy: "M9 9h11v11H9zM5 15H4V4h11v1",
+  trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
+  mute: "M11 5L6 9H3v6h3l5 4zM16 9l5 6M21 9l-5 6",
+  archive: "M3 4h18v4H3zM5 8v12h14V8M10 12h4",
 } as const;
 
 export type IconName = keyof typeof paths;
@@ -33,7 +41,7 @@ export function Icon({ name, size = 24 }: { name: IconName; size?: number }) {
   );
 }
 
-/** ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while sending. */
+/** ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while sending. Decorative: say the state in text beside it. */
 export function Ticks({ state }: { state: DeliveryState }) {
   if (state === "sending") return <Icon name="clock" size={14} />;
   if (state === "failed") return <Icon name="alert" size={14} />;

@@ -1,12 +1,13 @@
 import { t } from "../i18n";
 import type { Body } from "../state/types";
 import { isNativeSource } from "../../../core/conversation";
+import { splitQuote } from "./quote";
 
 /** One line of text for a message body, for lists and notifications. */
 export function previewOf(body: Body): string {
   switch (body.type) {
     case "text":
-      return body.text;
+      return splitQuote(body.text).rest;
     case "location":
       return body.label ? `${t("body.location")} · ${body.label}` : t("body.location");
     case "email":
