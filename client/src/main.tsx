@@ -11,6 +11,8 @@ import { friends, friendsLoaded, incoming, outgoing } from "./state/friends";
 import { groups } from "./state/groups";
 import { resetOutboxState } from "./state/outbox";
 import { confirmSession, me } from "./state/session";
+import { restoreAccounts } from "./state/accounts";
+import { loadNotices } from "./state/notices";
 import { setCursor, startSync } from "./state/sync";
 import { applyTheme } from "./state/theme";
 import "./styles.css";
@@ -34,6 +36,8 @@ async function boot(): Promise<void> {
   }
   groups.value = snap.groups ?? {};
   restorePrefs({ prefs: snap.chatPrefs as Record<string, ChatPref> | undefined, hidden: snap.hiddenMessages });
+  void loadNotices().catch(() => undefined);
+  void restoreAccounts().catch(() => undefined);
   resetOutboxState(snap.outbox);
   me.value = snap.me ?? null;
 

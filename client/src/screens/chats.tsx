@@ -12,7 +12,7 @@ import type { ConversationSummary } from "../state/types";
 import { Avatar, GroupAvatar } from "../ui/avatar";
 import { Icon, Ticks } from "../ui/icons";
 import { useLongPress } from "../ui/long-press";
-import { previewOf, sourceName } from "../ui/preview";
+import { previewOf, sourceBadge, sourceName } from "../ui/preview";
 
 type MenuProps = { c: ConversationSummary; onClose: () => void };
 /** The row menu's component, once its chunk has loaded. */
@@ -110,6 +110,15 @@ function Archived({ list }: { list: ConversationSummary[] }) {
   );
 }
 
+function SourceBadge({ source }: { source: string }) {
+  const b = sourceBadge(source);
+  return (
+    <span class="source-badge" data-source={source} data-network={b.network} aria-label={b.label} title={b.label}>
+      {b.text}
+    </span>
+  );
+}
+
 /** In a group, whose the last message is: "Bob: ". */
 function senderPrefix(c: ConversationSummary): string {
   if (c.kind !== "group" || !c.last) return "";
@@ -135,7 +144,7 @@ function ChatRow({ c }: { c: ConversationSummary }) {
             {c.last && <time dateTime={new Date(c.last.at).toISOString()}>{formatTime(c.last.at)}</time>}
           </span>
           <span class="line2">
-            <span class="source-badge" data-source={c.source}>{sourceName(c.source)}</span>
+            <SourceBadge source={c.source} />
             {c.kind === "group" && <span class="source-badge group-badge">{c.ended ? t("chats.groupEnded") : c.left ? t("chats.groupLeft") : t("chats.group")}</span>}
             {state && (
               <span class="state" data-state={state}>

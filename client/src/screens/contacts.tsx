@@ -1,5 +1,6 @@
 // Friends with presence, requests both ways (a sent one can be taken back), "Add friend"
 // with a verification message, and finding friends from contacts.
+import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
 import { directConversationId } from "../../../core/conversation";
 import { t } from "../i18n";
@@ -10,6 +11,9 @@ import { Avatar } from "../ui/avatar";
 import { Icon } from "../ui/icons";
 import { FindFriends } from "./contacts-discover";
 import { ImportContacts } from "./contacts-import";
+import { remoteConversationId } from "../../../core/conversation";
+import { accountContacts, accounts, loadContacts } from "../state/accounts";
+import { NETWORKS } from "../ui/networks";
 
 export default function Contacts() {
   return (
@@ -24,6 +28,7 @@ export default function Contacts() {
         <Incoming />
         <Outgoing />
         <Friends />
+        <AccountContacts />
       </div>
     </section>
   );
@@ -185,6 +190,47 @@ function Friends() {
           ))}
         </ul>
       )}
+    </section>
+  );
+}
+
+/** Each bound account's buddy list, with presence; a tap opens that conversation. */
+function AccountContacts() {
+  const list = accounts.value;
+  useEffect(() => {
+    for (const a of list) void loadContacts(a.id).catch(() => undefined);
+  }, [list.map((a) => a.id).join(",")]);
+  if (list.length === 0) return null;
+  return (
+    <section aria-labelledby="account-contacts-title">
+      <h2 id="account-contacts-title" class="section-title">{t("contacts.accounts")}</h2>
+      {list.map((a) => {
+        const contacts = accountContacts.value[a.id] ?? [];
+        return (
+          <div key={a.id} class="account-contacts" data-account={a.id}>
+            <h3 class="subsection-title">
+              <span class="source-badge" data-network={a.network}>{NETWORKS[a.network]?.badge ?? a.network}</span> {a.label}
+            </h3>
+            {contacts.length === 0 ? (
+              <p class="empty small">{t("contacts.noContacts")}</p>
+            ) : (
+              <ul class="list">
+                {contacts.map((c) => (
+                  <li key={c.id}>
+                    <a class="row" href={`/chat/${encodeURIComponent(remoteConversationId(a.id, c.id))}`} data-contact={c.id}>
+                      <Avatar id={`${a.id}:${c.id}`} name={c.name} online={c.presence ? c.presence === "online" : undefined} />
+                      <span class="lines">
+                        <span class="title">{c.name}</span>
+                        <span class="muted">{c.id}{c.presence ? ` · ${t(`presence.${c.presence}` as "presence.online")}` : ""}</span>
+                      </span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        );
+      })}
     </section>
   );
 }

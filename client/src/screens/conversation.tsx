@@ -9,7 +9,13 @@ import { Composer } from "../chat/composer";
 import { MessageBody } from "../chat/message-body";
 import { MessageMenu } from "../chat/message-menu";
 import { formatDay, t } from "../i18n";
-import { errorMessage } from "../i18n/errors";
+import { errorMessage, errorText } from "../i18n/errors";
+import { en } from "../i18n/en";
+import { remoteOf } from "../../../core/conversation";
+import { accountById, accountContacts, accountsLoaded } from "../state/accounts";
+import { sendFrame } from "../state/connection";
+import { type RemoteNotice, remoteNotices } from "../state/notices";
+import { NETWORKS } from "../ui/networks";
 import { isShown } from "../state/chat-prefs";
 import { conversations } from "../state/conversations";
 import { friends, presenceOf } from "../state/friends";
@@ -25,10 +31,14 @@ import { Avatar, GroupAvatar } from "../ui/avatar";
 import { Icon, Ticks } from "../ui/icons";
 import { useLongPress } from "../ui/long-press";
 
-export type MsgRow = { kind: "msg"; id: string; from: string; at: number; body: Body; state?: DeliveryState; item?: OutboxItem; readBy?: string[] };
+export type MsgRow = {
+  kind: "msg"; id: string; from: string; at: number; body: Body; state?: DeliveryState; item?: OutboxItem; readBy?: string[];
+  /** On bound accounts: the sender's name, a failure's reason, a post's URL. */
+  name?: string; failure?: StoredMessage["failure"]; url?: string;
+};
 type Row =
   | MsgRow
-  | { kind: "notice"; id: string; at: number; notice: GroupNotice };
+  | { kind: "notice"; id: string; at: number; notice: GroupNotice | RemoteNotice };
 
 export default function Conversation() {
   const { params, query } = useRoute();
@@ -78,6 +88,9 @@ export default function Conversation() {
     );
   }
 
+  const remote = remoteOf(conv);
+  if (remote) return <RemoteConversation conv={conv} account={remote.account} chat={remote.chat} title={summary.value?.title} />;
+
   const peerId = summary.value?.peer?.id ?? query.to;
   const friend = friends.value.find((f) => f.user.id === peerId);
   // "…" is the list's placeholder for a peer it has not heard of yet; a friend's name is better.
@@ -113,6 +126,35 @@ export default function Conversation() {
   );
 }
 
+/** A conversation on a bound account: the network and account in the header, the contact's presence, notices. */
+function RemoteConversation({ conv, account: accountId, chat, title }: { conv: string; account: string; chat: string; title?: string }) {
+  const account = accountById(accountId);
+  const contact = accountContacts.value[accountId]?.find((c) => c.id === chat);
+  const name = title || contact?.name || chat;
+  const removed = accountsLoaded.value && !account;
+  return (
+    <section class="screen conversation" aria-label={name} data-remote={accountId}>
+      <header class="topbar conv-top">
+        <BackLink />
+        <Avatar id={conv} name={name} size={36} online={contact?.presence ? contact.presence === "online" : undefined} />
+        <div class="conv-title">
+          <h1>{name}</h1>
+          <span class="muted">
+            <span class="source-badge" data-network={account?.network}>{account ? NETWORKS[account.network]?.badge : t("conv.removedAccount")}</span> {account?.label}
+            {contact?.presence ? ` · ${t(`presence.${contact.presence}` as "presence.online")}` : ""}
+          </span>
+        </div>
+      </header>
+      <MessageList conv={conv} group={null} notices={remoteNotices.value[conv] ?? []} remoteChat={chat} />
+      {removed ? (
+        <p class="readonly-banner" role="status" data-readonly="removed">{t("conv.accountRemoved")}</p>
+      ) : (
+        <Composer conv={conv} to={chat} />
+      )}
+    </section>
+  );
+}
+
 function BackLink() {
   return (
     <a href="/" class="icon-button" aria-label={t("conv.back")}>
@@ -121,16 +163,18 @@ function BackLink() {
   );
 }
 
-function MessageList({ conv, group }: { conv: string; group: ClientGroup | null }) {
+function MessageList({ conv, group, notices, remoteChat }: { conv: string; group: ClientGroup | null; notices?: RemoteNotice[]; remoteChat?: string }) {
   const thread = threadOf(conv).value;
   const self = me.value?.id ?? "";
   const pending = pendingByConv.value.get(conv) ?? [];
   const rows: Row[] = withNotices(
     thread.messages.filter((m) => isShown(conv, m)).map((m: StoredMessage): Row => ({
       kind: "msg", id: m.id, from: m.from, at: m.at, body: m.body,
-      ...(m.from === self ? { state: m.state ?? "sent", readBy: m.readBy } : {}),
+      ...(m.from === self ? { state: m.state ?? "sent", readBy: m.readBy, ...(m.failure ? { failure: m.failure } : {}), ...(m.url ? { url: m.url } : {}) } : {}),
+      // In a room or channel on another network, bubbles say who wrote them.
+      ...(remoteChat !== undefined && m.from !== self && m.from !== remoteChat && m.name ? { name: m.name } : {}),
     })),
-    group?.notices ?? [],
+    notices ?? group?.notices ?? [],
   );
   rows.push(...pending.map((i): Row => ({ kind: "msg", id: i.id, from: self, at: i.createdAt, body: i.body, state: i.error ? "failed" : "sending", item: i })));
   const scroller = useRef<HTMLDivElement>(null);
@@ -177,7 +221,7 @@ function MessageList({ conv, group }: { conv: string; group: ClientGroup | null 
 }
 
 /** Puts each notice before the first message newer than it; the messages keep the log's order. */
-function withNotices(msgs: Row[], notices: GroupNotice[]): Row[] {
+function withNotices(msgs: Row[], notices: (GroupNotice | RemoteNotice)[]): Row[] {
   if (notices.length === 0) return msgs;
   const out: Row[] = [];
   let n = 0;
@@ -210,13 +254,14 @@ function Bubbles({ rows, self, group, onMenu }: { rows: Row[]; self: string; gro
     const sameRun = (a: Row | undefined, b: Row) => a?.kind === "msg" && b.kind === "msg" && a.from === b.from && Math.abs(b.at - a.at) <= GROUP_GAP_MS && new Date(a.at).toDateString() === new Date(b.at).toDateString();
     const own = r.from === self;
     // In a group, the first bubble of someone else's run carries their name.
-    const sender = group && !own && !sameRun(prev, r) ? (memberName(group, r.from) ?? friends.value.find((f) => f.user.id === r.from)?.user.displayName ?? "…") : undefined;
+    const sender = !own && !sameRun(prev, r) ? (group ? (memberName(group, r.from) ?? friends.value.find((f) => f.user.id === r.from)?.user.displayName ?? "…") : r.kind === "msg" ? r.name : undefined) : undefined;
     out.push(<Bubble key={r.id} r={r} own={own} tail={!next || !sameRun(r, next)} sender={sender} group={group} self={self} onMenu={onMenu} />);
   }
   return <>{out}</>;
 }
 
-function Notice({ n, group, self }: { n: GroupNotice; group: ClientGroup | null; self: string }) {
+function Notice({ n, group, self }: { n: GroupNotice | RemoteNotice; group: ClientGroup | null; self: string }) {
+  if ("key" in n) return <p class="notice" data-notice={n.key}>{noticeText(n)}</p>;
   const who = (id?: string) => (id === self ? t("group.you") : (id && memberName(group ?? undefined, id)) ?? "…");
   const text =
     n.kind === "joined" ? t("group.notice.joined", { name: who(n.user) })
@@ -233,6 +278,8 @@ function Bubble({ r, own, tail, sender, group, self, onMenu }: { r: MsgRow; own:
   const count = group && own && r.state && r.state !== "sending" && r.state !== "failed" ? readCount(group, r.readBy, self) : null;
   const state = r.state && group ? groupTicks(r.state, group, r.readBy, self) : r.state;
   const error = r.item?.error;
+  // A send to another network the hub could not get through: why, and try again.
+  const failure = !r.item && r.state === "failed" ? r.failure : undefined;
   const press = useLongPress(() => onMenu(r));
   return (
     <div
@@ -261,6 +308,17 @@ function Bubble({ r, own, tail, sender, group, self, onMenu }: { r: MsgRow; own:
           {count.read >= count.of ? t("group.readByAll") : t("group.readCount", { n: count.read, of: count.of })}
         </span>
       )}
+      {failure && (
+        <>
+          <p class="failed-reason" data-error={failure.code}>{errorText({ code: failure.code, message: failure.reason })}{failure.reason ? ` (${failure.reason})` : ""}</p>
+          <span class="failed-actions">
+            <button type="button" class="link" onClick={() => sendFrame({ t: "retry", msgId: r.id })}>{t("conv.retry")}</button>
+          </span>
+        </>
+      )}
+      {r.url && (
+        <a class="post-link" href={r.url} target="_blank" rel="noopener noreferrer">{t("conv.openPost")}</a>
+      )}
       {error && (
         <>
           <p class="failed-reason" data-error={error.code}>{errorMessage(error)}</p>
@@ -276,4 +334,10 @@ function Bubble({ r, own, tail, sender, group, self, onMenu }: { r: MsgRow; own:
 
 function stateLabel(state: DeliveryState): string {
   return state === "failed" ? t("state.notSent") : t(`state.${state}` as "state.sent");
+}
+
+/** A notice in the user's language by its key, else the server's own words. */
+function noticeText(n: RemoteNotice): string {
+  const key = `notice.${n.key}`;
+  return key in en ? t(key as "notice.irc.no-history") : n.text;
 }

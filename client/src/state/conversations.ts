@@ -1,5 +1,7 @@
 // The chat list: one list across every source, newest first, with a filter per source.
 import { computed, signal } from "@preact/signals";
+import { NATIVE_SOURCE } from "../../../core/conversation";
+import { accounts } from "./accounts";
 import { chatPrefs, isCleared } from "./chat-prefs";
 import type { ConversationSummary, Message } from "./types";
 
@@ -14,7 +16,12 @@ const lastAt = (c: ConversationSummary) => c.last?.at ?? 0;
 export const sortedConversations = computed(() => [...conversations.value].sort((a, b) => lastAt(b) - lastAt(a) || a.id.localeCompare(b.id)));
 
 /** Every source present, for the filter chips; built from the data, so bound networks appear by themselves. */
-export const sources = computed(() => [...new Set(conversations.value.map((c) => c.source))].sort());
+/** Filter chips: Unibox, each bound account (even before its first chat), and any other source a chat has. */
+export const sources = computed(() => {
+  const own = [NATIVE_SOURCE, ...accounts.value.map((a) => a.id)];
+  const seen = conversations.value.map((c) => c.source).filter((s) => !own.includes(s));
+  return accounts.value.length > 0 || seen.length > 0 ? [...own, ...new Set(seen)] : [...new Set(conversations.value.map((c) => c.source))];
+});
 
 /** The rows the list can show at all: a chat deleted on this phone stays away until a newer message. */
 const listed = computed(() => {

@@ -5,7 +5,7 @@ import { sendFrame } from "./connection";
 import { db } from "./db";
 import { newClientId } from "./ids";
 import type { Body, OutboxItem, ServerFrame, StoredMessage } from "./types";
-import { groupOf, NATIVE_SOURCE } from "../../../core/conversation";
+import { groupOf, NATIVE_SOURCE, remoteOf } from "../../../core/conversation";
 
 export const outbox = signal<OutboxItem[]>([]);
 /**
@@ -72,7 +72,12 @@ export function flushOutbox(): void {
 }
 
 /** A group conversation's items go to the group; the rest to the peer. */
-const targetOf = (item: OutboxItem) => (groupOf(item.conv) ? { group: item.to } : { user: item.to });
+/** Where an item goes: its group, a contact on a bound account (the conversation names both), or the friend. */
+function targetOf(item: OutboxItem) {
+  const remote = remoteOf(item.conv);
+  if (remote) return { account: remote.account, contact: remote.chat };
+  return groupOf(item.conv) ? { group: item.to } : { user: item.to };
+}
 
 /** Sends the item if the hub is ready; a picture or clip waits until its upload is done. */
 export function transmit(item: OutboxItem): void {
@@ -104,7 +109,9 @@ export function accepted(frame: Extract<ServerFrame, { t: "accepted" }>, me: str
     next.delete(frame.id);
     echoes.value = next;
   }
-  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: NATIVE_SOURCE, body: item.body, at: frame.at, state: "sent" } };
+  // A message to another network is queued in the hub until its status says it went.
+  const remote = remoteOf(frame.conv);
+  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: remote?.account ?? NATIVE_SOURCE, body: item.body, at: frame.at, state: remote ? "queued" : "sent" } };
 }
 
 /** The hub refused a send. Transient refusals wait for the next flush; others mark the item failed. */

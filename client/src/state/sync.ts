@@ -11,13 +11,14 @@ import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } fro
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
 import { confirmSession, me } from "./session";
-import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
+import { addReader, addToThread, loadedThreads, mergeOne, moves, type Outcome, openThread, raiseInThread, threadOf, withOutcome } from "./threads";
 import { type TypingIn, applyTyping, clearTyping, resetTyping } from "./typing";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
 import { directPeer, groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
+import { applyNotice } from "./notices";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
@@ -147,13 +148,14 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
         if (read.unread > 0 && activeConv.value === ev.conv) queueMicrotask(() => markRead(ev.conv));
         return [putConv(read)];
       }
-      raiseInThread(ev.conv, ev.msgIds, ev.state);
+      const outcome = { ...(ev.state === "failed" ? { failure: { code: ev.code ?? "remote_failed", reason: ev.reason ?? "" } } : {}), ...(ev.url ? { url: ev.url } : {}) };
+      raiseInThread(ev.conv, ev.msgIds, ev.state, outcome);
       // In a group, each member's read comes back on its own: remember who.
       const reader = ev.state === "read" && groupOf(ev.conv) ? ev.by : undefined;
       if (reader) addReader(ev.conv, ev.msgIds, reader);
       const c = conversationById(ev.conv);
       const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: withReceipt(c.last, ev.state, reader) }) : undefined;
-      return [raiseStored(ev.msgIds, ev.state, reader), ...(lastRaised ? [putConv(lastRaised)] : [])];
+      return [raiseStored(ev.msgIds, ev.state, reader, outcome), ...(lastRaised ? [putConv(lastRaised)] : [])];
     }
     case "friend.request":
       incoming.value = [ev.request, ...incoming.value.filter((r) => r.id !== ev.request.id)];
@@ -178,6 +180,9 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       const c = conversationById(ev.conv);
       return [saveGroupsWrite(), ...(c ? [putConv(c)] : [])];
     }
+    case "notice":
+      void applyNotice(ev);
+      return [];
     default:
       applyAccountEvent(ev);
       return [];
@@ -219,15 +224,17 @@ function withReceipt(last: Last, state: StatusState, reader: string | undefined)
   return { ...raised, readBy: [...(raised.readBy ?? []), reader] };
 }
 
-function raiseStored(ids: string[], state: StatusState, reader?: string): Write {
+function raiseStored(ids: string[], state: StatusState, reader?: string, outcome: Outcome = {}): Write {
   return async (tx) => {
     const store = tx.objectStore("messages");
     for (const id of ids) {
       const m = (await store.get(id)) as StoredMessage | undefined;
       if (!m?.state) continue;
-      const raise = rank[m.state] < rank[state];
+      const raise = moves(m.state, state);
       const addReader = reader !== undefined && !m.readBy?.includes(reader);
-      if (raise || addReader) await store.put({ ...m, ...(raise ? { state } : {}), ...(addReader ? { readBy: [...(m.readBy ?? []), reader] } : {}) });
+      if (!raise && !addReader) continue;
+      const raised = raise ? withOutcome(m, state, outcome) : m;
+      await store.put(addReader ? { ...raised, readBy: [...(m.readBy ?? []), reader] } : raised);
     }
   };
 }

@@ -6,13 +6,13 @@
 //   client → hub  {"t":"typing","conv":"<conv id>","state":"active"|"paused"}
 //   hub → client  {"t":"typing","conv":"<conv id>","from":"<user id>","state":"active"|"paused"}
 import { signal } from "@preact/signals";
-import type { ClientFrame } from "../../../core/protocol";
+import type { ClientFrame, ServerFrame } from "../../../core/protocol";
 import { conversationKind } from "../../../core/conversation";
 import { sendFrame } from "./connection";
 
 export type TypingState = "active" | "paused";
-export type TypingOut = { t: "typing"; conv: string; state: TypingState };
-export type TypingIn = { t: "typing"; conv: string; from: string; state: TypingState };
+export type TypingOut = Extract<ClientFrame, { t: "typing" }>;
+export type TypingIn = Extract<ServerFrame, { t: "typing" }>;
 
 export const TYPING = {
   /** `active` at most this often while the user keeps typing. */
@@ -32,7 +32,7 @@ let typingConv: string | null = null;
 let lastActiveAt = 0;
 let pauseTimer: ReturnType<typeof setTimeout> | undefined;
 
-const send = (frame: TypingOut) => sendFrame(frame as unknown as ClientFrame);
+const send = (frame: TypingOut) => sendFrame(frame);
 
 /** A keystroke in `conv`'s composer. Only 1:1 chats say it: in a group it would be noise. */
 export function noteTyping(conv: string, now = Date.now()): void {
