@@ -2,7 +2,9 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
-import { auth, me } from "./routes/auth";
+import { sameOriginWrites } from "./auth/origin";
+import { auth } from "./routes/auth";
+import { me } from "./routes/me";
 import { contacts } from "./routes/contacts";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
@@ -10,8 +12,10 @@ import { media } from "./routes/media";
 import { groupsRoute } from "./routes/groups";
 import { push } from "./routes/push";
 import { ws } from "./routes/ws";
+import { apiHeaders } from "./security-headers";
 
 export const app = new Hono<AppEnv>()
+  .use("/api/*", apiHeaders, sameOriginWrites)
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/friends", friends)
