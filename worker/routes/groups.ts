@@ -31,7 +31,7 @@ async function loadGroups(d: Db, env: Env, ids: string[], asOf: Map<string, numb
   const rows = (await Promise.all(parts.map((part) => d.select().from(groups).where(inArray(groups.id, part))))).flat();
   const memberRows = (await Promise.all(parts.map((part) => d.select().from(groupMembers).where(inArray(groupMembers.groupId, part))))).flat();
   const inAt = (m: typeof groupMembers.$inferSelect, at: number | undefined) =>
-    at === undefined ? m.leftAt === null : m.joinedAt <= at && (m.leftAt === null || m.leftAt >= at);
+    at === undefined ? m.leftAt === null : m.joinedAt < at && (m.leftAt === null || m.leftAt >= at);
   const members = memberRows.filter((m) => inAt(m, asOf.get(m.groupId)));
   const people = await usersByIds(d, [...new Set(members.map((m) => m.userId))]);
   return rows
