@@ -23,15 +23,16 @@ async function friendsAmong(d: Db, env: Env, me: string, ids: string[]) {
 
 /**
  * Groups as a member sees them. `asOf` (group id → when the caller left) freezes a group
- * at that moment for someone who left: the members then, not who joined or left since,
- * and not an end that came after. Everyone else sees the current members.
+ * at that moment for someone who left: the members right after they left, not who
+ * joined or left since, and not an end that came after. Everyone else sees the current
+ * members.
  */
 async function loadGroups(d: Db, env: Env, ids: string[], asOf: Map<string, number> = new Map()): Promise<Group[]> {
   const parts = chunked(ids);
   const rows = (await Promise.all(parts.map((part) => d.select().from(groups).where(inArray(groups.id, part))))).flat();
   const memberRows = (await Promise.all(parts.map((part) => d.select().from(groupMembers).where(inArray(groupMembers.groupId, part))))).flat();
   const inAt = (m: typeof groupMembers.$inferSelect, at: number | undefined) =>
-    at === undefined ? m.leftAt === null : m.joinedAt < at && (m.leftAt === null || m.leftAt >= at);
+    at === undefined ? m.leftAt === null : m.joinedAt < at && (m.leftAt === null || m.leftAt > at);
   const members = memberRows.filter((m) => inAt(m, asOf.get(m.groupId)));
   const people = await usersByIds(d, [...new Set(members.map((m) => m.userId))]);
   return rows
