@@ -10,11 +10,18 @@ const vapidLines = () => {
   // Web Push; PUSH_ALLOW_LOOPBACK_HTTP lets a local test push service on 127.0.0.1 be used.
   return [`VAPID_PUBLIC_KEY=${keys.publicKey}`, `VAPID_PRIVATE_KEY=${keys.privateKey}`, "PUSH_ALLOW_LOOPBACK_HTTP=1"];
 };
+// Verification codes go to the server log: `npm run dev` needs no SMS account. (The
+// `log` provider refuses to run on anything but a local host.)
+const smsLines = () => ["SMS_PROVIDER=log"];
 if (existsSync(file)) {
   // Keys added since the file was written are appended; nothing already there changes.
-  if (!/^VAPID_PRIVATE_KEY=/m.test(readFileSync(file, "utf8"))) {
-    appendFileSync(file, `${vapidLines().join("\n")}\n`);
-    console.log(".dev.vars exists; added fresh VAPID keys for Web Push");
+  const text = readFileSync(file, "utf8");
+  const added = [];
+  if (!/^VAPID_PRIVATE_KEY=/m.test(text)) added.push(...vapidLines());
+  if (!/^SMS_PROVIDER=/m.test(text)) added.push(...smsLines());
+  if (added.length > 0) {
+    appendFileSync(file, `${added.join("\n")}\n`);
+    console.log(`.dev.vars exists; added ${added.map((l) => l.split("=")[0]).join(", ")}`);
   } else console.log(".dev.vars exists; leaving it alone");
 } else {
   writeFileSync(
@@ -25,10 +32,10 @@ if (existsSync(file)) {
       // Local limits: loose enough for tests and a person signing up a dozen users.
       "RATE_REGISTER_PER_IP=60/60",
       "RATE_LOGIN_PER_IP=120/60",
-      "RATE_LOGIN_PER_ACCOUNT=30/60",
       "RATE_FRIEND_REQUESTS=120/60",
       "RATE_DISCOVER=60/60",
       ...vapidLines(),
+      ...smsLines(),
       "",
     ].join("\n"),
   );
