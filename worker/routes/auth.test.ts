@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, freshIp, register } from "../test/helpers";
 
@@ -52,6 +52,27 @@ describe("register", () => {
     const huge = await api("/api/auth/register", { method: "POST", json: { handle: "x".repeat(70_000) } });
     expect(huge.status).toBe(413);
     expect(huge.data.error.code).toBe("body_too_large");
+  });
+
+  it("refuses a declared Content-Length over 64 KB before reading a byte, and a body past 64 KB as it arrives", async () => {
+    // A body that never ends: reading it would hang the test.
+    const never = () => new ReadableStream<Uint8Array>({ pull: () => new Promise(() => undefined) });
+    const declared = await exports.default.fetch("http://unibox.test/api/auth/register", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Length": String(96 * 1024 * 1024) },
+      body: never(),
+    });
+    expect([declared.status, ((await declared.json()) as { error: { code: string } }).error.code]).toEqual([413, "body_too_large"]);
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        sent += 16 * 1024;
+        ctl.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+      },
+    });
+    const streamed = await exports.default.fetch("http://unibox.test/api/auth/register", { method: "POST", headers: { "Content-Type": "application/json" }, body: endless });
+    expect([streamed.status, ((await streamed.json()) as { error: { code: string } }).error.code]).toEqual([413, "body_too_large"]);
+    expect(sent).toBeLessThan(1024 * 1024);
   });
 
   it("limits registrations per IP with 429 and Retry-After", async () => {
