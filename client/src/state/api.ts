@@ -18,6 +18,8 @@ export class ApiFailure extends Error {
     readonly fields: FieldError[] = [],
     /** For 429 `rate_limited`: seconds until the server takes the request again (`details.retryAfter`). */
     readonly retryAfter?: number,
+    /** Whatever else the refusal says (`details`), e.g. `attemptsLeft` for a wrong code. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -43,7 +45,7 @@ export async function call<R extends Json>(request: Promise<R>): Promise<Body<R>
     throw new ApiFailure(0, "network", "network unreachable");
   }
   if (res.ok) return (await res.json()) as Body<R>;
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[]; retryAfter?: number } } } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[]; retryAfter?: number } & Record<string, unknown> } } | null;
   const err = body?.error;
-  throw new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? [], err?.details?.retryAfter);
+  throw new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? [], err?.details?.retryAfter, err?.details ?? {});
 }
