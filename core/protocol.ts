@@ -2,6 +2,11 @@
 // Durable Objects and the client. Types are inferred from these; never re-declare them.
 import { z } from "zod";
 
+// Zod would probe `new Function` to compile faster parsers. Nowhere we run has eval: the
+// app's Content-Security-Policy forbids it (the probe alone is a violation report) and
+// workerd has none. Set before any schema below is built.
+z.config({ jitless: true });
+
 export const LIMITS = {
   frameBytes: 64 * 1024,
   textChars: 4000,

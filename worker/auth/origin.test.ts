@@ -13,7 +13,8 @@ describe("writes from another origin", () => {
     const [a, b] = [await register("csa"), await register("csb")];
     const ask = (headers: Record<string, string>) => api("/api/friends/requests", { method: "POST", headers: { Cookie: cookie(a.token), ...headers }, json: { to: b.user.handle } });
     // Before: a cookie-authenticated friend request with a foreign Origin went through.
-    for (const foreign of [{ Origin: "http://evil.test" }, { Origin: "null" }, { Origin: "http://unibox.test:8080" }, { Origin: "https://unibox.test" }, { "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site" }]) {
+    const foreigns: Record<string, string>[] = [{ Origin: "http://evil.test" }, { Origin: "null" }, { Origin: "http://unibox.test:8080" }, { Origin: "https://unibox.test" }, { "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site" }];
+    for (const foreign of foreigns) {
       const res = await ask(foreign);
       expect([res.status, res.data.error.code], JSON.stringify(foreign)).toEqual([403, "cross_site"]);
     }

@@ -33,7 +33,11 @@ const codeHash = (env: Env, userId: string, phone: string, code: string) => keye
 export async function sendCode(env: Env, app: URL, user: UserRow, target: PhoneTarget, ip: string, now = Date.now()): Promise<Verification> {
   const d = db(env.DB);
   const last = await d.query.phoneCodes.findFirst({ where: eq(phoneCodes.userId, user.id) });
-  if (last?.codeHash && now < last.sentAt + PHONE_CODE.resendMs) throw tooMany(Math.ceil((last.sentAt + PHONE_CODE.resendMs - now) / 1000));
+  // Again to the same number waits a little; a corrected number (change number) need not.
+  // Either way the per-number and per-client limits below count every text.
+  if (last?.codeHash && last.phoneHash === target.hash && now < last.sentAt + PHONE_CODE.resendMs) {
+    throw tooMany(Math.ceil((last.sentAt + PHONE_CODE.resendMs - now) / 1000));
+  }
   const provider = smsProvider(env, app);
   await rateLimit(env, "RATE_SMS_PER_IP", ip);
   await rateLimit(env, "RATE_SMS_PER_NUMBER", target.hash);
