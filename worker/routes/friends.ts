@@ -85,7 +85,7 @@ export const friends = new Hono<AppEnv>()
     await hubOf(c.env, target.id).pushEvent(event);
     return c.json({ request: { id: request.id, to: toUser(target, c.env), message: request.message, at: request.createdAt } }, 201);
   })
-  // The sender takes a pending request back; the recipient's devices drop it.
+  // The sender takes a pending request back.
   .delete("/requests/:id", async (c) => {
     const me = c.get("userId");
     const d = db(c.env.DB);
@@ -96,7 +96,9 @@ export const friends = new Hono<AppEnv>()
       d.update(friendRequests).set({ status: "cancelled", decidedAt: Date.now() }).where(and(eq(friendRequests.id, request.id), eq(friendRequests.status, "pending"))),
       d.insert(friendAudit).values({ requestId: request.id, actor: me, subject: request.toUser, action: "cancelled" }),
     ]);
-    await hubOf(c.env, request.toUser).pushEvent({ type: "friend.request.cancelled", request: request.id });
+    // Both sides' devices drop it: theirs from incoming, the sender's other devices from outgoing.
+    const event = { type: "friend.request.cancelled" as const, request: request.id };
+    await Promise.all([hubOf(c.env, request.toUser).pushEvent(event), hubOf(c.env, me).pushEvent(event)]);
     return c.json({ ok: true as const });
   })
   .post("/requests/:id/:decision{accept|decline}", async (c) => {

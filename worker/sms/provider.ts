@@ -6,10 +6,17 @@ export interface SmsProvider {
   sendCode(to: string, code: string): Promise<void>;
 }
 
-/** Loopback, or a name under a TLD reserved for testing and local use (RFC 6761): never a real deployment. */
+/**
+ * Loopback, a private LAN address (a phone on the developer's Wi-Fi), or a name under a
+ * TLD reserved for testing and local use (RFC 6761, RFC 6762): never a public deployment.
+ */
 export function isLocalHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || h.endsWith(".localhost") || h.endsWith(".test");
+  if (h === "localhost" || h === "::1" || [".localhost", ".test", ".local"].some((tld) => h.endsWith(tld))) return true;
+  const v4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
+  if (!v4) return false;
+  const [a, b] = [Number(v4[1]), Number(v4[2])];
+  return a === 127 || a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31);
 }
 
 /** The text of a code message. Its last line is the WebOTP origin binding, so the phone's browser can offer to fill the code in. */

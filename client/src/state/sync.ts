@@ -161,6 +161,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       return [saveFriends()];
     case "friend.request.cancelled":
       incoming.value = incoming.value.filter((r) => r.id !== ev.request);
+      outgoing.value = outgoing.value.filter((r) => r.id !== ev.request);
       return [saveFriends()];
     case "phone.moved":
       // Someone proved they hold our number: the profile now says it is not verified.
