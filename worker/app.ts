@@ -5,7 +5,9 @@ import { errorField, log } from "../core/log";
 import { ApiError } from "./errors";
 import { requestLog } from "./request-log";
 import { accountsRoute } from "./routes/accounts";
-import { auth, me } from "./routes/auth";
+import { sameOriginWrites } from "./auth/origin";
+import { auth } from "./routes/auth";
+import { me } from "./routes/me";
 import { contacts } from "./routes/contacts";
 import { feedRoute } from "./routes/feed";
 import { conversations } from "./routes/conversations";
@@ -15,9 +17,11 @@ import { groupsRoute } from "./routes/groups";
 import { hooks } from "./routes/hooks";
 import { push } from "./routes/push";
 import { ws } from "./routes/ws";
+import { apiHeaders } from "./security-headers";
 
 export const app = new Hono<AppEnv>()
   .use(requestLog)
+  .use("/api/*", apiHeaders, sameOriginWrites)
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/friends", friends)

@@ -5,6 +5,7 @@ import { useEffect } from "preact/hooks";
 import { Chats } from "./screens/chats";
 import { me } from "./state/session";
 import { NetBanner, TabBar } from "./ui/chrome";
+import { VerifyNotice } from "./screens/verify-notice";
 
 const Conversation = lazy(() => import("./screens/conversation"));
 const Contacts = lazy(() => import("./screens/contacts"));
@@ -15,6 +16,7 @@ const NewGroup = lazy(() => import("./screens/new-group"));
 const GroupInfo = lazy(() => import("./screens/group-info"));
 const Accounts = lazy(() => import("./screens/accounts"));
 const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
+const VerifyPhone = lazy(() => import("./screens/verify-phone"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -51,13 +53,16 @@ function SignedOut() {
 
 function SignedIn() {
   const { path, route } = useLocation();
+  const unverified = me.value?.phoneVerified === false;
   useEffect(() => {
-    if (path === "/signin" || path === "/signup") route("/", true);
+    // Just signed up (or in with a number nobody has proved yet): the code screen first.
+    if (path === "/signin" || path === "/signup") route(unverified ? "/verify" : "/", true);
   }, [path]);
-  const inChat = path.startsWith("/chat/") || path.startsWith("/group");
+  const inChat = path.startsWith("/chat/") || path.startsWith("/group") || path === "/verify";
   return (
     <div class={inChat ? "shell in-chat" : "shell"}>
       <NetBanner />
+      {unverified && path !== "/verify" && <VerifyNotice />}
       <main class="main">
         <Router>
           <Route path="/" component={Chats} />
@@ -68,6 +73,7 @@ function SignedIn() {
           <Route path="/group/:id" component={GroupInfo} />
           <Route path="/accounts" component={Accounts} />
           <Route path="/accounts/new" component={AddAccount} />
+          <Route path="/verify" component={VerifyPhone} />
           <Route default component={Chats} />
         </Router>
       </main>

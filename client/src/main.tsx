@@ -10,7 +10,7 @@ import { type Snapshot, loadSnapshot } from "./state/db";
 import { friends, friendsLoaded, incoming, outgoing } from "./state/friends";
 import { groups } from "./state/groups";
 import { resetOutboxState } from "./state/outbox";
-import { confirmSession, me } from "./state/session";
+import { confirmSession, me, watchOtherTabs } from "./state/session";
 import { restoreAccounts } from "./state/accounts";
 import { loadNotices } from "./state/notices";
 import { setCursor, startSync } from "./state/sync";
@@ -51,6 +51,7 @@ async function boot(): Promise<void> {
     started = true;
     startSync();
     void confirmSession();
+    watchOtherTabs();
   });
   const afterLoad = () => {
     if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("unibox: service worker not registered", err));

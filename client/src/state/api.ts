@@ -20,6 +20,8 @@ export class ApiFailure extends Error {
     readonly fields: FieldError[] = [],
     /** For 429 `rate_limited`: seconds until the server takes the request again (`details.retryAfter`). */
     readonly retryAfter?: number,
+    /** Whatever else the refusal says (`details`), e.g. `attemptsLeft` for a wrong code. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -68,7 +70,7 @@ export async function callJson<T>(method: "GET" | "POST" | "PATCH" | "DELETE", p
 }
 
 async function failureOf(res: Json): Promise<ApiFailure> {
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[]; retryAfter?: number } } } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[]; retryAfter?: number } & Record<string, unknown> } } | null;
   const err = body?.error;
-  return new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? [], err?.details?.retryAfter);
+  return new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? [], err?.details?.retryAfter, err?.details ?? {});
 }

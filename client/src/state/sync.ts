@@ -47,8 +47,11 @@ export function startSync(url = defaultSocketUrl()): void {
   startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame, onSignedOut: () => void confirmSession() });
 }
 
+// `as`: who this page thinks is signed in. If the cookie is someone else's by now, the
+// server refuses the socket rather than send this page's queue as them (session.ts).
 function defaultSocketUrl(): string {
-  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`;
+  const as = me.value ? `?as=${encodeURIComponent(me.value.id)}` : "";
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws${as}`;
 }
 
 export function handleFrame(frame: ServerFrame): Promise<void> {
@@ -169,6 +172,14 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
     case "presence":
       setPresence(ev.user, ev.online);
       return [saveFriends()];
+    case "friend.request.cancelled":
+      incoming.value = incoming.value.filter((r) => r.id !== ev.request);
+      outgoing.value = outgoing.value.filter((r) => r.id !== ev.request);
+      return [saveFriends()];
+    case "phone.moved":
+      // Someone proved they hold our number: the profile now says it is not verified.
+      void confirmSession();
+      return [];
     case "group.invited":
     case "group.member.joined":
     case "group.member.left":
