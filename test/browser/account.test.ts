@@ -52,8 +52,10 @@ describe("account", () => {
     await expect.poll(() => page.locator("#password-current-error").textContent()).toBe("That isn't your current password.");
     await page.fill("#password-current", "chaos password 1");
     await page.getByRole("button", { name: "Change password" }).click();
-    await page.getByRole("status").filter({ hasText: "Password changed. Other devices signed out: 1." }).waitFor();
+    // The others: the tablet, and the session the test signed up with over the API.
+    await page.getByRole("status").filter({ hasText: "Password changed. Other devices signed out: 2." }).waitFor();
     await signedOut(meiTablet);
+    expect((await fetch(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${mei.s.token}` } })).status).toBe(401);
     await meiTablet.fill("#login", mei.s.handle);
     await meiTablet.fill("#password", "chaos password 1");
     await meiTablet.click("form button[type=submit]");
