@@ -105,6 +105,8 @@ export interface GroupRoomApi {
 
 export interface RateLimiterApi {
   hit(limit: number, windowSeconds: number): Promise<{ allowed: boolean; retryAfter: number }>;
+  /** GET /api/health: a Durable Object answers. */
+  ping(): Promise<true>;
   reset(): Promise<void>;
 }
 

@@ -21,6 +21,10 @@ export class RateLimiter extends DurableObject implements RateLimiterApi {
     return { allowed: true, retryAfter: 0 };
   }
 
+  async ping(): Promise<true> {
+    return true;
+  }
+
   async reset(): Promise<void> {
     await this.ctx.storage.deleteAll();
   }

@@ -16,7 +16,7 @@ import { Presence } from "./user-hub/presence";
 import { Receipts } from "./user-hub/receipts";
 import { SendLimit } from "./user-hub/send-limit";
 import { type Accepted, SendLedger } from "./user-hub/sends";
-import { send } from "./user-hub/socket-io";
+import { attachmentOf, send } from "./user-hub/socket-io";
 import { Sockets } from "./user-hub/sockets";
 import { Typing } from "./user-hub/typing";
 import { HubStore } from "./user-hub/store";
@@ -77,6 +77,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
       return new Response("expected a WebSocket upgrade from the Worker", { status: 400 });
     }
     const response = this.sockets.accept(request);
+    this.hub.log("info", "socket.open", { sockets: this.ctx.getWebSockets().length });
     this.presenceOf.socketOpened();
     await this.hub.timers.schedule();
     return response;
@@ -129,7 +130,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     throw new Refused("unsupported_target", "this server cannot deliver to that target yet");
   }
 
-  async webSocketClose(ws: WebSocket): Promise<void> {
+  async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.hub.log("info", "socket.close", { code, device: attachmentOf(ws)?.device });
     // Since compatibility date 2026-04-07 the runtime answers the peer's Close frame
     // itself (web_socket_auto_reply_to_close), so there is nothing to reciprocate here.
     this.sockets.gone(ws);

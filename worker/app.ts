@@ -14,6 +14,7 @@ import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
 import { media } from "./routes/media";
 import { groupsRoute } from "./routes/groups";
+import { health } from "./routes/health";
 import { hooks } from "./routes/hooks";
 import { push } from "./routes/push";
 import { ws } from "./routes/ws";
@@ -22,6 +23,7 @@ import { apiHeaders } from "./security-headers";
 export const app = new Hono<AppEnv>()
   .use(requestLog)
   .use("/api/*", apiHeaders, sameOriginWrites)
+  .route("/api/health", health)
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/friends", friends)

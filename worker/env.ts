@@ -11,6 +11,8 @@ export type Env = {
   ACCOUNT_LINK: DurableObjectNamespace<AccountLinkRpc>;
   /** Accounts due for a poll (Cron → here → the consumer → the account's link). */
   POLL_QUEUE: Queue<{ account: string }>;
+  /** Which build is running (Workers version metadata; absent in some local runs). */
+  VERSION?: { id: string; tag: string; timestamp: string };
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;

@@ -5,6 +5,7 @@ import { loginFailures, phoneCodes, phoneLookups, sessions } from "./db/schema";
 import type { Env } from "./env";
 import { enqueueDue } from "./poll";
 import { sweepUnsentMedia } from "./media/sweep";
+import { errorField, log } from "../core/log";
 
 /**
  * Cron: housekeeping (expired sessions and codes, login counters and lookup counts past
@@ -20,7 +21,7 @@ export async function scheduled(_controller: ScheduledController, env: Env, now 
     d.delete(phoneLookups).where(lt(phoneLookups.day, Math.floor(now / DAY_MS))),
   ]);
   const media = await sweepUnsentMedia(env, now).catch((err: unknown) => {
-    console.error("Error in scheduled: media sweep", err);
+    log("scheduled.sweep_failed", { error: errorField(err) }, "error");
     return { deleted: 0, sent: 0 };
   });
   const polls = await enqueueDue(env, now);

@@ -7,6 +7,7 @@ import { EventStream } from "./events";
 import { Outbox } from "./outbox";
 import type { HubStore } from "./store";
 import { Timers } from "./timers";
+import { errorField, log, type LogFields } from "../../core/log";
 
 /** A frame or call the hub refuses: becomes an `error` frame or a refusal, never a closed socket. */
 export class Refused extends Error {
@@ -77,9 +78,7 @@ export class Hub {
   }
 
   /** A log line with the event name and ids; never bodies or secrets. */
-  log(level: "warn" | "error", event: string, fields: Record<string, unknown> = {}, err?: unknown): void {
-    const line = JSON.stringify({ event, user: this.store.meta.get("user") ?? this.ctx.id.name, ...fields, ...(err ? { error: String(err) } : {}) });
-    if (level === "error") console.error(line);
-    else console.warn(line);
+  log(level: "info" | "warn" | "error", event: string, fields: LogFields = {}, err?: unknown): void {
+    log(event, { user: this.store.meta.get("user") ?? this.ctx.id.name, ...fields, ...(err ? { error: errorField(err) } : {}) }, level);
   }
 }

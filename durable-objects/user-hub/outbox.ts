@@ -1,7 +1,8 @@
+import type { LogFields } from "../../core/log";
 import type { HubStore } from "./store";
 import type { Timers } from "./timers";
 
-type Log = (level: "warn" | "error", event: string, fields?: Record<string, unknown>, err?: unknown) => void;
+type Log = (level: "warn" | "error", event: string, fields?: LogFields, err?: unknown) => void;
 import type { OutboxRow } from "./store/outbox";
 
 /** Thrown by a handler to have its row tried again after `ms` (a network's Retry-After). */

@@ -81,6 +81,7 @@ export class Sockets {
     if (!reset) for (const row of log.after(resume, MAX_REPLAY)) ws.send(`{"t":"ev","seq":${row.seq},"ev":${row.ev}}`);
     ws.serializeAttachment({ ...attachmentOf(ws), device: frame.device ?? "unknown", ready: true } satisfies Attachment);
     send(ws, reset ? { t: "ready", head, reset: true } : { t: "ready", head });
+    this.hub.log("info", "socket.ready", { device: frame.device ?? "unknown", resume, head, reset });
   }
 
   /** Closes the sockets of these sessions (sign-out), or of every session but `except`. */

@@ -11,6 +11,7 @@
  * On any error — over the limit, the client went away, R2 failed — the multipart upload
  * is aborted and the key deleted, so nothing is left behind, and the error is rethrown.
  */
+import { errorField, log } from "../../core/log";
 export const PART_SIZE = 5 * 1024 * 1024;
 
 export type StoreOptions = {
@@ -73,7 +74,7 @@ class PartWriter {
     } catch (err) {
       // Cleanup must not hide the error that caused it. A multipart upload whose abort
       // failed is still invisible, and R2 drops unfinished uploads after 7 days by default.
-      console.error(`Error in media discard: key=${this.opts.key}`, err);
+      log("media.discard_failed", { key: this.opts.key, error: errorField(err) }, "error");
     }
   }
 

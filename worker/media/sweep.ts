@@ -10,6 +10,7 @@ import { db } from "../db/client";
 import { media } from "../db/schema";
 import type { Env } from "../env";
 import { hubOf } from "../../durable-objects/stubs";
+import { errorField, log } from "../../core/log";
 
 /** Long enough for a phone to upload, go offline and send from its outbox days later. */
 export const UNSENT_MAX_AGE_MS = 7 * 86_400_000;
@@ -40,7 +41,7 @@ export async function sweepUnsentMedia(env: Env, now = Date.now()): Promise<{ de
       sent += carried.length;
     } catch (err) {
       // One owner's hub failing keeps their uploads (never a wrong delete) and not the others'.
-      console.error(`Error in media sweep: owner=${owner}`, err);
+      log("media.sweep_failed", { owner, error: errorField(err) }, "error");
     }
   }
   return { deleted, sent };

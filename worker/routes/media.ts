@@ -15,6 +15,7 @@ import { emptyUpload, openUpload, peek } from "../media/upload";
 import { quotaExceeded, quotaLeft } from "../media/quota";
 import { rateLimit } from "../auth/rate-limit";
 import { MEDIA_LIMITS, type Media } from "../../core/protocol";
+import { errorField, log } from "../../core/log";
 
 // Uploads are immutable and their ids unguessable, so a device may keep them for a year;
 // `private` keeps shared caches out, since who may see one is decided per user.
@@ -72,7 +73,7 @@ export const media = new Hono<AppEnv>()
     }
     const object = await c.env.MEDIA.get(row.key, range ? { range } : {});
     if (!object) {
-      console.error(`Error in media get: row without object media=${id} key=${row.key}`);
+      log("media.object_missing", { media: id, key: row.key }, "error");
       throw mediaNotFound();
     }
     const headers = new Headers({
@@ -95,5 +96,5 @@ async function markSent(env: Env, id: string): Promise<void> {
 /** Best effort, each half on its own: the error that led here is the one the client sees. */
 async function discard(env: Env, id: string, key: string): Promise<void> {
   const results = await Promise.allSettled([db(env.DB).delete(mediaTable).where(eq(mediaTable.id, id)), env.MEDIA.delete(key)]);
-  for (const r of results) if (r.status === "rejected") console.error(`Error in media discard: media=${id} key=${key}`, r.reason);
+  for (const r of results) if (r.status === "rejected") log("media.discard_failed", { media: id, key, error: errorField(r.reason) }, "error");
 }
