@@ -9,7 +9,7 @@ import type { Env } from "../worker/env";
 import { backoffMs } from "./account-link/backoff";
 import { type Reported, StateReporter } from "./account-link/state";
 import { constantTimeEqual } from "./account-link/secret";
-import { splitForThread } from "../worker/connectors/social/thread";
+import { splitForThread } from "../core/thread";
 import type { AccountLinkApi, LinkInit, LinkSend, LinkStatus } from "./api";
 import { hubOf } from "./stubs";
 
