@@ -10,7 +10,7 @@ export type Env = {
   GROUP_ROOM: DurableObjectNamespace<GroupRoomRpc>;
   ACCOUNT_LINK: DurableObjectNamespace<AccountLinkRpc>;
   /** Accounts due for a poll (Cron → here → the consumer → the account's link). */
-  POLL_QUEUE: Queue<{ account: string }>;
+  POLL_QUEUE: Queue<{ accounts: string[] } | { account: string }>;
   MAIL_DOMAIN: string;
   DEFAULT_REGION: string;
   PRESENCE_GRACE_SECONDS: string;
