@@ -317,6 +317,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       return { nextAt: this.nextPoll(connector, result.nextInMs) };
     } catch (err) {
       const kind = err instanceof RemoteError ? err.kind : "transient";
+      this.log("link.poll_failed", { kind, error: messageOf(err) });
       if (kind === "auth") {
         await this.reporter.report({ state: "bad_credentials", message: messageOf(err), action: "re-enter the password or token" });
         return { nextAt: null };

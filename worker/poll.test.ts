@@ -40,7 +40,7 @@ async function tick(): Promise<PollMessage[][]> {
 async function consume(messages: PollMessage[]) {
   const batch = createMessageBatch<PollMessage>("unibox-poll", messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 

@@ -40,6 +40,7 @@ export async function enqueueDue(env: Env, now = Date.now()): Promise<number> {
     total += ids.length;
     if (ids.length < LEASE_CHUNK) break;
   }
+  if (total > 0) console.log(JSON.stringify({ event: "poll.enqueued", accounts: total, messages: Math.ceil(total / PER_MESSAGE), ms: Date.now() - now, full: total === PER_TICK }));
   return total;
 }
 
@@ -86,7 +87,7 @@ export async function consumePolls(batch: MessageBatch<PollMessage>, env: Env): 
   batch.ackAll();
   const failed = polled.filter((r) => r.failed).length;
   const slowest = Math.max(0, ...polled.map((r) => r.ms));
-  console.log(JSON.stringify({ event: "poll.batch", messages: batch.messages.length, accounts: ids.length, failed, slowestMs: slowest, ms: Date.now() - started }));
+  console.log(JSON.stringify({ event: "poll.batch", messages: batch.messages.length, accounts: ids.length, failed, slowestMs: slowest, startedAt: started, ms: Date.now() - started }));
 }
 
 async function pollOne(env: Env, account: string): Promise<Polled> {

@@ -15,6 +15,8 @@ const NewGroup = lazy(() => import("./screens/new-group"));
 const GroupInfo = lazy(() => import("./screens/group-info"));
 const Accounts = lazy(() => import("./screens/accounts"));
 const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
+const Social = lazy(() => import("./screens/social"));
+const Compose = lazy(() => import("./screens/social-compose"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -24,6 +26,7 @@ export function preloadScreens(): void {
   void import("./screens/new-group");
   void import("./screens/group-info");
   void import("./screens/accounts");
+  void import("./screens/social");
 }
 
 export function App() {
@@ -54,7 +57,7 @@ function SignedIn() {
   useEffect(() => {
     if (path === "/signin" || path === "/signup") route("/", true);
   }, [path]);
-  const inChat = path.startsWith("/chat/") || path.startsWith("/group");
+  const inChat = path.startsWith("/chat/") || path.startsWith("/group") || path === "/compose";
   return (
     <div class={inChat ? "shell in-chat" : "shell"}>
       <NetBanner />
@@ -68,6 +71,8 @@ function SignedIn() {
           <Route path="/group/:id" component={GroupInfo} />
           <Route path="/accounts" component={Accounts} />
           <Route path="/accounts/new" component={AddAccount} />
+          <Route path="/social" component={Social} />
+          <Route path="/compose" component={Compose} />
           <Route default component={Chats} />
         </Router>
       </main>

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { feedQuery, LIMITS } from "../../core/protocol";
 import { hubOf } from "../../durable-objects/stubs";
 import { requireUser } from "../auth/session";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
 import { fail, orThrow } from "../errors";
 import { query } from "../validate";
 
@@ -17,9 +17,11 @@ export const feedRoute = new Hono<AppEnv>()
     const q = c.req.valid("query");
     return c.json(await hubOf(c.env, me).listPosts(q.account, q.before ? Number(q.before) : undefined, q.limit ?? LIMITS.pageSize));
   })
-  .post("/:id/:action{boost|like}", async (c) => {
-    const id = c.req.param("id");
-    if (id.length > 64) throw fail("post_not_found");
-    const done = orThrow(await hubOf(c.env, c.get("userId")).actOnPost(id, c.req.param("action") as "boost" | "like"));
-    return c.json({ ok: true as const, ...(done.url ? { url: done.url } : {}) });
-  });
+  .post("/:id/boost", (c) => act(c.env, c.get("userId"), c.req.param("id"), "boost").then((r) => c.json(r)))
+  .post("/:id/like", (c) => act(c.env, c.get("userId"), c.req.param("id"), "like").then((r) => c.json(r)));
+
+async function act(env: Env, me: string, id: string, action: "boost" | "like") {
+  if (id.length > 64) throw fail("post_not_found");
+  const done = orThrow(await hubOf(env, me).actOnPost(id, action));
+  return { ok: true as const, ...(done.url ? { url: done.url } : {}) };
+}
