@@ -4,7 +4,7 @@
 // each with a deadline, so one slow network never holds the others) and writes back when each
 // wants its next poll. The same code serves ten accounts under `wrangler dev`, which runs
 // Queues locally, and 100,000 on Cloudflare (the numbers are in docs/performance.md).
-import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { linkOf } from "../durable-objects/stubs";
 import { db } from "./db/client";
 import { accounts } from "./db/schema";
@@ -18,8 +18,10 @@ export const LEASE_CHUNK = 2_000;
 export const PER_MESSAGE = 10;
 /** Messages per sendBatch, the Queues limit (and ≤ 256 KB: 100 × 10 ids is about 25 KB). */
 const SEND_BATCH = 100;
-/** How long a leased account is not picked again, in case its consumer dies before writing back. */
+/** How long past its due time a leased account is not picked again, in case its consumer dies before writing back. */
 export const LEASE_MS = 5 * 60_000;
+/** The Cron trigger's period (wrangler.toml: every minute). */
+export const TICK_MS = 60_000;
 /** A poll that takes longer than this is given up (the link's own fetch timeouts are shorter). */
 const POLL_DEADLINE_MS = 25_000;
 /** After a poll that failed with no answer from the link, try again in this long. */
@@ -31,38 +33,52 @@ type Polled = { account: string; nextAt: number | null; ms: number; failed: bool
 
 const accountsOf = (m: PollMessage): string[] => ("accounts" in m ? m.accounts : [m.account]);
 
-/** The Cron tick's share: due accounts leased (so the next tick does not send them again) and queued. */
+/**
+ * The Cron tick's share: the accounts due before the next tick, leased (so the next tick does
+ * not send them again) and queued to be delivered when each is due. Without the delay an
+ * account due a second after a tick waited for the next one: a 2-minute cadence became 3.
+ */
 export async function enqueueDue(env: Env, now = Date.now()): Promise<number> {
   let total = 0;
   while (total < PER_TICK) {
-    const ids = await leaseDue(env, now, Math.min(LEASE_CHUNK, PER_TICK - total));
-    await queueAccounts(env, ids);
-    total += ids.length;
-    if (ids.length < LEASE_CHUNK) break;
+    const due = await leaseDue(env, now, Math.min(LEASE_CHUNK, PER_TICK - total));
+    await queueAccounts(env, due, now);
+    total += due.length;
+    if (due.length < LEASE_CHUNK) break;
   }
   if (total > 0) console.log(JSON.stringify({ event: "poll.enqueued", accounts: total, messages: Math.ceil(total / PER_MESSAGE), ms: Date.now() - now, full: total === PER_TICK }));
   return total;
 }
 
 /**
- * One statement picks the most overdue accounts and moves their next poll past the lease,
- * so two ticks that overlap can never both take an account.
+ * One statement picks the accounts due before the next tick, most overdue first, and moves
+ * each one's next poll a lease past its due time (returning that due time), so two ticks
+ * that overlap can never both take an account.
  */
-async function leaseDue(env: Env, now: number, limit: number): Promise<string[]> {
+async function leaseDue(env: Env, now: number, limit: number): Promise<{ id: string; due: number }[]> {
   const d = db(env.DB);
   const due = d
     .select({ id: accounts.id })
     .from(accounts)
-    .where(and(isNotNull(accounts.nextPollAt), lte(accounts.nextPollAt, now)))
+    .where(and(isNotNull(accounts.nextPollAt), lte(accounts.nextPollAt, now + TICK_MS)))
     .orderBy(asc(accounts.nextPollAt))
     .limit(limit);
-  const leased = await d.update(accounts).set({ nextPollAt: now + LEASE_MS }).where(inArray(accounts.id, due)).returning({ id: accounts.id });
-  return leased.map((r) => r.id);
+  const leased = await d
+    .update(accounts)
+    .set({ nextPollAt: sql`${accounts.nextPollAt} + ${LEASE_MS}` })
+    .where(inArray(accounts.id, due))
+    .returning({ id: accounts.id, due: sql<number>`${accounts.nextPollAt} - ${LEASE_MS}` });
+  return leased.sort((a, b) => a.due - b.due);
 }
 
-async function queueAccounts(env: Env, ids: string[]): Promise<void> {
-  const messages: { body: PollMessage }[] = [];
-  for (let i = 0; i < ids.length; i += PER_MESSAGE) messages.push({ body: { accounts: ids.slice(i, i + PER_MESSAGE) } });
+/** Ten accounts a message, in due order; a message is delivered when its first account is due. */
+async function queueAccounts(env: Env, due: { id: string; due: number }[], now: number): Promise<void> {
+  const messages: { body: PollMessage; delaySeconds?: number }[] = [];
+  for (let i = 0; i < due.length; i += PER_MESSAGE) {
+    const part = due.slice(i, i + PER_MESSAGE);
+    const delaySeconds = Math.floor(Math.max(0, part[0]!.due - now) / 1000);
+    messages.push({ body: { accounts: part.map((a) => a.id) }, ...(delaySeconds > 0 ? { delaySeconds } : {}) });
+  }
   for (let i = 0; i < messages.length; i += SEND_BATCH) await env.POLL_QUEUE.sendBatch(messages.slice(i, i + SEND_BATCH));
 }
 
