@@ -124,6 +124,17 @@ describe("posting by network name under wrangler dev", () => {
     expect(parts).toHaveLength(2);
     expect(parts.map((p) => p.value.text as string)).toEqual([expect.stringMatching(/ 1\/2$/), expect.stringMatching(/ 2\/2$/)]);
     expect((parts[1]!.value.reply as { parent: { uri: string } }).parent.uri).toBe(parts[0]!.uri);
+    // A thread that failed is retried as a thread (its options are kept with the message).
+    sky.down({ status: 400 });
+    phone.send({ t: "send", id: "c-thread-2", to: { network: "bluesky", split: true }, body: { type: "text", text: `${long} again` } });
+    const again = await frame<"accepted">((f) => f.t === "accepted" && f.id === "c-thread-2");
+    await phone.waitEvent((e) => e.type === "status" && e.msgIds.includes(again.msgId) && e.state === "failed");
+    sky.up();
+    phone.send({ t: "retry", msgId: again.msgId });
+    await phone.waitEvent((e) => e.type === "status" && e.msgIds.includes(again.msgId) && e.state === "sent");
+    const retried = skeets().slice(3);
+    expect(retried.map((p) => (p.value.text as string).slice(-4))).toEqual([" 1/2", " 2/2"]);
+    expect((retried[1]!.value.reply as { parent: { uri: string } }).parent.uri).toBe(retried[0]!.uri);
     // Mastodon takes the same text whole (500, a URL counting 23).
     phone.send({ t: "send", id: "c-long-m", to: { network: "mastodon", split: true }, body: { type: "text", text: long } });
     const whole = await frame<"accepted">((f) => f.t === "accepted" && f.id === "c-long-m");
