@@ -55,6 +55,8 @@ export default defineConfig(async () => ({
           // Connector protocol tests run in Node against the real peers (project "unit").
           exclude: ["**/*.node.test.ts", "**/node_modules/**"],
           setupFiles: ["./worker/test/apply-migrations.ts"],
+          // A real feed server on 127.0.0.1 for the polling tests (nothing listens inside workerd).
+          globalSetup: ["./test/support/feed-global.ts"],
         },
       },
       // Node-side checks of the code and docs themselves (layout rules, protocol examples).

@@ -77,6 +77,9 @@ export const ERRORS = {
   ambiguous_network: { status: 400, message: "several of your accounts have that name; name one by its label" },
   not_retryable: { status: 409, message: "only a message that failed to reach its network can be tried again" },
   remote_failed: { status: 502, retryable: true, message: "the network did not take the message" },
+  // the social feed
+  post_not_found: { status: 404, message: "no such post in your feed" },
+  unsupported_action: { status: 400, message: "that network cannot do this to a post" },
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },

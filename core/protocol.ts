@@ -174,6 +174,18 @@ export const accountStates = ["connecting", "connected", "transient_disconnect",
 export const accountStateSchema = z.enum(accountStates);
 export type AccountState = z.infer<typeof accountStateSchema>;
 
+/**
+ * How long a post may be on an account or network: at most `max` graphemes, a URL counting
+ * `urlChars` whatever it spells, "@user@domain" counting as "@user" when `mentionDomainsFree`
+ * (core/text-length.ts `measure` counts by these rules; the client shows the count).
+ */
+export const textLimitsSchema = z.object({ max: z.number().int().positive(), urlChars: z.number().int().nonnegative().optional(), mentionDomainsFree: z.boolean().optional() });
+export type TextLimits = z.infer<typeof textLimitsSchema>;
+
+/** What can be done to a post in the feed, where its network has it. */
+export const postActions = ["reply", "boost", "like"] as const;
+export type PostAction = (typeof postActions)[number];
+
 export const accountSchema = z.object({
   id: z.string(),
   network: networkSchema,
@@ -185,6 +197,8 @@ export const accountSchema = z.object({
   /** What the user can do about the state ("re-enter the password"). */
   action: z.string().optional(),
   createdAt: z.number(),
+  /** Accounts that post: this account's own limit (a Mastodon instance's may differ from the network's). */
+  limits: textLimitsSchema.optional(),
 });
 export type Account = z.infer<typeof accountSchema>;
 
@@ -217,6 +231,9 @@ export const postSchema = z.object({
   inReplyTo: z.string().optional(),
   /** The network's own id of the post (for reply, boost, like). */
   remoteId: z.string(),
+  /** You boosted / liked it from Unibox. */
+  boosted: z.literal(true).optional(),
+  liked: z.literal(true).optional(),
 });
 export type Post = z.infer<typeof postSchema>;
 
@@ -263,6 +280,8 @@ export const targetSchema = z.union([
   // A post to your own timeline on a network, named by network ("mastodon") or an account's
   // label; `split`: an over-long text goes as a thread instead of being refused.
   z.strictObject({ network: z.string().trim().min(1).max(64), split: z.boolean().optional() }),
+  // A reply to a post of the feed (its `id`), through the account it came from.
+  z.strictObject({ post: z.string().min(1).max(64), split: z.boolean().optional() }),
   z.strictObject({ email: z.string().email(), account: z.string().max(64).optional() }),
   // A reply in a conversation that is on a bound account.
   z.strictObject({ conv: z.string().min(1).max(600) }),
@@ -354,6 +373,8 @@ export const eventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("account.removed"), account: z.string(), at: z.number() }),
   z.object({ type: z.literal("account.contacts"), account: z.string(), contacts: z.array(remoteContactSchema) }),
   z.object({ type: z.literal("post"), post: postSchema }),
+  /** You boosted or liked a post (from this device or another); `url` is where the boost is. */
+  z.object({ type: z.literal("post.acted"), post: z.string(), action: z.enum(["boost", "like"]), url: z.string().optional(), at: z.number() }),
   /** Where one target of a broadcast got: queued → sent (or delivered, read) | failed → queued again on retry. */
   z.object({
     type: z.literal("broadcast.status"), id: z.string(), target: z.number().int(), state: z.enum(["queued", "sent", "delivered", "read", "failed"]),
@@ -433,6 +454,10 @@ export const accountsResponse = z.object({ accounts: z.array(accountSchema) });
 export const accountResponse = z.object({ account: accountSchema });
 export const contactsResponse = z.object({ contacts: z.array(remoteContactSchema) });
 export const feedResponse = z.object({ posts: z.array(postSchema), before: z.string().optional() });
+export const networksResponse = z.object({
+  networks: z.array(z.object({ network: networkSchema, credentials: z.record(z.string(), z.unknown()), limits: textLimitsSchema.optional(), actions: z.array(z.enum(postActions)).optional() })),
+});
+export const postActedResponse = z.object({ ok: z.literal(true), url: z.string().optional() });
 
 /** What a Web Push says (decrypted by the browser; client/sw/sw.js shows it). */
 export const pushNoticeSchema = z.discriminatedUnion("type", [

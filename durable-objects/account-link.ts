@@ -4,12 +4,13 @@ import type { RemoteContact } from "../core/protocol";
 import { keyRing, needsReseal, seal, unseal } from "../worker/connectors/credentials";
 import { createLinkIO, sqlStore } from "../worker/connectors/io";
 import { connectorFor } from "../worker/connectors/registry";
-import { type AccountRef, type Connector, type LinkIO, type LiveSession, type Outbound, RemoteError, type RemoteEvent, type SendResult, type StateReport } from "../worker/connectors/types";
+import { type AccountRef, type Connector, type LinkIO, type LiveSession, type Outbound, RemoteError, type RemoteEvent, type SendResult, type StateReport, type TextLimits } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
 import { backoffMs } from "./account-link/backoff";
 import { type Reported, StateReporter } from "./account-link/state";
 import { constantTimeEqual } from "./account-link/secret";
-import { splitForThread } from "../worker/connectors/social/thread";
+import { measure } from "../core/text-length";
+import { splitForThread } from "../core/thread";
 import type { AccountLinkApi, LinkInit, LinkSend, LinkStatus } from "./api";
 import { hubOf } from "./stubs";
 
@@ -30,6 +31,8 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
   private session: LiveSession | undefined;
   private connecting: Promise<void> | undefined;
   private emitting: Promise<unknown> = Promise.resolve();
+  /** The poll under way: a second caller (Cron while the link's own timer polls) waits for it instead of polling again. */
+  private polling: Promise<{ nextAt: number | null }> | undefined;
   private reporter: StateReporter;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -86,7 +89,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
 
   // ---- bind and unbind -----------------------------------------------------------------
 
-  async bind(init: LinkInit): Promise<Result<{ remote: string }>> {
+  async bind(init: LinkInit): Promise<Result<{ remote: string; limits?: TextLimits }>> {
     if (this.account && this.account.id !== init.account.id) return refusal("internal", "this link belongs to another account");
     const connector = connectorFor(init.account.network);
     if (!connector) return refusal("unsupported_network", `this server cannot bind ${init.account.network} accounts`);
@@ -107,7 +110,18 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       return refusal("server_unreachable", `the account works, but setting it up failed: ${messageOf(err)}`);
     }
     await this.reporter.report({ state: "connecting", message: "bound; connecting when you are online" });
-    return { ok: true, remote: verified.remote };
+    const limits = this.limitsOf(connector, init.account);
+    return { ok: true, remote: verified.remote, ...(limits ? { limits } : {}) };
+  }
+
+  /** What a post on this account may hold: the account's own figures (learnt at verify) or the network's. */
+  private limitsOf(connector: Connector<unknown>, account: AccountRef): TextLimits | undefined {
+    const l = connector.limits;
+    if (!l) return undefined;
+    const own = l.current?.(this.io(account));
+    if (own) return own;
+    const max = l.textChars ?? l.textGraphemes;
+    return max ? { max, ...l.rules } : undefined;
   }
 
   async rebind(credentials: Record<string, unknown>): Promise<Result<{ remote: string }>> {
@@ -273,7 +287,23 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     return run;
   }
 
+  /**
+   * Cron → Queue → here. While the owner is online the link's own timer polls at the online
+   * cadence, so a queued poll before that timer is due only says when it is.
+   */
   async poll(): Promise<{ nextAt: number | null }> {
+    const timer = this.get<Record<string, number>>("timers")?.poll;
+    if (this.wanted === "open" && timer !== undefined && timer > Date.now() && !this.polling) return { nextAt: timer };
+    return this.pollOnce();
+  }
+
+  /** One poll at a time: two at once would read the same cursor and could move it back. */
+  private pollOnce(): Promise<{ nextAt: number | null }> {
+    this.polling ??= this.pollNow().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async pollNow(): Promise<{ nextAt: number | null }> {
     const account = this.account;
     if (!account) return { nextAt: null };
     const connector = this.connector(account);
@@ -287,6 +317,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       return { nextAt: this.nextPoll(connector, result.nextInMs) };
     } catch (err) {
       const kind = err instanceof RemoteError ? err.kind : "transient";
+      this.log("link.poll_failed", { kind, error: messageOf(err) });
       if (kind === "auth") {
         await this.reporter.report({ state: "bad_credentials", message: messageOf(err), action: "re-enter the password or token" });
         return { nextAt: null };
@@ -346,8 +377,23 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       if (out.split && outbound.body.type === "text") return await this.sendThread(connector, account, { ...outbound, body: outbound.body });
       return await this.sendOne(connector, account, outbound);
     } catch (err) {
-      if (err instanceof RemoteError) return { ok: false, code: err.kind === "auth" ? "bad_credentials" : "remote_failed", message: err.message, retryable: err.kind === "transient" || err.kind === "rate_limited", retryAfterMs: err.retryAfterMs };
-      return { ok: false, code: "remote_failed", message: messageOf(err), retryable: true };
+      return failureOf(err);
+    }
+  }
+
+  /** Boost or like a post of the feed by its remote id, where the network has it. */
+  async act(action: "boost" | "like", remoteId: string): Promise<SendResult> {
+    const account = this.account;
+    if (!account) return { ok: false, code: "account_not_found", message: "this account is not bound any more", retryable: false };
+    if (this.reporter.current().state === "bad_credentials") {
+      return { ok: false, code: "bad_credentials", message: "the account's credentials no longer work; re-enter them", retryable: false };
+    }
+    const run = this.connector(account).actions?.[action];
+    if (!run) return { ok: false, code: "unsupported_action", message: `${account.network} has no ${action}`, retryable: false };
+    try {
+      return await run(await this.credentials(account), this.io(account), remoteId);
+    } catch (err) {
+      return failureOf(err);
     }
   }
 
@@ -363,8 +409,11 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
    * went), each a reply to the one before. The thread's first part is the answer.
    */
   private async sendThread(connector: Connector<unknown>, account: AccountRef, out: Outbound & { body: { type: "text"; text: string } }): Promise<SendResult> {
-    const limit = connector.limits?.textChars ?? connector.limits?.textGraphemes;
-    const parts = limit ? splitForThread(out.body.text, limit, connector.limits?.measure) : [out.body.text];
+    const limits = this.limitsOf(connector, account);
+    const own = connector.limits?.current?.(this.io(account));
+    // The account's own rules when known; else the network's measure.
+    const count = own ? (s: string) => measure(s, own) : (connector.limits?.measure ?? ((s: string) => measure(s, limits)));
+    const parts = limits ? splitForThread(out.body.text, limits.max, count) : [out.body.text];
     let first: SendResult | undefined;
     let replyTo = out.replyTo;
     for (const [i, text] of parts.entries()) {
@@ -424,7 +473,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       if (due.includes("reconnect") || due.includes("watchdog")) this.ensureLive();
       if (due.includes("watchdog") && this.wanted === "open") timers.watchdog = now + WATCHDOG_MS;
       if (due.includes("poll")) {
-        const { nextAt } = await this.poll();
+        const { nextAt } = await this.pollOnce();
         if (nextAt !== null && this.wanted === "open") timers.poll = nextAt;
       }
       this.put("timers", { ...(this.get<Record<string, number>>("timers") ?? {}), ...pick(timers, ["watchdog", "poll"]) });
@@ -447,6 +496,12 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     const a = this.account;
     console.log(JSON.stringify({ event, account: a?.id, network: a?.network, user: a?.owner, ...fields }));
   }
+}
+
+/** A connector's throw, as the SendResult the hub's outbox understands. */
+function failureOf(err: unknown): Extract<SendResult, { ok: false }> {
+  if (err instanceof RemoteError) return { ok: false, code: err.kind === "auth" ? "bad_credentials" : "remote_failed", message: err.message, retryable: err.kind === "transient" || err.kind === "rate_limited", retryAfterMs: err.retryAfterMs };
+  return { ok: false, code: "remote_failed", message: messageOf(err), retryable: true };
 }
 
 function messageOf(err: unknown): string {

@@ -3,7 +3,7 @@
 // no import cycle, type-only ones included. Each class says `implements` its interface.
 import type { Result } from "../core/errors";
 import type { Account, Body, ConversationSummary, Post, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
-import type { AccountRef, RemoteEvent, SendResult, StateReport } from "../worker/connectors/types";
+import type { AccountRef, RemoteEvent, SendResult, StateReport, TextLimits } from "../worker/connectors/types";
 
 // ---- UserHub ---------------------------------------------------------------------------
 
@@ -58,6 +58,8 @@ export interface UserHubApi {
   ingest(accountId: string, events: RemoteEvent[]): Promise<Result>;
   /** The Social tab's feed, newest first. */
   listPosts(account: string | undefined, before: number | undefined, limit: number): Promise<{ posts: Post[]; before?: string }>;
+  /** Boost or like a post of the feed through its account's link; remembered on the post. */
+  actOnPost(postId: string, action: "boost" | "like"): Promise<Result<{ url?: string }>>;
 }
 
 // ---- AccountLink -----------------------------------------------------------------------
@@ -68,7 +70,7 @@ export type LinkStatus = { state: StateReport; live: boolean; wanted: "open" | "
 
 export interface AccountLinkApi {
   /** Verifies the credentials against the network and, only if they work, keeps them sealed. */
-  bind(init: LinkInit): Promise<Result<{ remote: string }>>;
+  bind(init: LinkInit): Promise<Result<{ remote: string; limits?: TextLimits }>>;
   /** New credentials for a bound account (after bad_credentials). */
   rebind(credentials: Record<string, unknown>): Promise<Result<{ remote: string }>>;
   /** Closes the session, tells the network (e.g. deleteWebhook) and forgets everything. */
@@ -79,6 +81,8 @@ export interface AccountLinkApi {
   send(out: LinkSend): Promise<SendResult>;
   markRead(chat: string, remoteIds: string[]): Promise<void>;
   contacts(): Promise<RemoteContact[]>;
+  /** Boost or like a post by its remote id (the feed's actions), where the network has them. */
+  act(action: "boost" | "like", remoteId: string): Promise<SendResult>;
   /** One poll now (Cron → Queue → here). Returns when the link wants the next one. */
   poll(): Promise<{ nextAt: number | null }>;
   status(): Promise<LinkStatus>;

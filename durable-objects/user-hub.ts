@@ -8,6 +8,7 @@ import { Broadcasts } from "./user-hub/broadcast";
 import { RemoteSends } from "./user-hub/remote-send";
 import { Hub, Refused } from "./user-hub/context";
 import { Feed } from "./user-hub/feed";
+import { FeedActions } from "./user-hub/feed-actions";
 import { Direct } from "./user-hub/direct";
 import { Groups } from "./user-hub/groups";
 import { History } from "./user-hub/history";
@@ -44,6 +45,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private broadcasts: Broadcasts;
   private typingOf: Typing;
   private feed: Feed;
+  private feedActions: FeedActions;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +66,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
     this.typingOf = new Typing(this.hub);
     this.feed = new Feed(this.hub, this.accounts, this.remote);
+    this.feedActions = new FeedActions(this.hub, this.remote);
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -124,6 +127,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private async sendTo(clientId: string, to: Target, body: Body): Promise<Accepted> {
     if ("contact" in to || "conv" in to) return this.remote.send(clientId, to, body);
     if ("network" in to) return this.remote.post(clientId, to, body);
+    if ("post" in to) return this.feedActions.reply(clientId, to, body);
     if (body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
     if ("user" in to) return this.direct.send(clientId, to.user, body);
     if ("group" in to) return this.groups.send(clientId, to.group, body);
@@ -233,5 +237,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async listPosts(account: string | undefined, before: number | undefined, limit: number) {
     return this.feed.page(account, before, limit);
+  }
+  async actOnPost(postId: string, action: "boost" | "like") {
+    return this.feedActions.act(postId, action);
   }
 }

@@ -10,7 +10,7 @@ export type Env = {
   GROUP_ROOM: DurableObjectNamespace<GroupRoomRpc>;
   ACCOUNT_LINK: DurableObjectNamespace<AccountLinkRpc>;
   /** Accounts due for a poll (Cron → here → the consumer → the account's link). */
-  POLL_QUEUE: Queue<{ account: string }>;
+  POLL_QUEUE: Queue<{ accounts: string[] } | { account: string }>;
   /** Which build is running (Workers version metadata; absent in some local runs). */
   VERSION?: { id: string; tag: string; timestamp: string };
   MAIL_DOMAIN: string;

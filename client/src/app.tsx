@@ -17,6 +17,8 @@ const GroupInfo = lazy(() => import("./screens/group-info"));
 const Accounts = lazy(() => import("./screens/accounts"));
 const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
 const VerifyPhone = lazy(() => import("./screens/verify-phone"));
+const Social = lazy(() => import("./screens/social"));
+const Compose = lazy(() => import("./screens/social-compose"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -26,6 +28,7 @@ export function preloadScreens(): void {
   void import("./screens/new-group");
   void import("./screens/group-info");
   void import("./screens/accounts");
+  void import("./screens/social");
 }
 
 export function App() {
@@ -58,7 +61,7 @@ function SignedIn() {
     // Just signed up (or in with a number nobody has proved yet): the code screen first.
     if (path === "/signin" || path === "/signup") route(unverified ? "/verify" : "/", true);
   }, [path]);
-  const inChat = path.startsWith("/chat/") || path.startsWith("/group") || path === "/verify";
+  const inChat = path.startsWith("/chat/") || path.startsWith("/group") || path === "/verify" || path === "/compose";
   return (
     <div class={inChat ? "shell in-chat" : "shell"}>
       <NetBanner />
@@ -74,6 +77,8 @@ function SignedIn() {
           <Route path="/accounts" component={Accounts} />
           <Route path="/accounts/new" component={AddAccount} />
           <Route path="/verify" component={VerifyPhone} />
+          <Route path="/social" component={Social} />
+          <Route path="/compose" component={Compose} />
           <Route default component={Chats} />
         </Router>
       </main>

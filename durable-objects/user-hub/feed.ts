@@ -18,10 +18,10 @@ export class Feed {
     });
     // A post of ours that a network took shows in the feed at once; when the network's
     // timeline brings it back later, the (account, remote id) is known and it is not doubled.
-    sends.onSent(({ account, chat, body, result }) => {
+    sends.onSent(({ account, chat, body, result, replyTo }) => {
       if (chat !== TIMELINE) return;
       const text = body.type === "text" ? body.text : "caption" in body ? (body.caption ?? "") : "";
-      this.add(account, { remoteId: result.remoteId, kind: "status", author: { id: account.remote, name: account.label }, text, ...(result.url ? { url: result.url } : {}), at: result.at, ...("media" in body ? { media: [body.media] } : {}) }, "own");
+      this.add(account, { remoteId: result.remoteId, kind: "status", author: { id: account.remote, name: account.label }, text, ...(result.url ? { url: result.url } : {}), at: result.at, ...("media" in body ? { media: [body.media] } : {}), ...(replyTo ? { inReplyTo: replyTo } : {}) }, "own");
     });
   }
 

@@ -10,8 +10,8 @@ import { type Hub, Refused } from "./context";
 import { RetryLater } from "./outbox";
 import type { Accepted, SendLedger } from "./sends";
 
-type RemoteSend = { account: string; chat: string; msgId: string; conv: string; body: Body; split?: boolean };
-export type Sent = { account: Account; msgId: string; chat: string; body: Body; result: Extract<SendResult, { ok: true }> };
+type RemoteSend = { account: string; chat: string; msgId: string; conv: string; body: Body; split?: boolean; replyTo?: string };
+export type Sent = { account: Account; msgId: string; chat: string; body: Body; result: Extract<SendResult, { ok: true }>; replyTo?: string };
 
 /** A send to another network is retried this many times (about ten minutes of backoff) before it is failed. */
 const SEND_ATTEMPTS = 12;
@@ -52,6 +52,15 @@ export class RemoteSends {
     return this.queue(clientId, account, TIMELINE, account.label, body, to.split);
   }
 
+  /** A reply to a post of the feed: on the post's account's timeline, threaded under it (`replyTo`, its remote id). */
+  reply(clientId: string, accountId: string, replyTo: string, body: Body, split?: boolean): Accepted {
+    const done = this.sends.finished(clientId);
+    if (done) return done;
+    if (body.type !== "text") throw new Refused("unsupported_body", "a reply is text");
+    const account = this.usable(accountId);
+    return this.queue(clientId, account, TIMELINE, account.label, body, split, replyTo);
+  }
+
   /** The account a name means: an account's label first, else a network with one account. */
   private named(name: string): Account {
     const all = this.hub.store.accounts.active();
@@ -72,7 +81,7 @@ export class RemoteSends {
   }
 
   /** Our copy first (queued), then the outbox row that carries it; idempotent by client id. */
-  private queue(clientId: string, account: Account, chat: string, title: string, body: Body, split?: boolean): Accepted {
+  private queue(clientId: string, account: Account, chat: string, title: string, body: Body, split?: boolean, replyTo?: string): Accepted {
     const { store, me } = this.hub;
     const conv = remoteConversationId(account.id, chat);
     const { msgId, at } = this.sends.reserve(clientId, conv);
@@ -80,7 +89,8 @@ export class RemoteSends {
       if (!store.conversations.has(conv)) store.conversations.ensure({ id: conv, kind: "remote", source: account.id, title, ref: account.id }, at);
       const msg: Message = { id: msgId, from: me, source: account.id, body, at };
       this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, "queued"));
-      this.enqueue({ account: account.id, chat, msgId, conv, body, ...(split ? { split } : {}) });
+      store.sendOptions.put(msgId, { ...(split ? { split } : {}), ...(replyTo ? { replyTo } : {}) });
+      this.enqueue({ account: account.id, chat, msgId, conv, body, ...(split ? { split } : {}), ...(replyTo ? { replyTo } : {}) });
     }
     return this.sends.finish(clientId, { msgId, conv, at });
   }
@@ -98,17 +108,18 @@ export class RemoteSends {
     this.usable(where.account);
     this.hub.store.messages.setState(msgId, "queued");
     this.hub.events.append({ type: "status", conv: row.conv, msgIds: [msgId], state: "queued", by: where.account, at: Date.now() });
-    this.enqueue({ account: where.account, chat: where.chat, msgId, conv: row.conv, body: row.body });
+    // The same thread or reply it was first asked as.
+    this.enqueue({ account: where.account, chat: where.chat, msgId, conv: row.conv, body: row.body, ...this.hub.store.sendOptions.get(msgId) });
   }
 
   /** The outbox's sender for one queued message: sent, retried as the network says, or failed. */
   private async deliverOut(p: RemoteSend, attempt: number): Promise<void> {
     const account = this.hub.store.accounts.get(p.account);
     if (!account || account.removed) return this.settle(p, { ok: false, code: "account_removed", message: "the account was removed before this went", retryable: false });
-    const result = await linkOf(this.hub.env, p.account).send({ key: p.msgId, chat: p.chat, body: p.body, ...(p.split ? { split: true } : {}) });
+    const result = await linkOf(this.hub.env, p.account).send({ key: p.msgId, chat: p.chat, body: p.body, ...(p.split ? { split: true } : {}), ...(p.replyTo ? { replyTo: p.replyTo } : {}) });
     if (!result.ok && result.retryable && attempt < SEND_ATTEMPTS) throw new RetryLater(result.retryAfterMs ?? Math.min(120_000, 1000 * 2 ** attempt), result.message);
     this.settle(p, result);
-    if (result.ok) for (const hook of this.sentHooks) hook({ account, msgId: p.msgId, chat: p.chat, body: p.body, result });
+    if (result.ok) for (const hook of this.sentHooks) hook({ account, msgId: p.msgId, chat: p.chat, body: p.body, result, ...(p.replyTo ? { replyTo: p.replyTo } : {}) });
   }
 
   private settle(p: RemoteSend, result: SendResult): void {

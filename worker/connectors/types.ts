@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import type { ErrorCode } from "../../core/errors";
 import type { AccountState, Body, Network } from "../../core/protocol";
+import type { LengthRules } from "../../core/text-length";
 
 export type { AccountState, Network };
 
@@ -179,6 +180,25 @@ export type LiveHandlers = {
 
 export type Verified = { ok: true; remote: RemoteUser } | { ok: false; code: "bad_credentials" | "unreachable" | "invalid_input"; message: string };
 
+/**
+ * How long a post may be, as the network counts it: at most `max` graphemes under its rules
+ * (a URL as `urlChars`, "@user@domain" as "@user"). Plain data: it goes to the client too.
+ */
+export type TextLimits = { max: number } & LengthRules;
+
+/** What a reply to a post needs: its remote id, the text, and the key that makes it post once. */
+export type ReplyInput = { key: string; remoteId: string; text: string };
+
+/**
+ * Acting on a post in the feed, where the network has it (worker/connectors/social). Each is
+ * idempotent on the network: boosting or liking twice leaves one boost or like.
+ */
+export interface PostActions<C> {
+  reply?(credentials: C, io: LinkIO, input: ReplyInput): Promise<SendResult>;
+  boost?(credentials: C, io: LinkIO, remoteId: string): Promise<SendResult>;
+  like?(credentials: C, io: LinkIO, remoteId: string): Promise<SendResult>;
+}
+
 export interface Connector<C = unknown> {
   network: Network;
   /** What the bind form asks for. Credentials are verified before anything is stored. */
@@ -212,5 +232,15 @@ export interface Connector<C = unknown> {
    * splits an over-long post into a thread when the user asked for that. `measure` counts as
    * the network does (Mastodon counts a link as 23 characters); graphemes by default.
    */
-  limits?: { textChars?: number; textGraphemes?: number; measure?: (text: string) => number };
+  limits?: {
+    textChars?: number;
+    textGraphemes?: number;
+    measure?: (text: string) => number;
+    /** The rules `measure` applies, as data, so the client counts the same way. */
+    rules?: LengthRules;
+    /** This account's own figures, where the server says (a Mastodon instance's limit), from the connector's store. */
+    current?(io: LinkIO): TextLimits | undefined;
+  };
+  /** Reply, boost and like on posts of the feed, where the network has them. */
+  actions?: PostActions<C>;
 }

@@ -2,10 +2,12 @@ import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { newId } from "../../core/ids";
-import { type Account, bindAccountBody } from "../../core/protocol";
+import { type Account, bindAccountBody, type PostAction, type TextLimits } from "../../core/protocol";
 import { hubOf, linkOf } from "../../durable-objects/stubs";
 import { requireUser } from "../auth/session";
 import { boundNetworks, connectorFor } from "../connectors/registry";
+import type { Connector } from "../connectors/types";
+import { pollSoon } from "../poll";
 import { db } from "../db/client";
 import { accounts } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -21,9 +23,16 @@ export const accountsRoute = new Hono<AppEnv>()
     const me = c.get("userId");
     return c.json({ accounts: await hubOf(c.env, me).listAccounts() });
   })
-  /** What each network's bind form asks for, from its connector's credential schema. */
+  /** What each network's bind form asks for (its connector's credential schema), how long a post may be, what a post can have done to it. */
   .get("/networks", (c) =>
-    c.json({ networks: boundNetworks().map((network) => ({ network, credentials: z.toJSONSchema(connectorFor(network)!.credentials, { io: "input", unrepresentable: "any" }) })) }),
+    c.json({
+      networks: boundNetworks().map((network) => {
+        const connector = connectorFor(network)!;
+        const limits = limitsOf(connector);
+        const actions = actionsOf(connector);
+        return { network, credentials: z.toJSONSchema(connector.credentials, { io: "input", unrepresentable: "any" }), ...(limits ? { limits } : {}), ...(actions.length ? { actions } : {}) };
+      }),
+    }),
   )
   .post("/", json(bindAccountBody), async (c) => {
     const me = c.get("userId");
@@ -37,7 +46,7 @@ export const accountsRoute = new Hono<AppEnv>()
     // Networks that are polled start at once (Cron picks it up on its next tick).
     const nextPollAt = connectorFor(input.network)!.poll ? createdAt : null;
     await db(c.env.DB).insert(accounts).values({ id, owner: me, network: input.network, label, remote: bound.remote, createdAt, nextPollAt });
-    const account: Account = { id, network: input.network, label, remote: bound.remote, state: "connecting", message: "bound", createdAt };
+    const account: Account = { id, network: input.network, label, remote: bound.remote, state: "connecting", message: "bound", createdAt, ...(bound.limits ? { limits: bound.limits } : {}) };
     await hubOf(c.env, me).accountBound(account);
     return c.json({ account }, 201);
   })
@@ -45,6 +54,8 @@ export const accountsRoute = new Hono<AppEnv>()
     const row = await ownAccount(c.env.DB, c.get("userId"), c.req.param("id"));
     const rebound = await linkOf(c.env, row.id).rebind(c.req.valid("json").credentials);
     if (!rebound.ok) throw ApiError.from(rebound);
+    // An account that stopped at bad_credentials was taken off the poll schedule: back on it.
+    if (connectorFor(row.network as Account["network"])?.poll) await pollSoon(c.env, row.id);
     return c.json({ ok: true });
   })
   .delete("/:id", async (c) => {
@@ -69,4 +80,16 @@ async function ownAccount(d1: D1Database, me: string, id: string) {
   const row = id.length <= 64 ? await db(d1).query.accounts.findFirst({ where: and(eq(accounts.id, id), eq(accounts.owner, me)) }) : undefined;
   if (!row) throw fail("account_not_found", "no such account");
   return row;
+}
+
+/** A network's default post limit (an account's own may differ: see Account.limits). */
+function limitsOf(connector: Connector<unknown>): TextLimits | undefined {
+  const max = connector.limits?.textChars ?? connector.limits?.textGraphemes;
+  return max ? { max, ...connector.limits?.rules } : undefined;
+}
+
+/** Reply needs a send; boost and like their own actions. */
+function actionsOf(connector: Connector<unknown>): PostAction[] {
+  const a = connector.actions;
+  return [...(connector.send && a?.reply ? (["reply"] as const) : []), ...(a?.boost ? (["boost"] as const) : []), ...(a?.like ? (["like"] as const) : [])];
 }

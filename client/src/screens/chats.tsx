@@ -29,7 +29,10 @@ export function Chats() {
     <section class="screen" aria-labelledby="chats-title">
       <header class="topbar">
         <h1 id="chats-title">{t("chats.title")}</h1>
-        <a href="/groups/new" class="icon-button end" aria-label={t("chats.newGroup")} data-new-group>
+        <a href="/compose" class="icon-button end" aria-label={t("chats.newPost")} title={t("chats.newPost")} data-new-post>
+          <Icon name="edit" />
+        </a>
+        <a href="/groups/new" class="icon-button" aria-label={t("chats.newGroup")} data-new-group>
           <Icon name="group" />
         </a>
       </header>

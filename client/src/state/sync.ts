@@ -19,6 +19,7 @@ import type { IDBPTransaction } from "idb";
 import { directPeer, groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
 import { applyNotice } from "./notices";
+import { acceptedPost, applySocialEvent, refusedPost } from "./social";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
@@ -141,6 +142,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       return [putMsg(msg), putConv(conversationById(ev.conv)!)];
     }
     case "status": {
+      applySocialEvent(ev); // a posted card's target: sent with its link, or failed
       if (ev.by === self) {
         // One of our devices (this one, or another) read this conversation up to these ids.
         // The hub says how many are unread after that: messages that reached it after the
@@ -196,6 +198,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       return [];
     default:
       applyAccountEvent(ev);
+      applySocialEvent(ev); // post, post.acted, broadcast.status
       return [];
   }
 }
@@ -261,7 +264,10 @@ function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
   const self = me.value?.id;
   if (!self) return [];
   const done = accepted(frame, self);
-  if (!done) return [];
+  if (!done) {
+    acceptedPost(frame);
+    return [];
+  }
   addToThread(frame.conv, [done.msg]);
   const c = conversationById(frame.conv);
   const conv = upsertConversation(withLast(c ?? newConversation(frame.conv, done.msg), done.msg, 0));
@@ -270,6 +276,7 @@ function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
 
 function onError(frame: Extract<ServerFrame, { t: "error" }>): Write[] {
   const failed = refused(frame);
+  if (!failed && refusedPost(frame)) return [];
   if (!failed) {
     if (!frame.id) console.warn(`unibox: hub error ${frame.code}: ${frame.message}`);
     return [];

@@ -19,8 +19,9 @@ export function NetBanner() {
   );
 }
 
-const tabs: { href: string; icon: IconName; label: "tab.chats" | "tab.contacts" | "tab.me" }[] = [
+const tabs: { href: string; icon: IconName; label: "tab.chats" | "tab.contacts" | "tab.me" | "tab.social" }[] = [
   { href: "/", icon: "chats", label: "tab.chats" },
+  { href: "/social", icon: "social", label: "tab.social" },
   { href: "/contacts", icon: "contacts", label: "tab.contacts" },
   { href: "/me", icon: "me", label: "tab.me" },
 ];

@@ -29,6 +29,11 @@ const paths = {
   trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
   mute: "M11 5L6 9H3v6h3l5 4zM16 9l5 6M21 9l-5 6",
   archive: "M3 4h18v4H3zM5 8v12h14V8M10 12h4",
+  social: "M5 11a8 8 0 0 1 8 8M5 5a14 14 0 0 1 14 14M6 19h.01",
+  edit: "M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4",
+  boost: "M7 7h11l-3-3M17 17H6l3 3M18 7v5M6 17v-5",
+  like: "M12 20s-7.5-4.6-9-9.4C2 7.3 4.2 4.5 7.2 4.5c2 0 3.6 1.2 4.8 2.9 1.2-1.7 2.8-2.9 4.8-2.9 3 0 5.2 2.8 4.2 6.1C19.5 15.4 12 20 12 20z",
+  external: "M14 4h6v6M20 4l-9 9M18 14v6H4V6h6",
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -15,5 +15,13 @@ export const NETWORKS: Record<Network, { name: string; badge: string }> = {
 
 export const networkName = (n: string): string => NETWORKS[n as Network]?.name ?? n;
 
+/** How a social network words its actions: sharing is a "boost" on Mastodon, a "repost" on Bluesky; a Mastodon reply names whom it answers. */
+export const POSTING: Partial<Record<Network, { share: "boost" | "repost"; replyMentions?: boolean }>> = {
+  mastodon: { share: "boost", replyMentions: true },
+  bluesky: { share: "repost" },
+};
+export const shareWord = (n: string): "boost" | "repost" => POSTING[n as Network]?.share ?? "boost";
+export const replyMentions = (n: string): boolean => POSTING[n as Network]?.replyMentions === true;
+
 /** Field names whose value is a secret: typed as a password, never shown back. */
 export const SECRET_FIELDS = new Set(["password", "accessToken", "token", "appPassword"]);

@@ -14,6 +14,7 @@ import { OutboxStore } from "./outbox";
 import { PostStore } from "./posts";
 import { PushSubStore } from "./push-subs";
 import { migrate } from "./schema";
+import { SendOptionStore } from "./send-options";
 import { SendStore } from "./sends";
 import { TimerStore } from "./timers";
 
@@ -32,6 +33,7 @@ export class HubStore {
   readonly accounts: AccountStore;
   readonly posts: PostStore;
   readonly broadcasts: BroadcastStore;
+  readonly sendOptions: SendOptionStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
@@ -48,6 +50,7 @@ export class HubStore {
     this.timers = new TimerStore(sql);
     this.accounts = new AccountStore(sql);
     this.posts = new PostStore(sql);
+    this.sendOptions = new SendOptionStore(sql);
     this.broadcasts = new BroadcastStore(sql);
   }
 }

@@ -13,6 +13,16 @@ export class PostStore {
     return this.sql.exec("INSERT OR IGNORE INTO posts (id, account, remote_id, at, post) VALUES (?, ?, ?, ?, ?)", post.id, post.account, post.remoteId, post.at, JSON.stringify(post)).rowsWritten > 0;
   }
 
+  get(id: string): Post | undefined {
+    const row = this.sql.exec<{ post: string }>("SELECT post FROM posts WHERE id = ?", id).toArray()[0];
+    return row && (JSON.parse(row.post) as Post);
+  }
+
+  /** Rewrites a stored post in place (its place in the feed stays). */
+  update(post: Post): void {
+    this.sql.exec("UPDATE posts SET post = ? WHERE id = ?", JSON.stringify(post), post.id);
+  }
+
   /** Newest first; `before` is the cursor of the next older page. */
   page(account: string | undefined, before: number | undefined, limit: number): { posts: Post[]; before?: string } {
     const rows = this.sql

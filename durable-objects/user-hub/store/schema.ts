@@ -81,6 +81,8 @@ const STEPS: Step[] = [
      id TEXT NOT NULL, target INTEGER NOT NULL, msg_id TEXT, conv TEXT, state TEXT NOT NULL, PRIMARY KEY (id, target)
    );
    CREATE INDEX IF NOT EXISTS broadcasts_msg ON broadcasts(msg_id);`,
+  // How a send to another network was asked for (a thread, a reply), so a retry asks the same (see remote-send.ts).
+  `CREATE TABLE IF NOT EXISTS send_options (msg_id TEXT PRIMARY KEY, options TEXT NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

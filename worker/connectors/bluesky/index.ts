@@ -4,12 +4,13 @@
 // not read or sent here.
 import { RemoteError } from "../types";
 import type { Connector, LinkIO, Verified } from "../types";
+import { actions } from "./actions";
 import { poll } from "./poll";
 import { send, MAX_GRAPHEMES } from "./send";
 import { authed, login } from "./session";
 import { type Creds, credentials } from "./xrpc";
 
-export { actions } from "./actions";
+export { actions };
 export type { Creds } from "./xrpc";
 
 async function verify(creds: Creds, io: LinkIO): Promise<Verified> {
@@ -35,4 +36,5 @@ export const bluesky = {
   pollEvery: { online: 30_000, away: 120_000 },
   send,
   limits: { textGraphemes: MAX_GRAPHEMES },
+  actions,
 } satisfies Connector<Creds>;

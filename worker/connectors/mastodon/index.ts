@@ -5,12 +5,13 @@ import { HttpError } from "../social/http";
 import { RemoteError } from "../types";
 import type { Connector, Verified } from "../types";
 import { measure } from "../social/text";
-import { addressOf, limits, me } from "./account";
+import { actions } from "./actions";
+import { addressOf, type InstanceLimits, limits, me } from "./account";
 import { type Creds, credentials } from "./api";
 import { poll } from "./poll";
 import { send } from "./send";
 
-export { actions } from "./actions";
+export { actions };
 export type { Creds } from "./api";
 
 /** Mastodon counts a URL as 23 characters and "@user@domain" as "@user" (StatusLengthValidator). */
@@ -41,5 +42,15 @@ export const mastodon = {
   pollEvery: { online: 30_000, away: 120_000 },
   send,
   // 500 is the default; send checks the instance's own figure (GET /api/v2/instance).
-  limits: { textChars: 500, measure: (text: string) => measure(text, lengthRules) },
+  limits: {
+    textChars: 500,
+    measure: (text: string) => measure(text, lengthRules),
+    rules: lengthRules,
+    // The instance's own figures, kept by verify (GET /api/v2/instance).
+    current: (io) => {
+      const i = io.store.get<InstanceLimits>("instance");
+      return i && { max: i.maxChars, urlChars: i.urlChars, mentionDomainsFree: true };
+    },
+  },
+  actions,
 } satisfies Connector<Creds>;

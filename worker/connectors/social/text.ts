@@ -1,35 +1,10 @@
-// Text as social networks count and show it. Limits are in user-perceived characters
-// (grapheme clusters: "👩‍👩‍👧‍👦" is one), counted with Intl.Segmenter, which workerd, Node and
-// browsers all have. Some networks count a link as a fixed length whatever it spells.
+// Text as social networks show it: HTML to plain text, entities, clipping. How they count
+// it lives in core/text-length.ts (the client counts with it too); re-exported here.
+import { graphemes } from "../../../core/text-length";
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-export const graphemes = (s: string): string[] => Array.from(segmenter.segment(s), (g) => g.segment);
-export const graphemeCount = (s: string): number => {
-  let n = 0;
-  for (const _ of segmenter.segment(s)) n++;
-  return n;
-};
+export { graphemeCount, graphemes, type LengthRules, measure, URL_PATTERN } from "../../../core/text-length";
 
 export const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
-
-/** An http(s) URL as networks auto-link it: up to whitespace. */
-export const URL_PATTERN = /https?:\/\/[^\s<>"]+/g;
-
-export type LengthRules = {
-  /** Every URL counts as this many characters, whatever it spells. */
-  urlChars?: number;
-  /** A mention "@user@domain" counts only "@user". */
-  mentionDomainsFree?: boolean;
-};
-
-/** How long a network says `text` is, in graphemes, under its rules. */
-export function measure(text: string, rules: LengthRules = {}): number {
-  let s = text;
-  if (rules.urlChars !== undefined) s = s.replace(URL_PATTERN, "x".repeat(rules.urlChars));
-  if (rules.mentionDomainsFree) s = s.replace(/(^|[^\w/@])@(\w+)@[\w.-]+\w/g, "$1@$2");
-  return graphemeCount(s);
-}
 
 /** The text cut to `max` graphemes, with an ellipsis when something was cut. */
 export function clip(text: string, max: number): string {
