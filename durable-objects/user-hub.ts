@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Account, Body, ClientFrame, HubEvent, Target, User } from "../core/protocol";
-import type { RemoteEvent, StateReport } from "../worker/connectors/types";
+import { refusal, type Result } from "../core/errors";
+import { type Account, type Body, type ClientFrame, type HubEvent, OWN_MAILBOX, type Target, type User } from "../core/protocol";
+import type { RemoteEvent, RemoteMail, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
 import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
@@ -11,6 +12,7 @@ import { Feed } from "./user-hub/feed";
 import { Direct } from "./user-hub/direct";
 import { Groups } from "./user-hub/groups";
 import { History } from "./user-hub/history";
+import { Mailboxes } from "./user-hub/mail";
 import { MediaAccess } from "./user-hub/media";
 import { Presence } from "./user-hub/presence";
 import { Receipts } from "./user-hub/receipts";
@@ -20,6 +22,7 @@ import { send } from "./user-hub/socket-io";
 import { Sockets } from "./user-hub/sockets";
 import { Typing } from "./user-hub/typing";
 import { HubStore } from "./user-hub/store";
+import type { MailFile } from "./user-hub/store/mail";
 import { WebPush } from "./user-hub/web-push";
 
 /**
@@ -44,6 +47,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private broadcasts: Broadcasts;
   private typingOf: Typing;
   private feed: Feed;
+  private mail: Mailboxes;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +68,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
     this.typingOf = new Typing(this.hub);
     this.feed = new Feed(this.hub, this.accounts, this.remote);
+    this.mail = new Mailboxes(this.hub, this.accounts, ledger);
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -123,6 +128,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private async sendTo(clientId: string, to: Target, body: Body): Promise<Accepted> {
     if ("contact" in to || "conv" in to) return this.remote.send(clientId, to, body);
     if ("network" in to) return this.remote.post(clientId, to, body);
+    if ("email" in to) return this.mail.send(clientId, to, body);
     if (body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
     if ("user" in to) return this.direct.send(clientId, to.user, body);
     if ("group" in to) return this.groups.send(clientId, to.group, body);
@@ -228,5 +234,37 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async listPosts(account: string | undefined, before: number | undefined, limit: number) {
     return this.feed.page(account, before, limit);
+  }
+  async hasMail(remoteId: string) {
+    return this.mail.has(OWN_MAILBOX, remoteId);
+  }
+  async receiveMail(mail: RemoteMail) {
+    const stored = this.mail.receive(OWN_MAILBOX, mail);
+    return stored ? { id: stored.id } : { duplicate: true as const };
+  }
+  async listMail(account: string | undefined, before: number | undefined, limit: number) {
+    return refusalOf(() => this.mail.page(account, before, limit));
+  }
+  async readMail(id: string) {
+    return this.mail.read(id);
+  }
+  async markMailRead(id: string, read: boolean) {
+    return this.mail.markRead(id, read);
+  }
+  async mailAttachment(id: string, media: string) {
+    return this.mail.attachment(id, media);
+  }
+  async mailFileUploaded(file: MailFile) {
+    this.mail.fileUploaded(file);
+  }
+}
+
+/** A hub call that may be Refused, as a Result for the Worker. */
+function refusalOf<T extends object>(fn: () => T): Result<T> {
+  try {
+    return { ok: true, ...fn() };
+  } catch (err) {
+    if (err instanceof Refused) return refusal(err.code, err.message);
+    throw err;
   }
 }

@@ -289,6 +289,7 @@ export const en = {
   "err.mail_unavailable": "This server can't send mail from your Unibox address.",
   "err.mail_refused": "The mail server refused this message.",
   "err.mail_deferred": "The mail server couldn't take the message yet. Unibox will try again.",
+  "err.mail_not_found": "That mail is not there any more.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "You're offline. Try again when you're connected.",
   "err.unsupported_network": "Unibox can't connect to that network yet.",

@@ -291,6 +291,7 @@ export const zh: Record<MessageKey, string> = {
   "err.mail_unavailable": "此服务器无法从你的 Unibox 地址发送邮件。",
   "err.mail_refused": "邮件服务器拒绝了这封邮件。",
   "err.mail_deferred": "邮件服务器暂时无法接收这封邮件，Unibox 会稍后重试。",
+  "err.mail_not_found": "这封邮件已不存在。",
   "err.internal": "我们这边出了点问题，请重试。",
   "err.network": "你目前处于离线状态，请联网后重试。",
   "err.unsupported_network": "Unibox 暂时无法连接该网络。",

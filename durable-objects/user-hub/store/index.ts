@@ -7,6 +7,7 @@ import { ConversationStore } from "./conversations";
 import { FriendStore } from "./friends";
 import { GroupStore } from "./groups";
 import { EventLog } from "./log";
+import { MailStore } from "./mail";
 import { OwnMediaStore } from "./media";
 import { MessageStore } from "./messages";
 import { MetaStore } from "./meta";
@@ -32,6 +33,7 @@ export class HubStore {
   readonly accounts: AccountStore;
   readonly posts: PostStore;
   readonly broadcasts: BroadcastStore;
+  readonly mail: MailStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
@@ -49,6 +51,7 @@ export class HubStore {
     this.accounts = new AccountStore(sql);
     this.posts = new PostStore(sql);
     this.broadcasts = new BroadcastStore(sql);
+    this.mail = new MailStore(sql);
   }
 }
 

@@ -213,7 +213,7 @@ describe("receiving", () => {
     await (await mail.connect(a, io, null, rec)).close();
     const [m] = mails(rec.events) as (RemoteMail & { auth: { verdict: string } })[];
     expect(m).toMatchObject({ remoteId: "<pic@example.net>", subject: "With a picture", text: "See this", html: "<p>See <b>this</b></p>\n", auth: { spf: "pass", dkim: "pass", dmarc: "pass", verdict: "authenticated" } });
-    expect(m!.attachments).toEqual([{ media: expect.any(String), filename: "dot.png", mime: "image/png", size: png.length }]);
+    expect(m!.attachments).toEqual([{ media: expect.any(String), type: "image", filename: "dot.png", mime: "image/png", size: png.length }]);
     expect(io.stored.get(m!.attachments![0]!.media)).toEqual({ bytes: new Uint8Array(png), mime: "image/png", filename: "dot.png" });
   });
 });
