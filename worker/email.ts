@@ -33,7 +33,8 @@ export async function email(message: Incoming, env: Env): Promise<void> {
   const raw = message.rawSize > limit ? null : await readAll(message.raw, limit);
   if (!raw) {
     log("mail.refused", { user: user.id, reason: "too_large", bytes: message.rawSize });
-    return message.setReject(`this message is ${mb(message.rawSize)} MB; mail to ${env.MAIL_DOMAIN} is limited to ${mb(limit)} MB`);
+    const size = message.rawSize > limit ? sizeOf(message.rawSize) : `over ${sizeOf(limit)}`;
+    return message.setReject(`mail to ${env.MAIL_DOMAIN} is limited to ${sizeOf(limit)}; this message is ${size}`);
   }
   const hub = hubOf(env, user.id);
   const parsed = await parseMail(raw, { receivedAt: Date.now(), trustedAuthServId: env.MAIL_AUTHSERV_ID || undefined });
@@ -120,7 +121,11 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
   return out;
 }
 
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, "");
+/** "25 MB", "2 KB", "1.5 MB": what a sender reads in the refusal. */
+function sizeOf(bytes: number): string {
+  const [n, unit] = bytes >= 1024 * 1024 ? [bytes / 1024 / 1024, "MB"] : [bytes / 1024, "KB"];
+  return `${n.toFixed(1).replace(/\.0$/, "")} ${unit}`;
+}
 
 /** No addresses, subjects or bodies in logs: ids and sizes only. */
 function log(event: string, fields: Record<string, unknown>): void {
