@@ -370,3 +370,27 @@ describe("sending", () => {
     }
   });
 });
+
+describe("read state back to the server", () => {
+  it("markRead sets \\Seen on the mails with those Message-IDs, and only on them; ids without one are skipped", async () => {
+    const a = await account();
+    const [one, two] = [message("Read me"), message("Leave me")];
+    await dovecot.append(a.user, one);
+    await dovecot.append(a.user, two);
+    const id = /Message-ID: (<[^>]+>)/.exec(one)![1]!;
+    const io = nodeIO("mail");
+    await mail.markRead(a, io, "", [id, "h:0123456789abcdef0123456789abcdef"]);
+    const { ImapFlow } = await import("imapflow");
+    const client = new ImapFlow({ host: "127.0.0.1", port: dovecot.port, secure: false, auth: { user: a.user, pass: "imap-secret" }, logger: false, tls: { ca: dovecot.tls!.cert } });
+    await client.connect();
+    try {
+      await client.mailboxOpen("INBOX");
+      const flags: Record<string, string[]> = {};
+      for await (const m of client.fetch("1:*", { envelope: true, flags: true })) flags[m.envelope!.subject!] = [...(m.flags ?? [])];
+      expect(flags).toEqual({ "Read me": ["\\Seen"], "Leave me": [] });
+    } finally {
+      await client.logout();
+    }
+    expect(io.logs.find((l) => l.event === "mail.seen")?.fields).toEqual({ mails: 1, found: 1 });
+  });
+});
