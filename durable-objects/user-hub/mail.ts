@@ -150,7 +150,8 @@ export class Mailboxes {
     if (!a) throw new Refused("account_not_found", "no such account");
     if (a.removed) throw new Refused("account_removed", "this account was removed; its history is read-only");
     if (a.network !== "mail") throw new Refused("unsupported_target", `a ${a.network} account cannot send mail`);
-    return { address: a.remote, name: a.label };
+    // The name on the mail is the one in the account's (sealed) settings, which only its link knows.
+    return { address: a.remote };
   }
 
   /** Attachments must be the user's own: uploads, or attachments of mails they received. */

@@ -55,7 +55,8 @@ export async function resumingPhone(base: string, s: Session, resume?: number): 
     socket.once("open", resolve);
     socket.once("error", reject);
   });
-  const keepalive = setInterval(() => socket.readyState === WebSocket.OPEN && socket.send("ping"), 20_000);
+  // Often: the tests run with a presence grace of a few seconds, and a silent socket is closed after it.
+  const keepalive = setInterval(() => socket.readyState === WebSocket.OPEN && socket.send("ping"), 1_000);
   const waitFrame = <F = ServerFrame>(pred: (f: ServerFrame) => boolean, timeoutMs = 20_000, what = "a frame") =>
     new Promise<F>((resolve, reject) => {
       const check = () => {
