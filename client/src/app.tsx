@@ -15,6 +15,9 @@ const NewGroup = lazy(() => import("./screens/new-group"));
 const GroupInfo = lazy(() => import("./screens/group-info"));
 const Accounts = lazy(() => import("./screens/accounts"));
 const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
+const Mail = lazy(() => import("./screens/mail"));
+const MailRead = lazy(() => import("./screens/mail-read"));
+const MailCompose = lazy(() => import("./screens/mail-compose"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -24,6 +27,7 @@ export function preloadScreens(): void {
   void import("./screens/new-group");
   void import("./screens/group-info");
   void import("./screens/accounts");
+  void import("./screens/mail");
 }
 
 export function App() {
@@ -68,6 +72,9 @@ function SignedIn() {
           <Route path="/group/:id" component={GroupInfo} />
           <Route path="/accounts" component={Accounts} />
           <Route path="/accounts/new" component={AddAccount} />
+          <Route path="/mail" component={Mail} />
+          <Route path="/mail/new" component={MailCompose} />
+          <Route path="/mail/:id" component={MailRead} />
           <Route default component={Chats} />
         </Router>
       </main>

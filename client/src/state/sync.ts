@@ -17,6 +17,7 @@ import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMes
 import type { IDBPTransaction } from "idb";
 import { groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
+import { observeMailFrame } from "./mail";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
@@ -50,6 +51,7 @@ function defaultSocketUrl(): string {
 }
 
 export function handleFrame(frame: ServerFrame): Promise<void> {
+  observeMailFrame(frame);
   queue.push(frame);
   draining ??= drain().finally(() => (draining = undefined));
   return draining;

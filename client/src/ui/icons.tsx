@@ -21,6 +21,7 @@ const paths = {
   pin: "M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21zM12 12a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z",
   close: "M6 6l12 12M18 6L6 18",
   info: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v6M12 7.5v.5",
+  mail: "M3 6h18v12H3zM3 7l9 6 9-6",
 } as const;
 
 export type IconName = keyof typeof paths;
