@@ -91,6 +91,7 @@ export const ERRORS = {
   mail_unavailable: { status: 503, message: "this server cannot send mail from your own address" },
   mail_refused: { status: 502, message: "the mail server refused the message" },
   mail_deferred: { status: 503, retryable: true, message: "the mail server could not take the message now; it will be retried" },
+  mail_not_found: { status: 404, message: "no such mail" },
   // ours
   internal: { status: 500, retryable: true, message: "something went wrong on our side; try again" },
 } as const satisfies Record<string, Spec>;

@@ -138,7 +138,13 @@ export type Group = z.infer<typeof groupSchema>;
 /** Media kinds and their size limits (bytes); the real type is sniffed from the bytes. */
 export const MEDIA_LIMITS = { image: 10 * 1024 * 1024, audio: 20 * 1024 * 1024, video: 50 * 1024 * 1024 } as const;
 export type MediaKind = keyof typeof MEDIA_LIMITS;
-export const mediaSchema = z.object({ id: z.string(), type: z.enum(["image", "audio", "video"]), mime: z.string(), size: z.number() });
+/**
+ * Anything else a mail carries or a mail's compose attaches (PDF, zip…): kept as it came,
+ * only ever served as a download. Not a kind chat messages can carry.
+ */
+export const FILE_LIMIT = 25 * 1024 * 1024;
+export type StoredKind = MediaKind | "file";
+export const mediaSchema = z.object({ id: z.string(), type: z.enum(["image", "audio", "video", "file"]), mime: z.string(), size: z.number() });
 export type Media = z.infer<typeof mediaSchema>;
 
 export const discoverBody = z.strictObject({
@@ -243,6 +249,87 @@ export const feedQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
 });
 
+// ---- mail ----------------------------------------------------------------------------
+
+/**
+ * The user's own address (handle@MAIL_DOMAIN) as a mailbox: `?account=own` in the mail list,
+ * and the `by` of its sends' status events. In a mail itself the own address is `account: null`.
+ */
+export const OWN_MAILBOX = "own";
+
+export const mailAddressSchema = z.object({ address: z.string(), name: z.string().optional() });
+export type MailAddress = z.infer<typeof mailAddressSchema>;
+
+/** What the receiving server found out about the sender (SPF, DKIM, DMARC); `possibly_forged` is shown as a warning. */
+export const mailVerdictSchema = z.enum(["authenticated", "possibly_forged", "unverified"]);
+
+/** A mail as lists and the `mail` event show it. */
+export const mailSummarySchema = z.object({
+  id: z.string(),
+  /** The bound mailbox it came through or went out of; null for the own address. */
+  account: z.string().nullable(),
+  from: mailAddressSchema,
+  to: z.array(mailAddressSchema),
+  cc: z.array(mailAddressSchema).optional(),
+  subject: z.string(),
+  /** The start of the text, without quoted replies and the signature. */
+  snippet: z.string(),
+  at: z.number(),
+  read: z.boolean().optional(),
+  /** How many attachments it has (absent: none). */
+  attachments: z.number().int().positive().optional(),
+  verdict: mailVerdictSchema.optional(),
+  /** The id of the first mail of its thread (absent: it starts one). */
+  thread: z.string().optional(),
+  /** A mail you sent, and how far it got (as a message's state). */
+  sent: z.literal(true).optional(),
+  state: z.enum(["queued", "sent", "failed"]).optional(),
+});
+export type MailSummary = z.infer<typeof mailSummarySchema>;
+
+export const mailAttachmentSchema = z.object({
+  /** Download it at GET /api/mail/:id/attachments/:media; "" when it was not kept (`omitted`). */
+  media: z.string(),
+  /** How it was kept: a picture or clip (also at GET /api/media/:id, to show inline), or a file. */
+  type: z.enum(["image", "audio", "video", "file"]).optional(),
+  filename: z.string(),
+  mime: z.string(),
+  size: z.number(),
+  /** Why the bytes are not here: over the size limit, or the store refused them. */
+  omitted: z.enum(["too_large", "not_stored"]).optional(),
+  /** The Content-ID an HTML body shows it by (cid:…), for inline pictures. */
+  contentId: z.string().optional(),
+});
+export type MailAttachment = z.infer<typeof mailAttachmentSchema>;
+
+/** A whole mail: GET /api/mail/:id. `html` is as sent: sanitise it before showing it. */
+export const mailSchema = mailSummarySchema.extend({
+  text: z.string(),
+  html: z.string().optional(),
+  attachments: z.array(mailAttachmentSchema),
+  auth: z.object({ spf: z.string().optional(), dkim: z.string().optional(), dmarc: z.string().optional(), verdict: mailVerdictSchema }),
+  replyTo: z.array(mailAddressSchema).optional(),
+  /** Only on a mail you sent. */
+  bcc: z.array(mailAddressSchema).optional(),
+  messageId: z.string().optional(),
+  inReplyTo: z.string().optional(),
+  references: z.array(z.string()).optional(),
+  /** The body was too large to fetch, or could not be read (then `text` is the raw body). */
+  omitted: z.literal("too_large").optional(),
+  unreadable: z.literal(true).optional(),
+  /** A sent mail that failed: why. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type Mail = z.infer<typeof mailSchema>;
+
+export const mailQuery = z.strictObject({
+  /** An account id, or `own`; absent: every mailbox. */
+  account: z.string().min(1).max(64).optional(),
+  before: z.string().regex(/^\d{1,15}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
+});
+export const mailReadBody = z.strictObject({ read: z.boolean().optional() });
+
 // ---- message bodies and targets ----------------------------------------------------
 
 const finite = z.number().refine(Number.isFinite, "must be finite");
@@ -268,7 +355,12 @@ export const bodySchema = z.discriminatedUnion("type", [
     subject: z.string().max(998),
     text: z.string().max(200_000),
     html: z.string().max(500_000).optional(),
+    /** Media ids: your uploads (POST /api/mail/attachments, /api/media) or a mail's attachments. */
     attachments: z.array(z.string().max(64)).max(20).optional(),
+    cc: z.array(z.string().trim().email().max(254)).max(50).optional(),
+    bcc: z.array(z.string().trim().email().max(254)).max(50).optional(),
+    /** The id of the mail this answers (from GET /api/mail): sets In-Reply-To and References. */
+    inReplyTo: z.string().min(1).max(64).optional(),
   }),
 ]);
 export type Body = z.infer<typeof bodySchema>;
@@ -381,7 +473,10 @@ export const eventSchema = z.discriminatedUnion("type", [
     msgId: z.string().optional(), conv: z.string().optional(), reason: z.string().optional(), code: z.string().optional(), url: z.string().optional(), at: z.number(),
   }),
   /** A line in a conversation that is not a message ("encrypted room: not supported yet"). */
-  z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),
+  z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),  /** A mail arrived at, or was sent from, the own address or a bound mailbox. */
+  z.object({ type: z.literal("mail"), mail: mailSummarySchema }),
+  /** A device marked a mail read or unread. */
+  z.object({ type: z.literal("mail.read"), id: z.string(), read: z.boolean(), at: z.number() }),
 ]);
 export type HubEvent = z.infer<typeof eventSchema>;
 
@@ -458,10 +553,14 @@ export const networksResponse = z.object({
   networks: z.array(z.object({ network: networkSchema, credentials: z.record(z.string(), z.unknown()), limits: textLimitsSchema.optional(), actions: z.array(z.enum(postActions)).optional() })),
 });
 export const postActedResponse = z.object({ ok: z.literal(true), url: z.string().optional() });
+export const mailListResponse = z.object({ mails: z.array(mailSummarySchema), before: z.string().optional() });
+export const mailResponse = z.object({ mail: mailSchema });
 
 /** What a Web Push says (decrypted by the browser; client/sw/sw.js shows it). */
 export const pushNoticeSchema = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("message"), conv: z.string(), title: z.string(), kind: z.string(), text: z.string().optional(), at: z.number() }),
   z.object({ v: z.literal(1), type: z.literal("friend.request"), title: z.string(), text: z.string().optional(), at: z.number() }),
+  /** `title` the sender, `text` the subject; `mail` opens it. */
+  z.object({ v: z.literal(1), type: z.literal("mail"), mail: z.string(), account: z.string().nullable(), title: z.string(), text: z.string().optional(), at: z.number() }),
 ]);
 export type PushNotice = z.infer<typeof pushNoticeSchema>;

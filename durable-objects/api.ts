@@ -2,8 +2,8 @@
 // so callers (the Worker, other objects) depend on these shapes and not on the classes:
 // no import cycle, type-only ones included. Each class says `implements` its interface.
 import type { Result } from "../core/errors";
-import type { Account, Body, ConversationSummary, Post, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
-import type { AccountRef, RemoteEvent, SendResult, StateReport, TextLimits } from "../worker/connectors/types";
+import type { Account, Body, ConversationSummary, Mail, MailAttachment, MailSummary, Post, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
+import type { AccountRef, RemoteEvent, RemoteMail, SendResult, StateReport, TextLimits } from "../worker/connectors/types";
 
 // ---- UserHub ---------------------------------------------------------------------------
 
@@ -60,12 +60,27 @@ export interface UserHubApi {
   listPosts(account: string | undefined, before: number | undefined, limit: number): Promise<{ posts: Post[]; before?: string }>;
   /** Boost or like a post of the feed through its account's link; remembered on the post. */
   actOnPost(postId: string, action: "boost" | "like"): Promise<Result<{ url?: string }>>;
+
+  // ---- mail (user-hub/mail.ts) ----
+  /** The Worker's email(): whether the own address has this mail already (by its mailId). */
+  hasMail(remoteId: string): Promise<boolean>;
+  /** The Worker's email(): a mail to the own address, its attachments already in R2. */
+  receiveMail(mail: RemoteMail): Promise<{ id: string } | { duplicate: true }>;
+  /** The Mail tab, newest first; `account` an account id or `own`. */
+  listMail(account: string | undefined, before: number | undefined, limit: number): Promise<Result<{ mails: MailSummary[]; before?: string }>>;
+  readMail(id: string): Promise<Mail | null>;
+  /** False when there is no such mail. */
+  markMailRead(id: string, read: boolean): Promise<boolean>;
+  /** The attachment `media` of mail `id`, if it carries it (what a download serves). */
+  mailAttachment(id: string, media: string): Promise<MailAttachment | null>;
+  /** The upload route kept a file for a mail's compose. */
+  mailFileUploaded(file: { id: string; filename: string; mime: string; size: number }): Promise<void>;
 }
 
 // ---- AccountLink -----------------------------------------------------------------------
 
 export type LinkInit = { account: AccountRef; credentials: Record<string, unknown> };
-export type LinkSend = { key: string; chat: string; body: Body; replyTo?: string; split?: boolean };
+export type LinkSend = { key: string; chat: string; body: Body; replyTo?: string; split?: boolean; references?: string[] };
 export type LinkStatus = { state: StateReport; live: boolean; wanted: "open" | "closed"; cursor: string | null };
 
 export interface AccountLinkApi {

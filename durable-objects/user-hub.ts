@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Account, Body, ClientFrame, HubEvent, Target, User } from "../core/protocol";
-import type { RemoteEvent, StateReport } from "../worker/connectors/types";
+import { refusal, type Result } from "../core/errors";
+import { type Account, type Body, type ClientFrame, type HubEvent, OWN_MAILBOX, type Target, type User } from "../core/protocol";
+import type { RemoteEvent, RemoteMail, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
 import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
@@ -12,6 +13,7 @@ import { FeedActions } from "./user-hub/feed-actions";
 import { Direct } from "./user-hub/direct";
 import { Groups } from "./user-hub/groups";
 import { History } from "./user-hub/history";
+import { Mailboxes } from "./user-hub/mail";
 import { MediaAccess } from "./user-hub/media";
 import { Presence } from "./user-hub/presence";
 import { Receipts } from "./user-hub/receipts";
@@ -21,6 +23,7 @@ import { attachmentOf, send } from "./user-hub/socket-io";
 import { Sockets } from "./user-hub/sockets";
 import { Typing } from "./user-hub/typing";
 import { HubStore } from "./user-hub/store";
+import type { MailFile } from "./user-hub/store/mail";
 import { WebPush } from "./user-hub/web-push";
 
 /**
@@ -46,6 +49,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private typingOf: Typing;
   private feed: Feed;
   private feedActions: FeedActions;
+  private mail: Mailboxes;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +71,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.typingOf = new Typing(this.hub);
     this.feed = new Feed(this.hub, this.accounts, this.remote);
     this.feedActions = new FeedActions(this.hub, this.remote);
+    this.mail = new Mailboxes(this.hub, this.accounts, ledger);
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -128,6 +133,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     if ("contact" in to || "conv" in to) return this.remote.send(clientId, to, body);
     if ("network" in to) return this.remote.post(clientId, to, body);
     if ("post" in to) return this.feedActions.reply(clientId, to, body);
+    if ("email" in to) return this.mail.send(clientId, to, body);
     if (body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
     if ("user" in to) return this.direct.send(clientId, to.user, body);
     if ("group" in to) return this.groups.send(clientId, to.group, body);
@@ -240,5 +246,37 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async actOnPost(postId: string, action: "boost" | "like") {
     return this.feedActions.act(postId, action);
+  }
+  async hasMail(remoteId: string) {
+    return this.mail.has(OWN_MAILBOX, remoteId);
+  }
+  async receiveMail(mail: RemoteMail) {
+    const stored = this.mail.receive(OWN_MAILBOX, mail);
+    return stored ? { id: stored.id } : { duplicate: true as const };
+  }
+  async listMail(account: string | undefined, before: number | undefined, limit: number) {
+    return refusalOf(() => this.mail.page(account, before, limit));
+  }
+  async readMail(id: string) {
+    return this.mail.read(id);
+  }
+  async markMailRead(id: string, read: boolean) {
+    return this.mail.markRead(id, read);
+  }
+  async mailAttachment(id: string, media: string) {
+    return this.mail.attachment(id, media);
+  }
+  async mailFileUploaded(file: MailFile) {
+    this.mail.fileUploaded(file);
+  }
+}
+
+/** A hub call that may be Refused, as a Result for the Worker. */
+function refusalOf<T extends object>(fn: () => T): Result<T> {
+  try {
+    return { ok: true, ...fn() };
+  } catch (err) {
+    if (err instanceof Refused) return refusal(err.code, err.message);
+    throw err;
   }
 }

@@ -12,6 +12,7 @@ import { contacts } from "./routes/contacts";
 import { feedRoute } from "./routes/feed";
 import { conversations } from "./routes/conversations";
 import { friends } from "./routes/friends";
+import { mailRoute } from "./routes/mail";
 import { media } from "./routes/media";
 import { groupsRoute } from "./routes/groups";
 import { health } from "./routes/health";
@@ -34,6 +35,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/push", push)
   .route("/api/accounts", accountsRoute)
   .route("/api/feed", feedRoute)
+  .route("/api/mail", mailRoute)
   .route("/api/ws", ws)
   .route("/hooks", hooks);
 

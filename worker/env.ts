@@ -75,6 +75,21 @@ export type Env = {
   POLL_EVERY_MS?: string;
   /** Local only: accept http:// push endpoints on 127.0.0.1, for the test push service. Never in production. */
   PUSH_ALLOW_LOOPBACK_HTTP?: string;
+  /**
+   * The relay that mail from the own address leaves through (worker/mail/relay.ts). Without
+   * a host, sending from the own address is refused with mail_unavailable.
+   */
+  SMTP_RELAY_HOST?: string;
+  SMTP_RELAY_PORT?: string;
+  /** "starttls" (default; "tls" when the port is 465) or "plain" (local development only). */
+  SMTP_RELAY_SECURITY?: string;
+  SMTP_RELAY_USER?: string;
+  /** Secret. */
+  SMTP_RELAY_PASSWORD?: string;
+  /** The authserv-id whose Authentication-Results on incoming mail are believed (Email Routing's: mx.cloudflare.net). */
+  MAIL_AUTHSERV_ID?: string;
+  /** The largest mail the own address takes, in bytes (default and most: 25 MiB, Email Routing's limit). */
+  MAIL_MAX_BYTES?: string;
 };
 
 /** What the auth middleware puts on the Hono context. */

@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { email } from "./email";
 import type { Env } from "./env";
 import { consumePolls, type PollMessage } from "./poll";
 import { scheduled } from "./scheduled";
@@ -15,5 +16,8 @@ export default {
   },
   async queue(batch, env) {
     await consumePolls(batch as MessageBatch<PollMessage>, env);
+  },
+  async email(message, env) {
+    await email(message, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -19,6 +19,9 @@ const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAcco
 const VerifyPhone = lazy(() => import("./screens/verify-phone"));
 const Social = lazy(() => import("./screens/social"));
 const Compose = lazy(() => import("./screens/social-compose"));
+const Mail = lazy(() => import("./screens/mail"));
+const MailRead = lazy(() => import("./screens/mail-read"));
+const MailCompose = lazy(() => import("./screens/mail-compose"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -29,6 +32,7 @@ export function preloadScreens(): void {
   void import("./screens/group-info");
   void import("./screens/accounts");
   void import("./screens/social");
+  void import("./screens/mail");
 }
 
 export function App() {
@@ -79,6 +83,9 @@ function SignedIn() {
           <Route path="/verify" component={VerifyPhone} />
           <Route path="/social" component={Social} />
           <Route path="/compose" component={Compose} />
+          <Route path="/mail" component={Mail} />
+          <Route path="/mail/new" component={MailCompose} />
+          <Route path="/mail/:id" component={MailRead} />
           <Route default component={Chats} />
         </Router>
       </main>

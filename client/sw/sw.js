@@ -50,12 +50,14 @@ const LABELS = {
     kinds: { image: "Photo", audio: "Voice message", video: "Video", file: "File", location: "Location", email: "Email" },
     message: "New message",
     friend: "wants to be your friend",
+    mail: "New mail",
     separator: ": ",
   },
   zh: {
     kinds: { image: "图片", audio: "语音消息", video: "视频", file: "文件", location: "位置", email: "邮件" },
     message: "新消息",
     friend: "请求添加你为好友",
+    mail: "新邮件",
     separator: "：",
   },
 };
@@ -78,6 +80,10 @@ function notificationFor(data) {
   if (payload.type === "friend.request") {
     const body = text ? `${l.friend}\n${text}` : l.friend;
     return { title: payload.title, options: { body, tag: "friend-requests", timestamp, data: { url: "/contacts" } } };
+  }
+  if (payload.type === "mail" && typeof payload.mail === "string") {
+    // One tag for mail: a burst of new mail shows as the newest, not a stack.
+    return { title: payload.title, options: { body: text || l.mail, tag: "mail", timestamp, data: { url: `/mail/${encodeURIComponent(payload.mail)}` } } };
   }
   if (payload.type !== "message" || typeof payload.conv !== "string") return generic;
   // A chat's notifications share its tag, so the newest replaces the last one.

@@ -63,6 +63,18 @@ describe("sw.js push", () => {
   });
 });
 
+describe("sw.js mail", () => {
+  it("shows new mail under one tag with its subject, opening the mail", async () => {
+    const { self, handlers } = loadWorker();
+    await dispatch(handlers.push!, pushOf(JSON.stringify({ v: 1, type: "mail", mail: "ml_1", account: null, title: "Carol", text: "Minutes of Monday", at: 5 })));
+    await dispatch(handlers.push!, pushOf(JSON.stringify({ v: 1, type: "mail", mail: "ml_2", account: "a_1", title: "Dan", at: 6 })));
+    expect(self.registration.showNotification.mock.calls.map(([title, o]: any) => [title, o.body, o.tag, o.data.url])).toEqual([
+      ["Carol", "Minutes of Monday", "mail", "/mail/ml_1"],
+      ["Dan", "New mail", "mail", "/mail/ml_2"],
+    ]);
+  });
+});
+
 describe("sw.js notificationclick", () => {
   const click = (url: string) => ({ notification: { close: vi.fn(), data: { url } } });
 

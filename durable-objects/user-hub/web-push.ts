@@ -37,7 +37,7 @@ export class WebPush {
     if (!notice) return;
     const subs = store.pushSubs.all();
     if (subs.length === 0) return;
-    const topic = notice.type === "message" ? notice.conv : "friend-requests";
+    const topic = notice.type === "message" ? notice.conv : notice.type === "mail" ? "mail" : "friend-requests";
     for (const s of subs) this.hub.outbox.enqueue(this.hub.me, "push", { endpoint: s.endpoint, notice, topic } satisfies QueuedPush);
     this.hub.outbox.flush();
   }

@@ -2,7 +2,7 @@
 // Built by the AccountLink for each account (and by testing.ts for connector tests).
 import { connect as tcpConnect } from "cloudflare:sockets";
 import type { Env } from "../env";
-import { storeRemoteMedia, readMedia } from "./media";
+import { readMedia, storeRemoteFile, storeRemoteMedia } from "./media";
 import { allowedHosts, checkHost, hostOf } from "./net";
 import type { AccountRef, LinkIO, LinkStore, TcpSocket } from "./types";
 
@@ -47,6 +47,7 @@ export function createLinkIO(account: AccountRef, env: Env, store: LinkStore): L
     },
     media: {
       put: (bytes, mime, filename) => storeRemoteMedia(env, account.owner, bytes, mime, filename),
+      putFile: (bytes, mime, filename) => storeRemoteFile(env, account.owner, bytes, mime, filename),
       get: (id) => readMedia(env, id),
     },
     store,

@@ -39,21 +39,38 @@ export type RemotePost = {
 };
 
 export type RemoteMail = {
+  /** The mail's id wherever it is fetched from (worker/mail/identity.ts mailId): the hub dedupes on it. */
   remoteId: string;
   from: { address: string; name?: string };
   to: { address: string; name?: string }[];
   cc?: { address: string; name?: string }[];
+  replyTo?: { address: string; name?: string }[];
   subject: string;
   text: string;
   html?: string;
   /** Our media ids (io.media.put) for the attachments, with their names. */
-  attachments?: { media: string; filename: string; mime: string; size: number }[];
+  attachments?: {
+    /** "" when not stored (`omitted` says why). */
+    media: string;
+    /** How the media store kept it. */
+    type?: "image" | "audio" | "video" | "file";
+    filename: string;
+    mime: string;
+    size: number;
+    omitted?: "too_large" | "not_stored";
+    /** The Content-ID (with <>) an HTML body refers to as cid:, for inline pictures. */
+    contentId?: string;
+  }[];
   at: number;
   messageId?: string;
   inReplyTo?: string;
   references?: string[];
-  /** SPF/DKIM/DMARC from Authentication-Results, when the server says. */
-  auth?: { spf?: string; dkim?: string; dmarc?: string };
+  /** SPF/DKIM/DMARC from Authentication-Results, when the server says, and the verdict from them. */
+  auth?: { spf?: string; dkim?: string; dmarc?: string; verdict?: "authenticated" | "possibly_forged" | "unverified" };
+  /** The body was not fetched (larger than the connector fetches). */
+  omitted?: "too_large";
+  /** The structure could not be read: `text` is the raw body, original.eml the message. */
+  unreadable?: true;
 };
 
 /** What the network told us, in the common shape. Deduped by the hub on (account, remoteId). */
@@ -92,6 +109,8 @@ export type Outbound = {
   media?: { bytes: Uint8Array; mime: string; filename: string };
   /** A reply to this remote message, where the network has replies. */
   replyTo?: string;
+  /** Mail: the thread's Message-IDs before `replyTo` (References, RFC 5322 §3.6.4). */
+  references?: string[];
 };
 
 export type SendResult =
@@ -121,7 +140,12 @@ export type AccountRef = { id: string; owner: string; network: Network; label: s
 /** Bytes in Unibox's media store (R2), addressable by id in message bodies. */
 export interface MediaIO {
   put(bytes: Uint8Array, mime: string, filename?: string): Promise<{ id: string; type: "image" | "audio" | "video" }>;
-  get(id: string): Promise<{ bytes: Uint8Array; mime: string } | null>;
+  /**
+   * Like put, but bytes that are not media Unibox shows are kept anyway as a `file` (a
+   * mail's PDF or zip), only ever served as a download. Pictures and clips are stored as put does.
+   */
+  putFile?(bytes: Uint8Array, mime: string, filename: string): Promise<{ id: string; type: "image" | "audio" | "video" | "file" }>;
+  get(id: string): Promise<{ bytes: Uint8Array; mime: string; filename?: string } | null>;
 }
 
 /** A small persistent key/value store private to this account's connector (JSON values). */

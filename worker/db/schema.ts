@@ -113,7 +113,7 @@ export const media = sqliteTable(
   {
     id: text("id").primaryKey(),
     owner: text("owner").notNull().references(() => users.id, { onDelete: "cascade" }),
-    kind: text("kind", { enum: ["image", "audio", "video"] }).notNull(),
+    kind: text("kind", { enum: ["image", "audio", "video", "file"] }).notNull(),
     mime: text("mime").notNull(),
     size: integer("size").notNull(),
     key: text("key").notNull(),

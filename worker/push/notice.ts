@@ -17,6 +17,12 @@ export function noticeFor(ev: HubEvent, me: string, names: Names): PushNotice | 
     const text = preview(ev.request.message ?? undefined);
     return { v: 1, type: "friend.request", title: ev.request.from.displayName, ...(text ? { text } : {}), at: ev.request.at };
   }
+  if (ev.type === "mail") {
+    // Mail the user sent from another device is not news; mail that arrived is.
+    if (ev.mail.sent) return null;
+    const text = preview(ev.mail.subject);
+    return { v: 1, type: "mail", mail: ev.mail.id, account: ev.mail.account, title: preview(ev.mail.from.name || ev.mail.from.address) ?? "Mail", ...(text ? { text } : {}), at: ev.mail.at };
+  }
   if (ev.type !== "message" || ev.msg.from === me) return null;
   const body = ev.msg.body;
   const text = preview(body.type === "text" ? body.text : "caption" in body ? body.caption : body.type === "location" ? body.label : undefined);

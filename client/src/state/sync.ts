@@ -20,6 +20,7 @@ import { directPeer, groupOf, isNativeSource, remoteOf } from "../../../core/con
 import { applyAccountEvent, refreshAccounts } from "./accounts";
 import { applyNotice } from "./notices";
 import { acceptedPost, applySocialEvent, refusedPost } from "./social";
+import { observeMailFrame } from "./mail";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
@@ -61,6 +62,7 @@ export function handleFrame(frame: ServerFrame): Promise<void> {
     applyTyping(frame as unknown as TypingIn);
     return draining ?? Promise.resolve();
   }
+  observeMailFrame(frame);
   queue.push(frame);
   draining ??= drain().finally(() => (draining = undefined));
   return draining;

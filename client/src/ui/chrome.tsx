@@ -4,6 +4,7 @@ import { t } from "../i18n";
 import { connection } from "../state/connection";
 import { totalUnread } from "../state/conversations";
 import { incoming } from "../state/friends";
+import { mailUnread } from "../state/mail";
 import { Icon, type IconName } from "./icons";
 
 /** Says plainly when messages cannot go out right now; silent when all is well. */
@@ -19,16 +20,17 @@ export function NetBanner() {
   );
 }
 
-const tabs: { href: string; icon: IconName; label: "tab.chats" | "tab.contacts" | "tab.me" | "tab.social" }[] = [
+const tabs: { href: string; icon: IconName; label: "tab.chats" | "tab.contacts" | "tab.me" | "tab.social" | "tab.mail" }[] = [
   { href: "/", icon: "chats", label: "tab.chats" },
   { href: "/social", icon: "social", label: "tab.social" },
+  { href: "/mail", icon: "mail", label: "tab.mail" },
   { href: "/contacts", icon: "contacts", label: "tab.contacts" },
   { href: "/me", icon: "me", label: "tab.me" },
 ];
 
 export function TabBar() {
   const { path } = useLocation();
-  const badges: Record<string, number> = { "/": totalUnread.value, "/contacts": incoming.value.length };
+  const badges: Record<string, number> = { "/": totalUnread.value, "/contacts": incoming.value.length, "/mail": mailUnread.value };
   return (
     <nav class="tabbar" aria-label={t("tabs.label")}>
       {tabs.map((tab) => {

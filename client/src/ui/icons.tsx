@@ -34,6 +34,7 @@ const paths = {
   boost: "M7 7h11l-3-3M17 17H6l3 3M18 7v5M6 17v-5",
   like: "M12 20s-7.5-4.6-9-9.4C2 7.3 4.2 4.5 7.2 4.5c2 0 3.6 1.2 4.8 2.9 1.2-1.7 2.8-2.9 4.8-2.9 3 0 5.2 2.8 4.2 6.1C19.5 15.4 12 20 12 20z",
   external: "M14 4h6v6M20 4l-9 9M18 14v6H4V6h6",
+  mail: "M3 6h18v12H3zM3 7l9 6 9-6",
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -7,6 +7,7 @@ import { ConversationStore } from "./conversations";
 import { FriendStore } from "./friends";
 import { GroupStore } from "./groups";
 import { EventLog } from "./log";
+import { MailStore } from "./mail";
 import { OwnMediaStore } from "./media";
 import { MessageStore } from "./messages";
 import { MetaStore } from "./meta";
@@ -34,6 +35,7 @@ export class HubStore {
   readonly posts: PostStore;
   readonly broadcasts: BroadcastStore;
   readonly sendOptions: SendOptionStore;
+  readonly mail: MailStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
@@ -52,6 +54,7 @@ export class HubStore {
     this.posts = new PostStore(sql);
     this.sendOptions = new SendOptionStore(sql);
     this.broadcasts = new BroadcastStore(sql);
+    this.mail = new MailStore(sql);
   }
 }
 

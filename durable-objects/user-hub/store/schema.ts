@@ -83,6 +83,16 @@ const STEPS: Step[] = [
    CREATE INDEX IF NOT EXISTS broadcasts_msg ON broadcasts(msg_id);`,
   // How a send to another network was asked for (a thread, a reply), so a retry asks the same (see remote-send.ts).
   `CREATE TABLE IF NOT EXISTS send_options (msg_id TEXT PRIMARY KEY, options TEXT NOT NULL);`,
+  // The user's mail, every mailbox in one table (see mail.ts); text, HTML and the rest apart.
+  `CREATE TABLE IF NOT EXISTS mails (
+     pos INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, mailbox TEXT NOT NULL, remote_id TEXT NOT NULL,
+     message_id TEXT, thread TEXT, at INTEGER NOT NULL, read INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0,
+     state TEXT, summary TEXT NOT NULL, UNIQUE (mailbox, remote_id)
+   );
+   CREATE INDEX IF NOT EXISTS mails_mailbox ON mails(mailbox, pos);
+   CREATE INDEX IF NOT EXISTS mails_message_id ON mails(message_id) WHERE message_id IS NOT NULL;
+   CREATE TABLE IF NOT EXISTS mail_parts (mail TEXT NOT NULL, part TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (mail, part));
+   CREATE TABLE IF NOT EXISTS mail_files (id TEXT PRIMARY KEY, filename TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

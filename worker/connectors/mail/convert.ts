@@ -4,24 +4,9 @@ import { mailId } from "../../mail/identity";
 import { type ParsedMail, parseMail } from "../../mail/parse";
 import type { LinkIO, RemoteMail } from "../types";
 
-/**
- * What a mail event carries beyond RemoteMail (the contract has no field for them yet):
- * the sender verdict, attachments that were not stored and why, inline parts' Content-IDs,
- * and whether the body was too large to fetch or could not be read.
- */
-export type MailAttachmentRef = NonNullable<RemoteMail["attachments"]>[number] & {
-  /** Not stored, so `media` is "": over the size limit, or refused by the media store. */
-  omitted?: "too_large" | "not_stored";
-  contentId?: string;
-};
-export type FetchedMail = RemoteMail & {
-  attachments: MailAttachmentRef[];
-  auth?: NonNullable<RemoteMail["auth"]> & { verdict: ParsedMail["verdict"] };
-  /** The body was not fetched (the message is larger than MAX_MESSAGE_BYTES). */
-  omitted?: "too_large";
-  /** The structure could not be read: `text` is the raw body, original.eml the message. */
-  unreadable?: true;
-};
+export type MailAttachmentRef = NonNullable<RemoteMail["attachments"]>[number];
+/** A fetched mail always lists its attachments (an empty list when it has none). */
+export type FetchedMail = RemoteMail & { attachments: MailAttachmentRef[] };
 
 type MediaIO = Pick<LinkIO, "media" | "log">;
 
@@ -32,6 +17,7 @@ export async function toRemoteMail(io: MediaIO, raw: Uint8Array, receivedAt: num
     from: parsed.from,
     to: parsed.to,
     ...(parsed.cc.length ? { cc: parsed.cc } : {}),
+    ...(parsed.replyTo?.length ? { replyTo: parsed.replyTo } : {}),
     subject: parsed.subject,
     text: parsed.text,
     ...(parsed.html ? { html: parsed.html } : {}),
@@ -59,7 +45,9 @@ async function store(io: MediaIO, parsed: ParsedMail): Promise<MailAttachmentRef
     if (!a.bytes) out.push({ ...ref, omitted: "too_large" });
     else {
       try {
-        out.push({ ...ref, media: (await io.media.put(a.bytes, a.mime, a.filename)).id });
+        // A PDF or zip is kept as a file where the store can (putFile); a picture either way.
+        const stored = io.media.putFile ? await io.media.putFile(a.bytes, a.mime, a.filename) : await io.media.put(a.bytes, a.mime, a.filename);
+        out.push({ ...ref, media: stored.id, type: stored.type });
       } catch (e) {
         // The mail is kept whatever happens to one attachment; the reason goes to the log.
         io.log("mail.attachment_not_stored", { mime: a.mime, size: a.size, reason: (e as Error).message });

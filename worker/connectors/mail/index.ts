@@ -6,6 +6,7 @@ import type { Connector, LinkIO, Verified } from "../types";
 import { RemoteError } from "../types";
 import { ImapClient, transport } from "./imap-client";
 import { select } from "./imap-mailbox";
+import { markSeen } from "./seen";
 import { sendMail } from "./send";
 import { type Account, openSession } from "./session";
 import { SmtpSession, heloName } from "./smtp";
@@ -42,6 +43,8 @@ export const mail = {
   poll,
   pollEvery: { online: 60_000, away: 5 * 60_000 },
   send: (creds, io, out) => sendMail(io, creds.smtp, { address: creds.address, name: creds.name }, out),
+  // Read in Unibox: \Seen on the server. `remoteIds` are Message-IDs; there are no chats in mail.
+  markRead: (creds, io, _chat, remoteIds) => markSeen(creds.imap, io, remoteIds),
 } satisfies Connector<MailCredentials>;
 
 /** Logs in to both servers; a refusal names the one that said no. */

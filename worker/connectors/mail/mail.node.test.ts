@@ -213,7 +213,7 @@ describe("receiving", () => {
     await (await mail.connect(a, io, null, rec)).close();
     const [m] = mails(rec.events) as (RemoteMail & { auth: { verdict: string } })[];
     expect(m).toMatchObject({ remoteId: "<pic@example.net>", subject: "With a picture", text: "See this", html: "<p>See <b>this</b></p>\n", auth: { spf: "pass", dkim: "pass", dmarc: "pass", verdict: "authenticated" } });
-    expect(m!.attachments).toEqual([{ media: expect.any(String), filename: "dot.png", mime: "image/png", size: png.length }]);
+    expect(m!.attachments).toEqual([{ media: expect.any(String), type: "image", filename: "dot.png", mime: "image/png", size: png.length }]);
     expect(io.stored.get(m!.attachments![0]!.media)).toEqual({ bytes: new Uint8Array(png), mime: "image/png", filename: "dot.png" });
   });
 });
@@ -368,5 +368,29 @@ describe("sending", () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+describe("read state back to the server", () => {
+  it("markRead sets \\Seen on the mails with those Message-IDs, and only on them; ids without one are skipped", async () => {
+    const a = await account();
+    const [one, two] = [message("Read me"), message("Leave me")];
+    await dovecot.append(a.user, one);
+    await dovecot.append(a.user, two);
+    const id = /Message-ID: (<[^>]+>)/.exec(one)![1]!;
+    const io = nodeIO("mail");
+    await mail.markRead(a, io, "", [id, "h:0123456789abcdef0123456789abcdef"]);
+    const { ImapFlow } = await import("imapflow");
+    const client = new ImapFlow({ host: "127.0.0.1", port: dovecot.port, secure: false, auth: { user: a.user, pass: "imap-secret" }, logger: false, tls: { ca: dovecot.tls!.cert } });
+    await client.connect();
+    try {
+      await client.mailboxOpen("INBOX");
+      const flags: Record<string, string[]> = {};
+      for await (const m of client.fetch("1:*", { envelope: true, flags: true })) flags[m.envelope!.subject!] = [...(m.flags ?? [])];
+      expect(flags).toEqual({ "Read me": ["\\Seen"], "Leave me": [] });
+    } finally {
+      await client.logout();
+    }
+    expect(io.logs.find((l) => l.event === "mail.seen")?.fields).toEqual({ mails: 1, found: 1 });
   });
 });

@@ -10,7 +10,7 @@ import { type SmtpServer, SmtpRefused, SmtpSession, heloName } from "./smtp";
 import { WireClosed } from "./wire";
 
 export type SendIO = Pick<LinkIO, "connect" | "media" | "publicUrl" | "log">;
-type EmailBody = Extract<Body, { type: "email" }> & { cc?: string[]; bcc?: string[] };
+type EmailBody = Extract<Body, { type: "email" }>;
 
 /**
  * Sends `out` (an email body, to the address or list of addresses in `out.chat`; cc and
@@ -31,8 +31,9 @@ export async function sendMail(io: SendIO, server: SmtpServer, from: MailAddress
   const messageId = messageIdFor(out.key, from.address);
   let raw: Uint8Array;
   try {
-    const thread = out.replyTo && /^<[^<>\s]+@[^<>\s]+>$/.test(out.replyTo) ? out.replyTo : undefined;
-    raw = buildMail({ from, to, cc, subject: body.subject, text: body.text, html: body.html, attachments, messageId, inReplyTo: thread, references: thread ? [thread] : [] });
+    const thread = out.replyTo && isMessageId(out.replyTo) ? out.replyTo : undefined;
+    const references = thread ? [...(out.references ?? []).filter(isMessageId), thread] : [];
+    raw = buildMail({ from, to, cc, subject: body.subject, text: body.text, html: body.html, attachments, messageId, inReplyTo: thread, references });
   } catch (e) {
     if (e instanceof InvalidMail) return refused("invalid_input", e.message);
     throw e;
@@ -74,7 +75,7 @@ function addresses(list: string): MailAddress[] {
 async function attachmentsOf(io: SendIO, ids: string[]): Promise<OutgoingAttachment[] | SendResult> {
   const out: OutgoingAttachment[] = [];
   for (const [i, id] of ids.entries()) {
-    const media = (await io.media.get(id)) as { bytes: Uint8Array; mime: string; filename?: string } | null;
+    const media = await io.media.get(id);
     if (!media) return refused("media_not_found", `attachment ${id} is not there any more`);
     out.push({ bytes: media.bytes, mime: media.mime, filename: media.filename ?? `attachment-${i + 1}${extension(media.mime)}` });
   }
@@ -83,5 +84,7 @@ async function attachmentsOf(io: SendIO, ids: string[]): Promise<OutgoingAttachm
 
 const EXTENSIONS: Record<string, string> = { "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp", "application/pdf": ".pdf", "audio/mpeg": ".mp3", "audio/ogg": ".ogg", "video/mp4": ".mp4", "video/webm": ".webm", "text/plain": ".txt" };
 const extension = (mime: string) => EXTENSIONS[mime] ?? "";
+
+const isMessageId = (id: string) => /^<[^<>\s]+@[^<>\s]+>$/.test(id);
 
 const refused = (code: "unsupported_body" | "invalid_target" | "invalid_input" | "media_not_found", message: string): SendResult => ({ ok: false, code, message, retryable: false });
