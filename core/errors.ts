@@ -66,6 +66,10 @@ export const ERRORS = {
   ambiguous_network: { status: 400, message: "several of your accounts have that name; name one by its label" },
   not_retryable: { status: 409, message: "only a message that failed to reach its network can be tried again" },
   remote_failed: { status: 502, retryable: true, message: "the network did not take the message" },
+  // one inbox (issue 14): people, search, timeline
+  person_not_found: { status: 404, message: "no such person" },
+  handle_not_found: { status: 404, message: "that is not one of your friends or contacts" },
+  message_not_found: { status: 404, message: "no such message of yours in this conversation" },
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },

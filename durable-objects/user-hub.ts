@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Account, Body, ClientFrame, HubEvent, Target, User } from "../core/protocol";
+import type { Account, Body, ClientFrame, HubEvent, PersonHandle, QuietHours, Target, User } from "../core/protocol";
 import type { RemoteEvent, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
-import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
+import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SearchInput, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
 import { Broadcasts } from "./user-hub/broadcast";
 import { RemoteSends } from "./user-hub/remote-send";
 import { Hub, Refused } from "./user-hub/context";
+import { refusal, type Result } from "../core/errors";
 import { Feed } from "./user-hub/feed";
 import { Direct } from "./user-hub/direct";
 import { Groups } from "./user-hub/groups";
@@ -21,6 +22,10 @@ import { Sockets } from "./user-hub/sockets";
 import { Typing } from "./user-hub/typing";
 import { HubStore } from "./user-hub/store";
 import { WebPush } from "./user-hub/web-push";
+import { People } from "./user-hub/people";
+import { Quiet } from "./user-hub/quiet";
+import { Search } from "./user-hub/search";
+import { Timelines } from "./user-hub/timeline";
 
 /**
  * One per user (named by user id): the user's sockets, event log, history, receipts and
@@ -44,6 +49,10 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private broadcasts: Broadcasts;
   private typingOf: Typing;
   private feed: Feed;
+  private people: People;
+  private searchOf: Search;
+  private timelines: Timelines;
+  private quiet: Quiet;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,7 +64,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.direct = new Direct(this.hub, ledger, this.receipts);
     this.groups = new Groups(this.hub, ledger);
     this.media = new MediaAccess(this.hub);
-    this.webPush = new WebPush(this.hub);
+    this.quiet = new Quiet(this.hub);
+    this.webPush = new WebPush(this.hub, this.quiet);
     this.history = new History(this.hub);
     this.sendLimit = new SendLimit(() => this.env.RATE_SENDS_PER_USER);
     this.accounts = new Accounts(this.hub, this.presenceOf);
@@ -64,6 +74,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.receipts.onRemoteRead((conv, ids) => this.accounts.read(conv, ids));
     this.typingOf = new Typing(this.hub);
     this.feed = new Feed(this.hub, this.accounts, this.remote);
+    this.people = new People(this.hub);
+    this.searchOf = new Search(this.hub, this.people);
+    this.timelines = new Timelines(this.hub, this.remote);
+    this.presenceOf.onChange((online) => {
+      if (online) this.quiet.seen();
+    });
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -121,6 +137,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 
   /** One send to one target, whatever it is; idempotent by client id. */
   private async sendTo(clientId: string, to: Target, body: Body): Promise<Accepted> {
+    if ("person" in to) return this.sendTo(clientId, this.people.replyTarget(to.person, clientId), body);
     if ("contact" in to || "conv" in to) return this.remote.send(clientId, to, body);
     if ("network" in to) return this.remote.post(clientId, to, body);
     if (body.type === "email") throw new Refused("unsupported_body", "an email goes to an address or a mail account");
@@ -228,5 +245,58 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async listPosts(account: string | undefined, before: number | undefined, limit: number) {
     return this.feed.page(account, before, limit);
+  }
+
+  // ---- one inbox (issue 14) ----
+  async listPeople() {
+    return this.people.list();
+  }
+  async peopleSuggestions() {
+    return this.people.suggestions();
+  }
+  async mergePeople(handles: PersonHandle[], name?: string, suggestion?: string) {
+    return this.people.merge(handles, name, suggestion);
+  }
+  async splitPerson(id: string, handles?: PersonHandle[]) {
+    return this.people.split(id, handles);
+  }
+  async dismissSuggestion(key: string) {
+    this.people.dismiss(key);
+  }
+  async personMessages(id: string, before: string | undefined, limit: number) {
+    const [at, pos] = (before ?? "").split(":").map(Number);
+    return this.people.messages(id, before ? { at: at!, pos: pos! } : undefined, limit);
+  }
+  async search(input: SearchInput) {
+    return this.searchOf.find(input);
+  }
+  async messageTimeline(conv: string, msgId: string) {
+    return this.timelines.of(conv, msgId);
+  }
+  async notifySettings() {
+    return this.quiet.settings();
+  }
+  async setQuietHours(quiet: QuietHours | null) {
+    return this.quiet.setQuiet(quiet);
+  }
+  async muteAll(until: number | null) {
+    return this.quiet.muteAll(until);
+  }
+  async muteConversation(conv: string, until: number | null | "unmute") {
+    return refusedAsResult(() => ({ settings: this.quiet.mute(conv, until) }));
+  }
+  async setClock(now: number) {
+    this.quiet.setClock(now);
+    await this.hub.timers.schedule();
+  }
+}
+
+/** A hub refusal as an RPC result (a thrown error would lose its code crossing RPC). */
+function refusedAsResult<T extends object>(fn: () => T): Result<T> {
+  try {
+    return { ok: true, ...fn() };
+  } catch (err) {
+    if (err instanceof Refused) return refusal(err.code, err.message);
+    throw err;
   }
 }

@@ -13,6 +13,10 @@ import { groupsRoute } from "./routes/groups";
 import { hooks } from "./routes/hooks";
 import { push } from "./routes/push";
 import { ws } from "./routes/ws";
+import { peopleRoute } from "./routes/people";
+import { searchRoute } from "./routes/search";
+import { settingsRoute } from "./routes/settings";
+import { timelineRoute } from "./routes/timeline";
 
 export const app = new Hono<AppEnv>()
   .route("/api/auth", auth)
@@ -25,6 +29,10 @@ export const app = new Hono<AppEnv>()
   .route("/api/push", push)
   .route("/api/accounts", accountsRoute)
   .route("/api/feed", feedRoute)
+  .route("/api/people", peopleRoute)
+  .route("/api/search", searchRoute)
+  .route("/api/settings", settingsRoute)
+  .route("/api/conversations", timelineRoute)
   .route("/api/ws", ws)
   .route("/hooks", hooks);
 

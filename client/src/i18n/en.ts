@@ -238,6 +238,10 @@ export const en = {
   "ttl.72": "3 days",
   "ttl.168": "7 days",
   "ttl.n": "a while",
+  // ---- issue 14: one inbox (people, search, broadcast, timeline, quiet hours) ----
+  "err.person_not_found": "That person isn't in your list any more.",
+  "err.handle_not_found": "That isn't one of your friends or contacts.",
+  "err.message_not_found": "That message isn't one of yours here.",
   // Errors, by the server's code (client/src/i18n/errors.ts).
   "err.invalid_json": "Something went wrong sending that. Try again.",
   "err.invalid_input": "Some of this isn't right. Check the highlighted fields.",

@@ -240,6 +240,10 @@ export const zh: Record<MessageKey, string> = {
   "ttl.72": "3 天",
   "ttl.168": "7 天",
   "ttl.n": "一段时间",
+  // ---- issue 14: one inbox (people, search, broadcast, timeline, quiet hours) ----
+  "err.person_not_found": "此联系人已不在你的列表中。",
+  "err.handle_not_found": "这不是你的好友或联系人。",
+  "err.message_not_found": "这里没有你的这条消息。",
   // 错误信息，按服务器的错误码（client/src/i18n/errors.ts）。
   "err.invalid_json": "发送时出了点问题，请重试。",
   "err.invalid_input": "有些内容不正确，请检查标出的栏位。",

@@ -13,6 +13,10 @@ import { MetaStore } from "./meta";
 import { OutboxStore } from "./outbox";
 import { PostStore } from "./posts";
 import { PushSubStore } from "./push-subs";
+import { NotifyStore } from "./notify";
+import { PeopleStore } from "./people";
+import { SearchStore } from "./search";
+import { StepStore } from "./steps";
 import { migrate } from "./schema";
 import { SendStore } from "./sends";
 import { TimerStore } from "./timers";
@@ -32,12 +36,17 @@ export class HubStore {
   readonly accounts: AccountStore;
   readonly posts: PostStore;
   readonly broadcasts: BroadcastStore;
+  readonly people: PeopleStore;
+  readonly search: SearchStore;
+  readonly steps: StepStore;
+  readonly notify: NotifyStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
     this.meta = new MetaStore(sql);
     this.log = new EventLog(sql, this.meta);
-    this.messages = new MessageStore(sql);
+    this.search = new SearchStore(sql);
+    this.messages = new MessageStore(sql, this.search);
     this.conversations = new ConversationStore(sql);
     this.sends = new SendStore(sql);
     this.friends = new FriendStore(sql);
@@ -49,6 +58,9 @@ export class HubStore {
     this.accounts = new AccountStore(sql);
     this.posts = new PostStore(sql);
     this.broadcasts = new BroadcastStore(sql);
+    this.people = new PeopleStore(sql);
+    this.steps = new StepStore(sql);
+    this.notify = new NotifyStore(sql, this.meta);
   }
 }
 
