@@ -212,6 +212,26 @@ describe("search over everything the user has", () => {
   });
 });
 
+describe("broadcast", () => {
+  it("answers the same frame again with the same targets, a refused one with its first refusal, and sends once", async () => {
+    const [me, bob, stranger] = [await register("bm"), await register("bb"), await register("bs")];
+    await befriend(me, bob);
+    const mine = await Client.open(me.token, 0);
+    const frame = { t: "broadcast", id: "b-1", to: [{ user: bob.user.id }, { user: stranger.user.id }], body: textBody("to both") };
+    mine.send(frame);
+    const first = await mine.next<Accepted>((f) => f.t === "accepted");
+    expect(first.targets![0]!.msgId).toBeTruthy();
+    expect(first.targets![1]).toEqual({ error: { code: "not_friend", message: "you can only message your friends" } });
+    mine.send(frame);
+    expect((await mine.next<Accepted>((f) => f.t === "accepted")).targets).toEqual(first.targets);
+    const conv = directConversationId(me.user.id, bob.user.id);
+    expect((await api(`/api/conversations/${conv}/messages`, { token: bob.token })).data.messages).toHaveLength(1);
+    const states = mine.events("broadcast.status").map((f) => [(f.ev as { target: number }).target, (f.ev as { state: string }).state]);
+    expect(states).toEqual([[0, "sent"], [1, "failed"]]);
+    mine.close();
+  });
+});
+
 describe("delivery timeline", () => {
   it("shows a native message accepted, acknowledged, delivered and read, with times in order; others' messages have none", async () => {
     const [me, bob] = [await register("tm"), await register("tb")];

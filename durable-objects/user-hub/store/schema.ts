@@ -101,6 +101,8 @@ const STEPS: Step[] = [
    CREATE INDEX IF NOT EXISTS msg_steps_msg ON msg_steps(msg_id, id);`,
   // Mutes per conversation (quiet hours and the global mute are meta rows; see quiet.ts).
   `CREATE TABLE IF NOT EXISTS conv_mutes (conv TEXT PRIMARY KEY, until INTEGER);`,
+  // A broadcast target refused at once keeps why, so the same frame again gets the same answer.
+  `ALTER TABLE broadcasts ADD COLUMN error TEXT;`,
 ];
 
 /** Indexes every stored message (run once, by the step that made the index). */
