@@ -15,6 +15,14 @@ const NewGroup = lazy(() => import("./screens/new-group"));
 const GroupInfo = lazy(() => import("./screens/group-info"));
 const Accounts = lazy(() => import("./screens/accounts"));
 const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
+// Issue 14: broadcast, people, search, quiet hours, the delivery timeline.
+const Broadcast = lazy(() => import("./screens/broadcast"));
+const BroadcastCard = lazy(() => import("./screens/broadcast-card"));
+const People = lazy(() => import("./screens/people"));
+const PersonView = lazy(() => import("./screens/person"));
+const Search = lazy(() => import("./screens/search"));
+const NotifySettings = lazy(() => import("./screens/notify-settings"));
+const TimelineOnHold = lazy(() => import("./chat/timeline-sheet").then((m) => m.TimelineOnHold));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -24,6 +32,8 @@ export function preloadScreens(): void {
   void import("./screens/new-group");
   void import("./screens/group-info");
   void import("./screens/accounts");
+  void import("./screens/broadcast");
+  void import("./screens/search");
 }
 
 export function App() {
@@ -68,9 +78,16 @@ function SignedIn() {
           <Route path="/group/:id" component={GroupInfo} />
           <Route path="/accounts" component={Accounts} />
           <Route path="/accounts/new" component={AddAccount} />
+          <Route path="/broadcast" component={Broadcast} />
+          <Route path="/broadcast/:id" component={BroadcastCard} />
+          <Route path="/people" component={People} />
+          <Route path="/person/:id" component={PersonView} />
+          <Route path="/search" component={Search} />
+          <Route path="/settings/notify" component={NotifySettings} />
           <Route default component={Chats} />
         </Router>
       </main>
+      {inChat && <TimelineOnHold />}
       {!inChat && <TabBar />}
     </div>
   );

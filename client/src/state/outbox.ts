@@ -5,7 +5,7 @@ import { sendFrame } from "./connection";
 import { db } from "./db";
 import { newClientId } from "./ids";
 import type { Body, OutboxItem, ServerFrame, StoredMessage } from "./types";
-import { groupOf, NATIVE_SOURCE } from "../../../core/conversation";
+import { groupOf, NATIVE_SOURCE, remoteOf } from "../../../core/conversation";
 
 export const outbox = signal<OutboxItem[]>([]);
 /**
@@ -57,8 +57,8 @@ export function flushOutbox(): void {
   for (const item of outbox.value) if (!item.error) transmit(item);
 }
 
-/** A group conversation's items go to the group; the rest to the peer. */
-const targetOf = (item: OutboxItem) => (groupOf(item.conv) ? { group: item.to } : { user: item.to });
+/** A group conversation's items go to the group, a conversation on a bound account to that conversation; the rest to the peer. */
+const targetOf = (item: OutboxItem) => (groupOf(item.conv) ? { group: item.to } : remoteOf(item.conv) ? { conv: item.conv } : { user: item.to });
 
 /** Sends the item if the hub is ready; a picture or clip waits until its upload is done. */
 export function transmit(item: OutboxItem): void {

@@ -18,6 +18,9 @@ import type { IDBPTransaction } from "idb";
 import { groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
 import { DELIVERY_RANK } from "../../../core/delivery";
+import { applyBroadcastEvent, broadcastAccepted, broadcastRefused } from "./broadcast";
+import { applyNotifyEvent } from "./notify";
+import { applyPeopleEvent } from "./people";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
 export const activeConv = signal<string | null>(null);
@@ -172,7 +175,8 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       return [saveGroupsWrite(), ...(c ? [putConv(c)] : [])];
     }
     default:
-      applyAccountEvent(ev);
+      // Issue 14: broadcast cards, people, notification settings.
+      if (!applyAccountEvent(ev) && !applyBroadcastEvent(ev) && !applyPeopleEvent(ev)) applyNotifyEvent(ev);
       return [];
   }
 }
@@ -223,6 +227,7 @@ function saveFriends(): Write {
 // ---- replies to our frames ------------------------------------------------------------
 
 function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
+  if (broadcastAccepted(frame)) return [];
   const self = me.value?.id;
   if (!self) return [];
   const done = accepted(frame, self);
@@ -234,6 +239,7 @@ function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
 }
 
 function onError(frame: Extract<ServerFrame, { t: "error" }>): Write[] {
+  if (broadcastRefused(frame)) return [];
   const failed = refused(frame);
   if (!failed) {
     if (!frame.id) console.warn(`unibox: hub error ${frame.code}: ${frame.message}`);

@@ -1,0 +1,24 @@
+// How issue 14's screens name a source and a state (the chat list's badges name only Unibox).
+import { t } from "../i18n";
+import { errorText } from "../i18n/errors";
+import { ApiFailure } from "../state/api";
+import { accountById } from "../state/accounts";
+import { networkName } from "../ui/networks";
+
+/** "Unibox", or a bound account as "Label · Network". */
+export function sourceLabel(source: string): string {
+  if (source === "unibox") return t("source.unibox");
+  const a = accountById(source);
+  if (!a) return t("inbox.removedAccount");
+  return a.label.toLowerCase() === a.network ? networkName(a.network) : `${a.label} · ${networkName(a.network)}`;
+}
+
+export function sourceNetwork(source: string): string {
+  return source === "unibox" ? "unibox" : (accountById(source)?.network ?? "unknown");
+}
+
+/** An error as a sentence: the server's code in the user's language, or "you are offline". */
+export function failText(err: unknown): string {
+  if (err instanceof ApiFailure) return err.code === "network" ? t("error.network") : errorText(err);
+  return t("error.generic", { message: String(err) });
+}
