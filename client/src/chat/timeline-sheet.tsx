@@ -2,6 +2,7 @@
 // to the network (each try), acknowledged, delivered, read, or failed with the reason.
 // Opened by a long-press (or right-click) on an own bubble. When the message menu of issue
 // 15 is in, it belongs there as one entry rendering <TimelineSheet>, and TimelineOnHold goes.
+import "../inbox/inbox.css";
 import { signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { t } from "../i18n";

@@ -1,6 +1,7 @@
 // One broadcast's card: each recipient with where their copy got (sending, queued, sent,
 // delivered, read, failed with the network's reason), Retry for the failed ones, and a way
 // into each recipient's conversation.
+import "../inbox/inbox.css";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { t } from "../i18n";

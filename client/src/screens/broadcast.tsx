@@ -1,6 +1,7 @@
 // Broadcast (patent flow 4): one picker over Unibox friends and every bound account's
 // contacts (a section per network, with search), one compose, one `broadcast` frame. After
 // sending, the card shows where each recipient's copy got (screens/broadcast-card.tsx).
+import "../inbox/inbox.css";
 import { useSignal } from "@preact/signals";
 import { useLocation } from "preact-iso";
 import { useEffect } from "preact/hooks";

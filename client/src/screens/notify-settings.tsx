@@ -1,6 +1,7 @@
 // Quiet hours and mute, kept by the hub so they hold for every source (native, groups,
 // bound networks, mail, social): at night pushes wait and one summary comes in the morning;
 // messages arrive in the app as always.
+import "../inbox/inbox.css";
 import { failText } from "../inbox/labels";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";

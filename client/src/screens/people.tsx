@@ -1,6 +1,7 @@
 // People: merges Unibox proposes (the same phone number, the same address, the same name
 // on several networks), each confirmed or turned down by the user, and the people merged so
 // far. A person opens one view over all their conversations (screens/person.tsx).
+import "../inbox/inbox.css";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { t } from "../i18n";

@@ -1,6 +1,7 @@
 // One person across networks: their conversations merged in time order, a reply that goes
 // where they last wrote (the hub says which), a one-tap switch to another of their handles,
 // and Split, which gives every conversation back as it was.
+import "../inbox/inbox.css";
 import { useComputed, useSignal } from "@preact/signals";
 import { useLocation } from "preact-iso";
 import { useEffect } from "preact/hooks";

@@ -1,5 +1,6 @@
 // Search over everything the user has (native, groups, every bound network, mail), filtered
 // by source, person and date; a hit opens its conversation at the message.
+import "../inbox/inbox.css";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { formatTime, t } from "../i18n";

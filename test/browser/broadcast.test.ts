@@ -1,0 +1,116 @@
+// Issue 14 on the phone, in a real Chromium against a real `wrangler dev`: a broadcast from the
+// picker to three networks at once (a Unibox friend, Bob on XMPP through a real Prosody, Carol
+// on the Matrix spec fake), and the per-recipient card following each copy. Carol's room had
+// just been left, so Matrix refuses once: the card shows why, she invites the account back, and
+// the card's Retry sends it. Also: the screens pass axe in light and dark with 44 px targets,
+// and a held press on the sent bubble shows its delivery timeline.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, openPhone, type Phone } from "../support/accounts";
+import { BOB, type Networks, startNetworks } from "../e2e/inbox/networks";
+import { checkScreen, launchChromium, newPhone, signIn, SocketTranscript } from "./support";
+
+let net: Networks & { phone: Phone };
+let browser: Browser;
+let page: Page;
+const transcript = new SocketTranscript();
+const TEXT = "Picnic on Sunday at the lake?";
+
+beforeAll(async () => {
+  [net, browser] = await Promise.all([startNetworks("bb"), launchChromium()]);
+  net.phone.close();
+  // The friend's phone is on: it acks what arrives, so the card can show "delivered".
+  friendPhone = await openPhone(net.server.url, net.friends[0]);
+  page = (await newPhone(browser, net.server.url)).page;
+  transcript.watch(page, "phone");
+  await signIn(page, net.me.handle, "chaos password 1");
+});
+
+afterAll(async () => {
+  friendPhone?.close();
+  await browser?.close();
+  await net?.stop();
+});
+
+const recipient = (network: "unibox" | "xmpp" | "matrix") => page.locator(`.recipient[data-network="${network}"]`);
+let friendPhone: Phone;
+
+describe("broadcast on the phone", () => {
+  it("picks a friend, an XMPP contact and a Matrix contact, sends once, and the card follows each", async () => {
+    try {
+      const { hs, room, carol, xmpp, matrix, friends, bob } = net;
+      const contacts = async () => (await call(net.server.url, `/api/accounts/${matrix}/contacts`, { token: net.me.token })).contacts.map((c: { id: string }) => c.id);
+
+      await page.locator("[data-broadcast]").click();
+      await page.locator("#broadcast-title").waitFor();
+      // One section per network.
+      await page.locator(`[data-section="${xmpp}"]`).waitFor();
+      await page.locator(`[data-section="${matrix}"]`).waitFor();
+      await checkScreen(page, "broadcast-picker", () => page.locator(`[data-pick="${xmpp}/${BOB}"]`).waitFor());
+      // The search narrows the list; what was picked stays picked.
+      await page.fill("#broadcast-search", "bob");
+      await expect.poll(() => page.locator("[data-pick]").count()).toBe(1);
+      await page.locator(`[data-pick="${xmpp}/${BOB}"] input`).check();
+      await page.fill("#broadcast-search", "");
+      await page.locator(`[data-pick="unibox/${friends[0].id}"] input`).check();
+      await page.locator(`[data-pick="${matrix}/${carol}"] input`).check();
+      await expect.poll(() => page.locator("[data-picked]").getAttribute("data-picked")).toBe("3");
+      await page.fill("#broadcast-text", TEXT);
+      // Just then Carol removes the account from her room: Matrix cannot take a message to her.
+      hs.kick(room, "@alice:matrix.test", carol);
+      await expect.poll(contacts, { timeout: 20_000 }).not.toContain(carol);
+      await page.locator("[data-send-broadcast]").click();
+
+      // The card: the friend and Bob get it; Matrix says why it could not.
+      await page.locator(".broadcast-card").waitFor();
+      expect(await page.locator(".recipient").count()).toBe(3);
+      await expect.poll(() => recipient("unibox").getAttribute("data-state"), { timeout: 20_000 }).toMatch(/sent|delivered|read/);
+      await expect.poll(() => recipient("xmpp").getAttribute("data-state"), { timeout: 20_000 }).toMatch(/sent|delivered|read/);
+      await bob.waitFor((m) => m.body === TEXT, 20_000);
+      await expect.poll(() => recipient("matrix").getAttribute("data-state"), { timeout: 30_000 }).toBe("failed");
+      expect(await recipient("matrix").locator("[data-reason]").textContent()).toMatch(/room/i);
+      await checkScreen(page, "broadcast-card-failed", () => recipient("matrix").locator("[data-retry]").waitFor());
+
+      // Carol takes the account back into her room; Retry on the card.
+      hs.invite(room, carol, "@alice:matrix.test", true);
+      const join = await fetch(`${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/join`, { method: "POST", headers: { Authorization: `Bearer ${hs.tokenFor("@alice:matrix.test", "LAPTOP")}`, "Content-Type": "application/json" }, body: "{}" });
+      expect(join.status).toBe(200);
+      await expect.poll(contacts, { timeout: 30_000 }).toContain(carol);
+      await recipient("matrix").locator("[data-retry]").click();
+      await expect.poll(() => recipient("matrix").getAttribute("data-state"), { timeout: 30_000 }).toMatch(/sent|read/);
+      const inRoom = hs.timeline(room).filter((e) => (e.content as { body?: string })?.body === TEXT);
+      expect(inRoom).toHaveLength(1);
+      // Bob's client sends a receipt, the friend's phone acks: both go to delivered.
+      await expect.poll(() => recipient("xmpp").getAttribute("data-state"), { timeout: 20_000 }).toBe("delivered");
+      await expect.poll(() => recipient("unibox").getAttribute("data-state"), { timeout: 20_000 }).toBe("delivered");
+      expect(await page.locator("[data-summary]").textContent()).toContain("3 reached");
+
+      // Exactly one broadcast frame went out, and one retry.
+      const sent = transcript.tail(1000).split("\n").filter((l) => l.includes("phone > "));
+      expect(sent.filter((l) => l.includes('"t":"broadcast"'))).toHaveLength(1);
+      expect(sent.filter((l) => l.includes('"t":"retry"'))).toHaveLength(1);
+
+      // The friend's conversation has it once.
+      const conv = (await call(net.server.url, "/api/conversations", { token: friends[0].token })).conversations[0].id as string;
+      const page1 = await call(net.server.url, `/api/conversations/${encodeURIComponent(conv)}/messages`, { token: friends[0].token });
+      expect(page1.messages.filter((m: { body: { text: string } }) => m.body.text === TEXT)).toHaveLength(1);
+
+      // A held press on the sent bubble in the friend's chat: where it went, step by step.
+      await recipient("unibox").locator("a.title").click();
+      const bubble = page.locator(".bubble.own", { hasText: TEXT });
+      await bubble.waitFor();
+      const box = (await bubble.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.waitForTimeout(700);
+      await page.mouse.up();
+      await page.locator("[data-timeline]").waitFor();
+      const steps = await page.locator("[data-step]").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
+      expect(steps.slice(0, 2)).toEqual(["accepted", "acknowledged"]);
+      await checkScreen(page, "timeline-sheet", () => page.locator("[data-timeline]").waitFor());
+    } catch (err) {
+      console.error(`socket transcript:\n${transcript.tail()}`);
+      throw err;
+    }
+  });
+});
