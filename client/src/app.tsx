@@ -23,6 +23,7 @@ const PersonView = lazy(() => import("./screens/person"));
 const Search = lazy(() => import("./screens/search"));
 const NotifySettings = lazy(() => import("./screens/notify-settings"));
 const TimelineOnHold = lazy(() => import("./chat/timeline-sheet").then((m) => m.TimelineOnHold));
+const JumpToMessage = lazy(() => import("./chat/jump-to-message").then((m) => m.JumpToMessage));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -88,6 +89,7 @@ function SignedIn() {
         </Router>
       </main>
       {inChat && <TimelineOnHold />}
+      {inChat && path.startsWith("/chat/") && <JumpToMessage />}
       {!inChat && <TabBar />}
     </div>
   );

@@ -108,6 +108,21 @@ describe("broadcast on the phone", () => {
       const steps = await page.locator("[data-step]").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
       expect(steps.slice(0, 2)).toEqual(["accepted", "acknowledged"]);
       await checkScreen(page, "timeline-sheet", () => page.locator("[data-timeline]").waitFor());
+      await page.keyboard.press("Escape");
+
+      // Search finds the message in all three conversations; a hit opens its chat at the message.
+      await page.goto("/search");
+      await page.fill("#search-q", "picnic");
+      await page.locator("#search-q").press("Enter");
+      await expect.poll(() => page.locator("[data-hit]").count(), { timeout: 10_000 }).toBe(3);
+      await checkScreen(page, "search-hits", () => page.locator("[data-hit]").first().waitFor());
+      await page.selectOption("#search-source", xmpp);
+      await expect.poll(() => page.locator("[data-hit]").count(), { timeout: 10_000 }).toBe(1);
+      await page.selectOption("#search-source", "unibox");
+      await expect.poll(() => page.locator("[data-hit]").count(), { timeout: 10_000 }).toBe(1);
+      await page.locator("[data-hit]").click();
+      await page.locator(".bubble.own[data-found]", { hasText: TEXT }).waitFor();
+      expect(page.url()).toContain("?msg=");
     } catch (err) {
       console.error(`socket transcript:\n${transcript.tail()}`);
       throw err;
