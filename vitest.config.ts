@@ -29,11 +29,18 @@ export default defineConfig(async () => ({
                 ALLOW_PRIVATE_HOSTS: "127.0.0.1,localhost",
                 // The production limits from wrangler.toml, whatever a local .dev.vars says:
                 // the rate-limit tests check exactly these.
-                RATE_LOGIN_PER_ACCOUNT: "10/900",
+                RATE_LOGIN_PER_ACCOUNT_CLIENT: "5/900",
+                RATE_LOGIN_ACCOUNT_CEILING: "100/900",
                 RATE_LOGIN_PER_IP: "30/900",
                 RATE_REGISTER_PER_IP: "5/3600",
                 RATE_FRIEND_REQUESTS: "30/3600",
                 RATE_DISCOVER: "10/3600",
+                RATE_SMS_PER_NUMBER: "5/3600",
+                RATE_SMS_PER_IP: "20/3600",
+                RATE_UPLOADS: "300/3600",
+                PHONE_LOOKUPS_PER_DAY: "1000",
+                MEDIA_QUOTA_BYTES: "2147483648",
+                FRIEND_DECLINE_COOLDOWN_HOURS: "24",
                 // Loose here: the fuzz and group tests send a lot from one user; hub-limits.test.ts sets its own.
                 RATE_SENDS_PER_USER: "100000/1",
                 // `FUZZ_RUNS=5000 npm test` for a long fuzz run.

@@ -20,12 +20,21 @@ export const ERRORS = {
   unauthorized: { status: 401, message: "sign in first" },
   invalid_credentials: { status: 401, message: "wrong login or password" },
   cross_site: { status: 403, message: "this request did not come from the app" },
+  session_changed: { status: 409, message: "this device is signed in as someone else now" },
   rate_limited: { status: 429, retryable: true, message: "too many attempts; try again later" },
   upgrade_required: { status: 426, message: "this endpoint speaks WebSocket only" },
   // registration and profile
   invalid_phone: { status: 400, message: "that is not a valid phone number" },
   handle_taken: { status: 409, message: "that handle is taken" },
+  // Not sent since numbers are verified: registering never reveals whether a number is taken. Kept: codes are stable.
   phone_taken: { status: 409, message: "that phone number already has an account" },
+  // phone verification
+  code_wrong: { status: 400, message: "that code is not right" },
+  code_expired: { status: 400, message: "that code has expired or was used up; ask for a new one" },
+  phone_unverified: { status: 403, message: "verify your phone number first" },
+  already_verified: { status: 409, message: "that number is verified already" },
+  sms_failed: { status: 502, retryable: true, message: "the text message could not be sent; try again" },
+  sms_unavailable: { status: 503, message: "this server cannot send text messages" },
   // friends
   user_not_found: { status: 404, message: "no such user" },
   request_not_found: { status: 404, message: "no such friend request" },
@@ -35,6 +44,7 @@ export const ERRORS = {
   request_pending: { status: 409, message: "you asked already" },
   request_incoming: { status: 409, message: "they asked you already: accept theirs" },
   request_settled: { status: 409, message: "this request was settled already" },
+  request_cooldown: { status: 429, retryable: true, message: "you can ask them again later" },
   not_friend: { status: 403, message: "you can only message your friends" },
   // conversations and sends
   not_found: { status: 404, message: "not found" },
@@ -52,6 +62,7 @@ export const ERRORS = {
   // media
   media_not_found: { status: 404, message: "no such media" },
   media_too_large: { status: 413, message: "that file is too large" },
+  media_quota_exceeded: { status: 413, message: "your uploads have used up your storage" },
   unsupported_media_type: { status: 415, message: "that kind of file cannot be sent" },
   media_type_mismatch: { status: 415, message: "the file is not what its type says" },
   range_not_satisfiable: { status: 416, message: "that range is past the end of the file" },

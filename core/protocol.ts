@@ -2,6 +2,11 @@
 // Durable Objects and the client. Types are inferred from these; never re-declare them.
 import { z } from "zod";
 
+// Zod would probe `new Function` to compile faster parsers. Nowhere we run has eval: the
+// app's Content-Security-Policy forbids it (the probe alone is a violation report) and
+// workerd has none. Set before any schema below is built.
+z.config({ jitless: true });
+
 export const LIMITS = {
   frameBytes: 64 * 1024,
   textChars: 4000,
@@ -19,12 +24,46 @@ export const handleSchema = z
   .toLowerCase()
   .regex(/^[a-z0-9_]{3,20}$/, "3–20 characters: a–z, 0–9 and _");
 
+/**
+ * How a display name is kept: NFC, without control characters, bidi overrides or
+ * invisible fillers, whitespace runs as one space, trimmed. Zero-width joiners stay
+ * (emoji sequences and some scripts need them) but do not count as visible.
+ */
+export function normalizeDisplayName(raw: string): string {
+  return raw
+    .replace(/\p{Cs}/gu, "") // lone surrogates
+    .normalize("NFC")
+    .replace(/[\t\n\v\f\r\u0085\u2028\u2029]/g, " ")
+    .replace(INVISIBLE, "")
+    .replace(/\s+/gu, " ")
+    .trim();
+}
+
+// Controls (NUL included), format characters but ZWNJ/ZWJ and emoji tag characters (bidi
+// overrides, isolates and marks, zero-width space, BOM, ...), and letters that draw nothing.
+const INVISIBLE = /[\p{Cc}\u3164\u115f\u1160\uffa0\u2800]|(?![\u200c\u200d\u{e0020}-\u{e007f}])\p{Cf}/gu;
+
+export const DISPLAY_NAME_MAX = 64;
+
+export const displayNameSchema = z
+  .string()
+  .max(1000)
+  .transform(normalizeDisplayName)
+  .pipe(
+    z
+      .string()
+      .max(DISPLAY_NAME_MAX)
+      .refine((s) => /[\p{L}\p{N}\p{P}\p{S}]/u.test(s), "needs at least one visible character"),
+  );
+
 export const userSchema = z.object({
   id: z.string(),
   handle: z.string(),
   address: z.string(),
   displayName: z.string(),
+  /** Your own user only: your number (E.164), and whether you proved you hold it. */
   phone: z.string().optional(),
+  phoneVerified: z.boolean().optional(),
 });
 export type User = z.infer<typeof userSchema>;
 
@@ -34,9 +73,30 @@ export const registerBody = z.strictObject({
   handle: handleSchema,
   phone: z.string().trim().min(3).max(32),
   password: z.string().min(10, "at least 10 characters").max(256),
-  displayName: z.string().trim().min(1).max(64),
+  displayName: displayNameSchema,
   region: z.string().regex(/^[A-Z]{2}$/).optional(),
 });
+
+export const PHONE_CODE = { digits: 6, ttlMs: 10 * 60_000, attempts: 5, resendMs: 30_000 } as const;
+
+/** `POST /api/me/phone`: send a code to your number, or to a new one (change number). */
+export const phoneCodeBody = z.strictObject({
+  phone: z.string().trim().min(3).max(32).optional(),
+  region: z.string().regex(/^[A-Z]{2}$/).optional(),
+});
+
+export const verifyPhoneBody = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, "6 digits") });
+
+/** Where the code went and when: it expires at `expiresAt`; another may be asked for from `resendAt`. */
+export const verificationSchema = z.object({ phone: z.string(), expiresAt: z.number(), resendAt: z.number() });
+export type Verification = z.infer<typeof verificationSchema>;
+export const verificationResponse = z.object({ verification: verificationSchema });
+
+export const profileBody = z.strictObject({ displayName: displayNameSchema });
+
+export const passwordSchema = z.string().min(10, "at least 10 characters").max(256);
+
+export const passwordChangeBody = z.strictObject({ current: z.string().min(1).max(256), next: passwordSchema });
 
 export const loginBody = z.strictObject({
   login: z.string().trim().min(1).max(320),
@@ -384,6 +444,10 @@ export const eventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("friend.accepted"), user: userSchema }),
   z.object({ type: z.literal("friend.removed"), user: z.string() }),
+  /** The sender took their request back. */
+  z.object({ type: z.literal("friend.request.cancelled"), request: z.string() }),
+  /** Someone proved they hold the number this account had: it is theirs now, and this account has none verified. */
+  z.object({ type: z.literal("phone.moved"), at: z.number() }),
   presenceEvent,
   z.object({ type: z.literal("group.invited"), conv: z.string(), group: groupSchema, by: z.string() }),
   z.object({ type: z.literal("group.member.joined"), conv: z.string(), group: z.string(), user: userSchema, by: z.string() }),

@@ -36,6 +36,8 @@ export interface UserHubApi {
   removePushSubscription(endpoint: string): Promise<boolean>;
   mediaUploaded(media: { id: string; type: string }): Promise<void>;
   canSeeMedia(mediaId: string): Promise<boolean>;
+  /** The unsent-upload sweep: forgets those of these uploads nothing of this user carries, and says which. */
+  releaseUnsentMedia(ids: string[]): Promise<{ released: string[]; carried: string[] }>;
   listConversations(): Promise<ConversationSummary[]>;
   listMessages(conv: string, before: number | undefined, limit: number): Promise<MessagesPage | null>;
   /** A friend is typing in our conversation (ephemeral: to open sockets only). */

@@ -188,6 +188,9 @@ describe("groups: messages", () => {
     }
     const page = await api(`/api/conversations/${group.conv}/messages`, { token: a!.token });
     expect(page.data.messages[0].readBy.sort()).toEqual([b!.user.id, c!.user.id].sort());
+    // The chat list's last message says so too, so a phone that reloads shows "read by everyone".
+    const list = await api("/api/conversations", { token: a!.token });
+    expect(list.data.conversations.find((x: { id: string }) => x.id === group.conv).last.readBy.sort()).toEqual([b!.user.id, c!.user.id].sort());
     alice.close();
   });
 });

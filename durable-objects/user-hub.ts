@@ -208,6 +208,9 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   async mediaUploaded(media: { id: string; type: string }) {
     this.media.uploaded(media);
   }
+  async releaseUnsentMedia(ids: string[]) {
+    return this.media.release(ids);
+  }
   async canSeeMedia(mediaId: string) {
     return this.media.canSee(mediaId);
   }

@@ -13,12 +13,16 @@ const vapidLines = () => {
 // Connectors: the key that seals bound accounts' credentials, the local hosts they may reach
 // (the test servers on 127.0.0.1; production allows none), and where webhooks point.
 const connectorLines = () => [`CREDENTIALS_KEY=${randomBytes(32).toString("base64url")}`, "ALLOW_PRIVATE_HOSTS=127.0.0.1,localhost", "PUBLIC_URL=http://127.0.0.1:8787"];
+// Verification codes go to the server log: `npm run dev` needs no SMS account. (The
+// `log` provider refuses to run on anything but a local host.)
+const smsLines = () => ["SMS_PROVIDER=log"];
 if (existsSync(file)) {
   // Keys added since the file was written are appended; nothing already there changes.
   const text = readFileSync(file, "utf8");
   const added = [];
   if (!/^VAPID_PRIVATE_KEY=/m.test(text)) added.push(...vapidLines());
   if (!/^CREDENTIALS_KEY=/m.test(text)) added.push(...connectorLines());
+  if (!/^SMS_PROVIDER=/m.test(text)) added.push(...smsLines());
   if (added.length > 0) {
     appendFileSync(file, `${added.join("\n")}\n`);
     console.log(`.dev.vars exists; added ${added.map((l) => l.split("=")[0]).join(", ")}`);
@@ -32,11 +36,11 @@ if (existsSync(file)) {
       // Local limits: loose enough for tests and a person signing up a dozen users.
       "RATE_REGISTER_PER_IP=60/60",
       "RATE_LOGIN_PER_IP=120/60",
-      "RATE_LOGIN_PER_ACCOUNT=30/60",
       "RATE_FRIEND_REQUESTS=120/60",
       "RATE_DISCOVER=60/60",
       ...vapidLines(),
       ...connectorLines(),
+      ...smsLines(),
       "",
     ].join("\n"),
   );

@@ -1,9 +1,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
+import { errorField, log } from "../core/log";
 import { ApiError } from "./errors";
+import { requestLog } from "./request-log";
 import { accountsRoute } from "./routes/accounts";
-import { auth, me } from "./routes/auth";
+import { sameOriginWrites } from "./auth/origin";
+import { auth } from "./routes/auth";
+import { me } from "./routes/me";
 import { contacts } from "./routes/contacts";
 import { feedRoute } from "./routes/feed";
 import { conversations } from "./routes/conversations";
@@ -17,8 +21,11 @@ import { peopleRoute } from "./routes/people";
 import { searchRoute } from "./routes/search";
 import { settingsRoute } from "./routes/settings";
 import { timelineRoute } from "./routes/timeline";
+import { apiHeaders } from "./security-headers";
 
 export const app = new Hono<AppEnv>()
+  .use(requestLog)
+  .use("/api/*", apiHeaders, sameOriginWrites)
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/friends", friends)
@@ -46,12 +53,14 @@ app.notFound((c) => {
 // Every error leaves as {"error":{"code","message","details?"}}; only a bug is a 500.
 app.onError((err, c) => {
   if (err instanceof ApiError) {
+    c.set("errorCode", err.code);
     const body = { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
     return c.json(body, err.status, err.headers);
   }
   if (err instanceof HTTPException) {
     return c.json({ error: { code: err.status === 404 ? "not_found" : "bad_request", message: err.message || "bad request" } }, err.status);
   }
-  console.error(`Error in Worker fetch: ${c.req.method} ${c.req.path} user=${c.get("userId") ?? "-"}`, err);
+  c.set("errorCode", "internal");
+  log("worker.error", { method: c.req.method, path: c.req.path, user: c.get("userId"), error: errorField(err) }, "error");
   return c.json({ error: { code: "internal", message: "something went wrong on our side; try again" } }, 500);
 });

@@ -19,11 +19,37 @@ export type Env = {
   SESSION_TTL_DAYS: string;
   /** Sends per user as "count/seconds" (a token bucket in the hub; default 300/60). */
   RATE_SENDS_PER_USER?: string;
-  RATE_LOGIN_PER_ACCOUNT: string;
+  /** Failed logins per account from one client (IP) before each next try waits 1 s, 2 s, 4 s, ... up to the window. */
+  RATE_LOGIN_PER_ACCOUNT_CLIENT: string;
+  /** The same for every client together: a much higher ceiling, so strangers cannot lock an owner out. */
+  RATE_LOGIN_ACCOUNT_CEILING: string;
   RATE_LOGIN_PER_IP: string;
   RATE_REGISTER_PER_IP: string;
   RATE_FRIEND_REQUESTS: string;
   RATE_DISCOVER: string;
+  /** Verification codes sent to one number, and asked for from one IP. */
+  RATE_SMS_PER_NUMBER: string;
+  RATE_SMS_PER_IP: string;
+  /** Uploads per user. */
+  RATE_UPLOADS: string;
+  /** Distinct phone numbers one account may look up per UTC day (discovery and add by phone). */
+  PHONE_LOOKUPS_PER_DAY: string;
+  /** Bytes of media one user may keep. */
+  MEDIA_QUOTA_BYTES: string;
+  /** Hours after a declined friend request before the same person may ask again (doubling with each further decline). */
+  FRIEND_DECLINE_COOLDOWN_HOURS: string;
+  /** `log` (local only: the code goes to the server log) or `twilio`. Default `log`. */
+  SMS_PROVIDER?: string;
+  /** Server config, never from a request: Twilio's API root (default https://api.twilio.com). */
+  SMS_API_ROOT?: string;
+  TWILIO_ACCOUNT_SID?: string;
+  /** Secret. */
+  TWILIO_AUTH_TOKEN?: string;
+  /** The sender: a number or alphanumeric id, or a Messaging Service (which wins). */
+  TWILIO_FROM?: string;
+  TWILIO_MESSAGING_SERVICE_SID?: string;
+  /** Pins the app's own origin (e.g. https://unibox.example) for the cross-site checks; default: the request's own origin. */
+  APP_ORIGIN?: string;
   /** Secret: keys the phone-number HMAC. */
   PHONE_PEPPER: string;
   /** Web Push (VAPID, RFC 8292): the public key browsers subscribe with, base64url (65 bytes). Without both keys there is no push. */
@@ -52,5 +78,5 @@ export type Env = {
 };
 
 /** What the auth middleware puts on the Hono context. */
-export type AppVars = { userId: string; session: { hash: string; expiresAt: number; via: "bearer" | "cookie" } };
+export type AppVars = { userId: string; session: { hash: string; expiresAt: number; via: "bearer" | "cookie" }; errorCode?: string };
 export type AppEnv = { Bindings: Env; Variables: AppVars };

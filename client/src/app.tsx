@@ -5,6 +5,7 @@ import { useEffect } from "preact/hooks";
 import { Chats } from "./screens/chats";
 import { me } from "./state/session";
 import { NetBanner, TabBar } from "./ui/chrome";
+import { VerifyNotice } from "./screens/verify-notice";
 
 const Conversation = lazy(() => import("./screens/conversation"));
 const Contacts = lazy(() => import("./screens/contacts"));
@@ -24,6 +25,7 @@ const Search = lazy(() => import("./screens/search"));
 const NotifySettings = lazy(() => import("./screens/notify-settings"));
 const TimelineOnHold = lazy(() => import("./chat/timeline-sheet").then((m) => m.TimelineOnHold));
 const JumpToMessage = lazy(() => import("./chat/jump-to-message").then((m) => m.JumpToMessage));
+const VerifyPhone = lazy(() => import("./screens/verify-phone"));
 
 /** Warms the other screens' chunks once the first screen is up, so taps never wait on the network. */
 export function preloadScreens(): void {
@@ -62,13 +64,16 @@ function SignedOut() {
 
 function SignedIn() {
   const { path, route } = useLocation();
+  const unverified = me.value?.phoneVerified === false;
   useEffect(() => {
-    if (path === "/signin" || path === "/signup") route("/", true);
+    // Just signed up (or in with a number nobody has proved yet): the code screen first.
+    if (path === "/signin" || path === "/signup") route(unverified ? "/verify" : "/", true);
   }, [path]);
-  const inChat = path.startsWith("/chat/") || path.startsWith("/group");
+  const inChat = path.startsWith("/chat/") || path.startsWith("/group") || path === "/verify";
   return (
     <div class={inChat ? "shell in-chat" : "shell"}>
       <NetBanner />
+      {unverified && path !== "/verify" && <VerifyNotice />}
       <main class="main">
         <Router>
           <Route path="/" component={Chats} />
@@ -85,6 +90,7 @@ function SignedIn() {
           <Route path="/person/:id" component={PersonView} />
           <Route path="/search" component={Search} />
           <Route path="/settings/notify" component={NotifySettings} />
+          <Route path="/verify" component={VerifyPhone} />
           <Route default component={Chats} />
         </Router>
       </main>

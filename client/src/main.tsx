@@ -4,12 +4,15 @@ import { effect } from "@preact/signals";
 import { render } from "preact";
 import { App, preloadScreens } from "./app";
 import { locale } from "./i18n";
+import { type ChatPref, restorePrefs } from "./state/chat-prefs";
 import { conversations, conversationsLoaded } from "./state/conversations";
 import { type Snapshot, loadSnapshot } from "./state/db";
 import { friends, friendsLoaded, incoming, outgoing } from "./state/friends";
 import { groups } from "./state/groups";
 import { resetOutboxState } from "./state/outbox";
-import { confirmSession, me } from "./state/session";
+import { confirmSession, me, watchOtherTabs } from "./state/session";
+import { restoreAccounts } from "./state/accounts";
+import { loadNotices } from "./state/notices";
 import { setCursor, startSync } from "./state/sync";
 import { applyTheme } from "./state/theme";
 import "./styles.css";
@@ -32,6 +35,9 @@ async function boot(): Promise<void> {
     friendsLoaded.value = true;
   }
   groups.value = snap.groups ?? {};
+  restorePrefs({ prefs: snap.chatPrefs as Record<string, ChatPref> | undefined, hidden: snap.hiddenMessages });
+  void loadNotices().catch(() => undefined);
+  void restoreAccounts().catch(() => undefined);
   resetOutboxState(snap.outbox);
   me.value = snap.me ?? null;
 
@@ -45,6 +51,7 @@ async function boot(): Promise<void> {
     started = true;
     startSync();
     void confirmSession();
+    watchOtherTabs();
   });
   const afterLoad = () => {
     if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("unibox: service worker not registered", err));

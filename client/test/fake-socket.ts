@@ -10,7 +10,7 @@ export class FakeSocket {
   sent: string[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((e: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((e: { code: number }) => void) | null = null;
   onerror: (() => void) | null = null;
   closed = false;
 
@@ -33,9 +33,10 @@ export class FakeSocket {
   deliver(frame: ServerFrame | "pong"): void {
     this.onmessage?.({ data: frame === "pong" ? "pong" : JSON.stringify(frame) });
   }
-  drop(): void {
+  /** The link goes: 1006 (abnormal) unless the hub closes with its own code. */
+  drop(code = 1006): void {
     this.readyState = 3;
-    this.onclose?.();
+    this.onclose?.({ code });
   }
   frames(): Record<string, unknown>[] {
     return this.sent.filter((s) => s !== "ping").map((s) => JSON.parse(s));

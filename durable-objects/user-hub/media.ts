@@ -7,7 +7,33 @@ import { type Hub, Refused } from "./context";
 const MEDIA_FOR: Record<string, string[]> = { image: ["image"], audio: ["audio", "video"], video: ["audio", "video"], file: ["image", "audio", "video"] };
 
 export class MediaAccess {
+  /** Other modules that keep media outside messages (mail attachments, posts) say whether they hold an id. */
+  private carriers: ((id: string) => boolean)[] = [];
+
   constructor(private hub: Hub) {}
+
+  carriedBy(holds: (id: string) => boolean): void {
+    this.carriers.push(holds);
+  }
+
+  /**
+   * The unsent-upload sweep (worker/media/sweep.ts): of these uploads, forgets those nothing
+   * of this user carries (a later send of one is refused with invalid_media), and says which
+   * it kept. Synchronous: no send can slip in between the check and the forgetting.
+   */
+  release(ids: string[]): { released: string[]; carried: string[] } {
+    const released: string[] = [];
+    const carried: string[] = [];
+    for (const id of ids) {
+      const held = this.hub.store.messages.conversationsWithMedia(id).length > 0 || this.carriers.some((holds) => holds(id));
+      if (held) carried.push(id);
+      else {
+        this.hub.store.media.forget(id);
+        released.push(id);
+      }
+    }
+    return { released, carried };
+  }
 
   /** Called by the upload route once R2 and D1 hold the upload. */
   uploaded(media: { id: string; type: string }): void {

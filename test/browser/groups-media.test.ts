@@ -1,6 +1,7 @@
 // Three phones in a temporary group: created from the UI, 200 messages (most from Node
 // over the members' own sockets, some typed on the phones) reach every member in one
-// order; a picture, a held-to-record voice clip, a video clip and a location go from one phone and show
+// order, read only once every member has ("Read by 1 of 2" until then); a picture, a
+// held-to-record voice clip (sent on release, with Undo, its length known to every player), a video clip and a location go from one phone and show
 // on the others (map tiles from a local tile server on one, no tiles at all on the other);
 // a picture chosen offline survives a reload and goes once; a friend is added, a member
 // leaves and the owner ends the group, and everyone's screen follows live.
@@ -124,8 +125,20 @@ describe("temporary group on three phones", () => {
     const firstBob = bob.page.locator(".bubble.theirs", { hasText: "ui 1 from Alice" });
     expect(await firstBob.locator(".sender").textContent()).toBe("Alice");
     const mine = alice.page.locator(".bubble.own", { hasText: "ui 1 from Alice" });
-    await expect.poll(() => mine.locator(".read-by").textContent(), { timeout: 15_000 }).toMatch(/^Read by (Bob, Carol|Carol, Bob)$/);
+    await expect.poll(() => mine.locator(".read-by").textContent(), { timeout: 15_000 }).toBe("Read by everyone");
+    expect(await mine.getAttribute("data-state")).toBe("read");
     await check(bob.page, "group-conversation", () => bob.page.locator(".bubble .sender").first().waitFor());
+
+    // Read only when every member has: with Carol away, Bob's read makes it "1 of 2", still delivered.
+    await carol.page.getByRole("link", { name: "Back to chats" }).click();
+    await say(alice.page, "who is bringing the map?");
+    const asked = alice.page.locator(".bubble.own", { hasText: "who is bringing the map?" });
+    await expect.poll(() => asked.locator(".read-by").textContent(), { timeout: 15_000 }).toBe("Read by 1 of 2");
+    expect(await asked.getAttribute("data-state")).toBe("delivered");
+    await carol.page.locator(`a.row[data-conv="${conv}"]`).click();
+    await expect.poll(() => asked.locator(".read-by").textContent(), { timeout: 15_000 }).toBe("Read by everyone");
+    await expect.poll(() => asked.getAttribute("data-state")).toBe("read");
+    await carol.page.locator("#composer").waitFor();
   });
 
   it("sends a picture, a recorded voice clip, a video clip and a location from one phone, shown on the others", async () => {
@@ -142,18 +155,32 @@ describe("temporary group on three phones", () => {
     await page.locator(".sheet").getByRole("button", { name: "Send" }).click();
     await page.locator(".bubble.own.has-image:not([data-state=sending])").waitFor({ timeout: 30_000 });
 
-    // Voice: hold the button, speak (the fake microphone beeps), release → preview → confirm.
+    // Voice: hold the button, speak (the fake microphone beeps), release → it goes, with a
+    // moment to undo. The first one is undone; the second goes, carrying its real length.
     const mic = page.getByRole("button", { name: "Hold to record a voice message" });
-    const box = (await mic.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.locator(".rec-status[data-recording=true]").waitFor();
-    await page.locator(".rec-status", { hasText: "0:01" }).waitFor();
-    await page.mouse.up();
-    await page.locator(".confirm-preview audio").waitFor();
-    await check(page, "confirm-voice", () => page.locator(".confirm-preview audio").waitFor());
-    await page.locator(".sheet").getByRole("button", { name: "Send" }).click();
+    const record = async () => {
+      const box = (await mic.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.locator(".rec-status[data-recording=true]").waitFor();
+      const from = Date.now();
+      await page.locator(".rec-status", { hasText: "0:02" }).waitFor();
+      await page.mouse.up();
+      return Date.now() - from;
+    };
+    await record();
+    await page.locator(".rec-status[data-pending]", { hasText: "sending" }).waitFor();
+    await page.getByRole("button", { name: "Undo" }).click();
+    await check(page, "voice-undone", () => page.locator(".rec-status", { hasText: "Voice message not sent." }).waitFor());
+    await page.waitForTimeout(3_500);
+    expect(await page.locator(".bubble.own.has-audio").count()).toBe(0);
+    const held = await record();
     await page.locator(".bubble.own.has-audio:not([data-state=sending])").waitFor({ timeout: 30_000 });
+    const ownVoice = page.locator(".bubble.own.has-audio .voice");
+    await expect.poll(() => ownVoice.getAttribute("data-length-ms"), { timeout: 15_000 }).not.toBeNull();
+    const ownLength = Number(await ownVoice.getAttribute("data-length-ms"));
+    expect(ownLength).toBeGreaterThan(1_500);
+    expect(ownLength).toBeLessThan(held + 1_500);
 
     // Video clip: a short WebM made on the phone (a canvas recorded with MediaRecorder), picked → preview → confirm.
     const clip = await page.evaluate(async () => {
@@ -205,10 +232,16 @@ describe("temporary group on three phones", () => {
       if (p === bob) await check(p.page, "picture-full-size", () => p.page.locator(".viewer img").waitFor());
       await p.page.getByRole("button", { name: "Close" }).click();
 
-      // The voice clip plays inline: metadata loads from the server (Range requests) and time moves.
+      // The voice clip knows its length from the metadata alone (a live-recorded WebM has
+      // none until played: the phone wrote it in), shows it, and plays inline.
+      const voice = p.page.locator(".bubble.theirs.has-audio .voice");
+      await expect.poll(() => voice.getAttribute("data-length-ms"), { timeout: 15_000 }).toBe(String(ownLength));
+      expect(await voice.locator(".voice-time").textContent()).toMatch(/^0:0[2-4]$/);
       const playing = await p.page.evaluate(async () => {
         const a = document.querySelector(".bubble.theirs.has-audio audio") as HTMLAudioElement;
         if (a.readyState < 1) await new Promise((r) => a.addEventListener("loadedmetadata", r, { once: true }));
+        const before = a.duration;
+        if (!Number.isFinite(before)) return { src: a.currentSrc, duration: before, time: 0 };
         a.muted = true;
         await a.play();
         const start = performance.now();
@@ -216,7 +249,7 @@ describe("temporary group on three phones", () => {
         return { src: a.currentSrc, duration: a.duration, time: a.currentTime };
       });
       expect(playing.src).toMatch(/\/api\/media\/.+/);
-      expect(playing.duration).toBeGreaterThan(0);
+      expect(Number.isFinite(playing.duration) && Math.abs(playing.duration * 1000 - ownLength) < 250).toBe(true);
       expect(playing.time).toBeGreaterThan(0);
 
       // The video clip plays inline too: its frames are 160×120.
@@ -228,12 +261,12 @@ describe("temporary group on three phones", () => {
       expect(video).toMatchObject({ width: 160, height: 120, inline: true });
       expect(video.src).toMatch(/\/api\/media\/.+/);
 
-      // The location: coordinates, label and a geo: link always.
+      // The location: coordinates, label and an https maps link (Google Maps' universal URL off Apple devices) always.
       const loc = p.page.locator(".bubble.theirs .location");
       await loc.waitFor();
       expect(await loc.locator(".loc-label").textContent()).toBe("Meeting point");
       expect(await loc.locator(".loc-coords").textContent()).toContain("52.52001, 13.40495");
-      expect(await loc.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe(`geo:${BERLIN.latitude},${BERLIN.longitude}`);
+      expect(await loc.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe(`https://www.google.com/maps/search/?api=1&query=${BERLIN.latitude},${BERLIN.longitude}`);
     }
     // Bob's tiles come from the local tile server; Carol's never load, and she gets the fallback.
     await bob.page.locator(".bubble.theirs .location[data-map=ready] .leaflet-tile-loaded").first().waitFor({ timeout: 30_000 });

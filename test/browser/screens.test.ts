@@ -31,7 +31,7 @@ describe("screens", () => {
     await page.fill("#login", "nobody_here");
     await page.fill("#password", "not a real password");
     await page.click("form button[type=submit]");
-    await page.getByRole("alert").filter({ hasText: "wrong login or password" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "That login and password don't match." }).waitFor();
 
     await page.goto("/signup");
     await check("sign-up", () => page.locator("h1", { hasText: "Create account" }).waitFor());
@@ -43,7 +43,7 @@ describe("screens", () => {
     await page.fill("#displayName", "Someone");
     await page.fill("#password", "long enough password");
     await page.click("form button[type=submit]");
-    await expect.poll(() => page.locator("#handle-error").textContent()).toBe("that handle is taken");
+    await expect.poll(() => page.locator("#handle-error").textContent()).toBe("That handle is taken. Try another.");
     expect(await page.getAttribute("#handle", "aria-invalid")).toBe("true");
   });
 

@@ -1,4 +1,6 @@
 // Thin HTTP helpers for Node-side tests, benchmarks and chaos runs.
+import { codeMark, smsCode } from "../support/sms";
+
 export type Session = { id: string; handle: string; token: string };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test plumbing: callers read the fields they expect
@@ -20,11 +22,20 @@ export function testPhone(): string {
   return `+1 646 ${200 + Math.floor(n / 10_000)} ${String(n % 10_000).padStart(4, "0")}`;
 }
 
-/** Registers a user with a unique handle and phone number. */
+/** Registers a user with a unique handle and phone number, and verifies the number with the code from the server's log. */
 export async function signUp(base: string, prefix: string): Promise<Session> {
   const handle = `${prefix}_${Math.random().toString(36).slice(2, 10)}`.slice(0, 20).toLowerCase();
   const data = await call(base, "/api/auth/register", { json: { handle, phone: testPhone(), password: "chaos password 1", displayName: prefix } });
+  await verifyNumber(base, data.token);
   return { id: data.user.id, handle, token: data.token };
+}
+
+/** Asks for a code to the account's number (or a new `phone`) and sends it back, as a person reading their texts would. */
+export async function verifyNumber(base: string, token: string, phone: { phone?: string; region?: string } = {}): Promise<void> {
+  const mark = codeMark(base);
+  const { verification } = await call(base, "/api/me/phone", { token, json: phone });
+  const code = await smsCode(base, verification.phone, mark);
+  await call(base, "/api/me/phone/verify", { token, json: { code } });
 }
 
 export async function makeFriends(base: string, a: Session, b: Session): Promise<void> {

@@ -15,11 +15,25 @@ const bin = (name: string) => join(root, "node_modules/.bin", name);
 const TEST_VARS: Record<string, string> = {
   RATE_REGISTER_PER_IP: "100000/60",
   RATE_LOGIN_PER_IP: "100000/60",
-  RATE_LOGIN_PER_ACCOUNT: "100000/60",
+  RATE_LOGIN_PER_ACCOUNT_CLIENT: "100000/60",
+  RATE_LOGIN_ACCOUNT_CEILING: "100000/60",
   RATE_FRIEND_REQUESTS: "100000/60",
   RATE_DISCOVER: "100000/60",
   RATE_SENDS_PER_USER: "100000/1",
+  RATE_SMS_PER_NUMBER: "100000/60",
+  RATE_SMS_PER_IP: "100000/60",
+  RATE_UPLOADS: "100000/60",
+  PHONE_LOOKUPS_PER_DAY: "1000000",
+  // Codes go to the log, where test/support/sms.ts reads them (smsCode).
+  SMS_PROVIDER: "log",
 };
+
+/**
+ * Each running server's log by its URL, so a sign-up helper that only knows the URL can
+ * read the code the `log` SMS provider wrote (test/support/sms.ts). On globalThis, so a
+ * copy of this module loaded from another checkout (bench/targets) shares it.
+ */
+export const serverLogs: Map<string, () => string> = ((globalThis as Record<symbol, unknown>)[Symbol.for("unibox.serverLogs")] ??= new Map()) as Map<string, () => string>;
 
 /** Each server gets its own throwaway pepper, so tests never depend on a developer's .dev.vars. */
 const testPepper = () => randomBytes(24).toString("base64url");
@@ -85,6 +99,7 @@ export async function startDevServer(opts: { vars?: Record<string, string>; keep
   };
 
   await launch();
+  serverLogs.set(`http://127.0.0.1:${port}`, () => log);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -95,6 +110,7 @@ export async function startDevServer(opts: { vars?: Record<string, string>; keep
     },
     async stop() {
       await kill();
+      serverLogs.delete(`http://127.0.0.1:${port}`);
       if (!opts.keepState) rmSync(stateDir, { recursive: true, force: true });
     },
     logs: () => log,

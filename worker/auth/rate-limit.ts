@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import { limiterOf } from "../../durable-objects/stubs";
 import { tooMany } from "../errors";
 
-type LimitVar = "RATE_LOGIN_PER_ACCOUNT" | "RATE_LOGIN_PER_IP" | "RATE_REGISTER_PER_IP" | "RATE_FRIEND_REQUESTS" | "RATE_DISCOVER";
+type LimitVar = "RATE_LOGIN_PER_IP" | "RATE_REGISTER_PER_IP" | "RATE_FRIEND_REQUESTS" | "RATE_DISCOVER" | "RATE_SMS_PER_NUMBER" | "RATE_SMS_PER_IP" | "RATE_UPLOADS";
 
 export function parseLimit(spec: string): { limit: number; seconds: number } {
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());

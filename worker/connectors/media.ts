@@ -23,7 +23,8 @@ export async function storeRemoteMedia(env: Env, owner: string, bytes: Uint8Arra
   const id = newId("md");
   const key = `${owner}/${id}`;
   await env.MEDIA.put(key, bytes, { httpMetadata: { contentType: mime } });
-  await db(env.DB).insert(mediaTable).values({ id, owner, kind, mime, size: bytes.byteLength, key });
+  // Arrived in a message: "sent" already, so the unsent-upload sweep leaves it alone.
+  await db(env.DB).insert(mediaTable).values({ id, owner, kind, mime, size: bytes.byteLength, key, sentAt: Date.now() });
   await hubOf(env, owner).mediaUploaded({ id, type: kind });
   return { id, type: kind };
 }

@@ -10,17 +10,26 @@ export const users = sqliteTable(
     id: text("id").primaryKey(),
     handle: text("handle").notNull(),
     displayName: text("display_name").notNull(),
-    // HMAC-SHA256(pepper, E.164): matches contacts without keeping anyone's number in clear.
+    // The account's number: HMAC-SHA256(pepper, E.164), so contacts match without keeping
+    // anyone's number in clear. It counts (discovery, add by phone, login) only once
+    // verified: until then, or after the number moved to whoever proved it, any number
+    // of accounts may name it.
     phoneHash: text("phone_hash").notNull(),
     // Shown to the owner only.
     phoneDisplay: text("phone_display").notNull(),
+    phoneVerifiedAt: integer("phone_verified_at"),
     region: text("region").notNull(),
     passwordHash: text("password_hash").notNull(),
     passwordSalt: text("password_salt").notNull(),
     passwordIterations: integer("password_iterations").notNull(),
     createdAt: integer("created_at").notNull().default(now),
   },
-  (t) => [uniqueIndex("users_handle").on(t.handle), uniqueIndex("users_phone_hash").on(t.phoneHash)],
+  (t) => [
+    uniqueIndex("users_handle").on(t.handle),
+    // Unique among verified numbers only.
+    uniqueIndex("users_verified_phone").on(t.phoneHash).where(sql`phone_verified_at is not null`),
+    index("users_phone_hash").on(t.phoneHash),
+  ],
 );
 
 export const sessions = sqliteTable(
@@ -53,7 +62,7 @@ export const friendRequests = sqliteTable(
     fromUser: text("from_user").notNull().references(() => users.id, { onDelete: "cascade" }),
     toUser: text("to_user").notNull().references(() => users.id, { onDelete: "cascade" }),
     message: text("message"),
-    status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "accepted", "declined", "cancelled"] }).notNull().default("pending"),
     createdAt: integer("created_at").notNull().default(now),
     decidedAt: integer("decided_at"),
   },
@@ -68,7 +77,7 @@ export const friendAudit = sqliteTable(
     requestId: text("request_id"),
     actor: text("actor").notNull(),
     subject: text("subject").notNull(),
-    action: text("action", { enum: ["requested", "accepted", "declined", "removed"] }).notNull(),
+    action: text("action", { enum: ["requested", "accepted", "declined", "removed", "cancelled"] }).notNull(),
     at: integer("at").notNull().default(now),
   },
   (t) => [index("friend_audit_actor").on(t.actor)],
@@ -109,8 +118,49 @@ export const media = sqliteTable(
     size: integer("size").notNull(),
     key: text("key").notNull(),
     createdAt: integer("created_at").notNull().default(now),
+    // When we learnt that a message carries it (a hub said so); the unsent-upload sweep
+    // only ever looks at rows where this is still null.
+    sentAt: integer("sent_at"),
   },
-  (t) => [index("media_owner").on(t.owner)],
+  (t) => [index("media_owner").on(t.owner), index("media_unsent").on(t.sentAt, t.createdAt)],
+);
+
+// The one-time code an account was last sent, and the number it went to (the account's
+// own, or the one it is changing to). A row claims nothing: any number of accounts may
+// wait for a code to the same number.
+export const phoneCodes = sqliteTable(
+  "phone_codes",
+  {
+    userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+    phoneHash: text("phone_hash").notNull(),
+    phoneDisplay: text("phone_display").notNull(),
+    // HMAC of the code under the pepper; the code itself is never stored. Empty: no code sent yet.
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: integer("expires_at").notNull(),
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [index("phone_codes_phone").on(t.phoneHash)],
+);
+
+// Failed logins per limiter key (account+client, and account-wide): growing delays,
+// not hard blocks. Keys never hold a password, a login string or an address in clear.
+export const loginFailures = sqliteTable("login_failures", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  lastAt: integer("last_at").notNull(),
+});
+
+// Distinct numbers an account looked up today (contact discovery, add by phone), to cap
+// them per day. Keyed hashes only, kept for the day they count and swept after.
+export const phoneLookups = sqliteTable(
+  "phone_lookups",
+  {
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    day: integer("day").notNull(),
+    numberKey: text("number_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day, t.numberKey] }), index("phone_lookups_day").on(t.day)],
 );
 
 // Bound accounts: the registry, read when binding, listing for cron and deleting. What the

@@ -17,7 +17,7 @@ describe("contact discovery", () => {
     expect(byUser[bo.user.id].user.phone).toBeUndefined(); // others' numbers are never shown back
   });
 
-  it("keeps no trace of the uploaded list", async () => {
+  it("keeps no trace of the uploaded list (only day-keyed hashes, to count them)", async () => {
     const me = await register("dtrace");
     const before = await env.DB.prepare("SELECT COUNT(*) AS n FROM users").first<{ n: number }>();
     await api("/api/contacts/discover", { method: "POST", token: me.token, json: { numbers: ["+1 646 555 0111", "+44 20 7946 0999"] } });
@@ -42,5 +42,26 @@ describe("contact discovery", () => {
     for (let i = 0; i < 11; i++) statuses.push((await api("/api/contacts/discover", { method: "POST", token: me.token, json: { numbers: ["+1 646 555 0123"] } })).status);
     // wrangler.toml's production default: 10 per hour per user.
     expect(statuses).toEqual([...Array(10).fill(200), 429]);
+  });
+
+  it("caps the distinct numbers one account may look up per day, discovery and add-by-phone together", async () => {
+    const [me, known] = [await register("dcap"), await register("dcapknown")];
+    const book = Array.from({ length: 999 }, (_, i) => `+1 201 555 ${String(i).padStart(4, "0")}`);
+    const discover = (numbers: string[]) => api("/api/contacts/discover", { method: "POST", token: me.token, json: { numbers } });
+    expect((await discover(book)).status).toBe(200);
+    // Adding by phone looks a number up too: the 1000th (wrangler.toml: 1000 a day).
+    expect((await api("/api/friends/requests", { method: "POST", token: me.token, json: { to: known.phone } })).status).toBe(201);
+    // Before, any number of numbers could be walked, 1000 per request.
+    const over = await discover(["+1 201 555 5000"]);
+    expect([over.status, over.data.error.code, over.data.error.details.limit]).toEqual([429, "rate_limited", 1000]);
+    const untilTomorrow = Number(over.headers.get("Retry-After"));
+    expect(untilTomorrow).toBeGreaterThan(0);
+    expect(untilTomorrow).toBeLessThanOrEqual(86_400);
+    const byPhone = await api("/api/friends/requests", { method: "POST", token: me.token, json: { to: "+1 201 555 5001" } });
+    expect(byPhone.data.error.code).toBe("rate_limited");
+    // The same address book again (a phone re-syncing) costs nothing new.
+    expect((await discover(book.slice(0, 500))).status).toBe(200);
+    // Someone else has their own day.
+    expect((await api("/api/contacts/discover", { method: "POST", token: known.token, json: { numbers: ["+1 201 555 5000"] } })).status).toBe(200);
   });
 });

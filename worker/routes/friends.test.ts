@@ -111,4 +111,56 @@ describe("friend requests", () => {
     expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
     expect(statuses[30]).toBe(429);
   });
+
+  it("waits after a decline before the same person may ask again, longer after each decline", async () => {
+    const [a, b] = [await register("coola"), await register("coolb")];
+    const ask = () => api("/api/friends/requests", { method: "POST", token: a.token, json: { to: b.user.handle } });
+    const decline = async (id: string) => expect((await api(`/api/friends/requests/${id}/decline`, { method: "POST", token: b.token })).status).toBe(200);
+    await decline((await ask()).data.request.id);
+    // Before, a request re-sent right after a decline went through every time.
+    const again = await ask();
+    expect([again.status, again.data.error.code]).toEqual([429, "request_cooldown"]);
+    // wrangler.toml: 24 h after the first decline.
+    expect(Number(again.headers.get("Retry-After"))).toBeGreaterThan(23 * 3600);
+    expect(again.data.error.details.retryAfter).toBe(Number(again.headers.get("Retry-After")));
+    await ageDecisions(a.user.id, 25 * 3_600_000);
+    await decline((await ask()).data.request.id);
+    await ageDecisions(a.user.id, 25 * 3_600_000);
+    // Two declines: 48 h.
+    const second = await ask();
+    expect(second.data.error.code).toBe("request_cooldown");
+    expect(Number(second.headers.get("Retry-After"))).toBeGreaterThan(22 * 3600);
+    await ageDecisions(a.user.id, 24 * 3_600_000);
+    expect((await ask()).status).toBe(201);
+    // Someone else is not held back by a's declines.
+    const c = await register("coolc");
+    expect((await api("/api/friends/requests", { method: "POST", token: c.token, json: { to: b.user.handle } })).status).toBe(201);
+  });
+
+  it("lets the sender take a pending request back; the recipient's devices are told", async () => {
+    const [a, b, c] = [await register("cana"), await register("canb"), await register("canc")];
+    const bob = await Client.open(b.token, 0);
+    const req = await api("/api/friends/requests", { method: "POST", token: a.token, json: { to: b.user.handle } });
+    const id = req.data.request.id;
+    // Only the sender, only while pending.
+    expect((await api(`/api/friends/requests/${id}`, { method: "DELETE", token: b.token })).data.error.code).toBe("request_not_found");
+    expect((await api(`/api/friends/requests/${id}`, { method: "DELETE", token: c.token })).data.error.code).toBe("request_not_found");
+    const done = await api(`/api/friends/requests/${id}`, { method: "DELETE", token: a.token });
+    expect([done.status, done.data]).toEqual([200, { ok: true }]);
+    expect(await bob.next((f) => f.t === "ev" && f.ev.type === "friend.request.cancelled")).toMatchObject({ ev: { request: id } });
+    expect((await api("/api/friends/requests", { token: b.token })).data.incoming).toEqual([]);
+    expect((await api("/api/friends/requests", { token: a.token })).data.outgoing).toEqual([]);
+    expect((await api(`/api/friends/requests/${id}/accept`, { method: "POST", token: b.token })).data.error.code).toBe("request_settled");
+    expect((await api(`/api/friends/requests/${id}`, { method: "DELETE", token: a.token })).data.error.code).toBe("request_settled");
+    const audit = await env.DB.prepare("SELECT action FROM friend_audit WHERE request_id = ? ORDER BY id").bind(id).all();
+    expect(audit.results).toEqual([{ action: "requested" }, { action: "cancelled" }]);
+    // Taking it back is not a decline: asking again is fine.
+    expect((await api("/api/friends/requests", { method: "POST", token: a.token, json: { to: b.user.handle } })).status).toBe(201);
+    bob.close();
+  });
 });
+
+/** Moves the user's settled requests `ms` into the past, as if that much time went by. */
+async function ageDecisions(from: string, ms: number): Promise<void> {
+  await env.DB.prepare("UPDATE friend_requests SET decided_at = decided_at - ? WHERE from_user = ? AND decided_at IS NOT NULL").bind(ms, from).run();
+}

@@ -21,26 +21,37 @@ async function friendsAmong(d: Db, env: Env, me: string, ids: string[]) {
   return ids.map((id) => mine.get(id)!);
 }
 
-async function loadGroups(d: Db, env: Env, ids: string[]): Promise<Group[]> {
+/**
+ * Groups as a member sees them. `asOf` (group id → when the caller left) freezes a group
+ * at that moment for someone who left: the members right after they left, not who
+ * joined or left since, and not an end that came after. Everyone else sees the current
+ * members.
+ */
+async function loadGroups(d: Db, env: Env, ids: string[], asOf: Map<string, number> = new Map()): Promise<Group[]> {
   const parts = chunked(ids);
   const rows = (await Promise.all(parts.map((part) => d.select().from(groups).where(inArray(groups.id, part))))).flat();
-  const members = (
-    await Promise.all(parts.map((part) => d.select().from(groupMembers).where(and(inArray(groupMembers.groupId, part), isNull(groupMembers.leftAt)))))
-  ).flat();
+  const memberRows = (await Promise.all(parts.map((part) => d.select().from(groupMembers).where(inArray(groupMembers.groupId, part))))).flat();
+  const inAt = (m: typeof groupMembers.$inferSelect, at: number | undefined) =>
+    at === undefined ? m.leftAt === null : m.joinedAt < at && (m.leftAt === null || m.leftAt > at);
+  const members = memberRows.filter((m) => inAt(m, asOf.get(m.groupId)));
   const people = await usersByIds(d, [...new Set(members.map((m) => m.userId))]);
   return rows
     .sort((a, b) => b.createdAt - a.createdAt)
-    .map((g) => ({
-      id: g.id,
-      conv: groupConversationId(g.id),
-      name: g.name,
-      owner: g.owner,
-      members: members.filter((m) => m.groupId === g.id && people.has(m.userId)).map((m) => toUser(people.get(m.userId)!, env)),
-      ttlHours: g.ttlHours,
-      createdAt: g.createdAt,
-      endedAt: g.endedAt,
-      endReason: g.endReason,
-    }));
+    .map((g) => {
+      const at = asOf.get(g.id);
+      const endedThen = g.endedAt !== null && (at === undefined || g.endedAt <= at);
+      return {
+        id: g.id,
+        conv: groupConversationId(g.id),
+        name: g.name,
+        owner: g.owner,
+        members: members.filter((m) => m.groupId === g.id && people.has(m.userId)).map((m) => toUser(people.get(m.userId)!, env)),
+        ttlHours: g.ttlHours,
+        createdAt: g.createdAt,
+        endedAt: endedThen ? g.endedAt : null,
+        endReason: endedThen ? g.endReason : null,
+      };
+    });
 }
 
 async function activeMembership(d: Db, groupId: string, me: string) {
@@ -69,10 +80,11 @@ export const groupsRoute = new Hono<AppEnv>()
   .get("/", async (c) => {
     const me = c.get("userId");
     const d = db(c.env.DB);
-    // Groups you left stay listed (flagged), so any device can still label their history.
+    // Groups you left stay listed (flagged), so any device can still label their history,
+    // as they were when you left: what happens in them since is no longer yours to see.
     const mine = await d.select({ id: groupMembers.groupId, leftAt: groupMembers.leftAt }).from(groupMembers).where(eq(groupMembers.userId, me));
-    const left = new Set(mine.filter((r) => r.leftAt !== null).map((r) => r.id));
-    const list = await loadGroups(d, c.env, mine.map((r) => r.id));
+    const left = new Map(mine.filter((r) => r.leftAt !== null).map((r) => [r.id, r.leftAt!]));
+    const list = await loadGroups(d, c.env, mine.map((r) => r.id), left);
     return c.json({ groups: list.map((g) => (left.has(g.id) ? { ...g, left: true as const } : g)) });
   })
   .post("/:id/members", json(addMembersBody), async (c) => {

@@ -1,12 +1,10 @@
-// What the composer is about to send besides text: a picked picture or clip, a recorded
-// voice clip, or a location, waiting for the user's confirmation (the patent's confirm
+// What the composer is about to send besides text: a picked picture or clip, or a location, waiting for the user's confirmation (the patent's confirm
 // step: nothing but text leaves without a second tap).
 import { signal } from "@preact/signals";
 
 export type Draft =
   | { kind: "image"; blob: Blob }
   | { kind: "video"; blob: Blob }
-  | { kind: "audio"; blob: Blob }
   | { kind: "location"; state: "locating" }
   | { kind: "location"; state: "found"; lat: number; lng: number; accuracy?: number }
   | { kind: "location"; state: "error"; reason: "denied" | "unavailable" };

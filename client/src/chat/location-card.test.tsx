@@ -1,4 +1,4 @@
-// A location message: coordinates and the geo: link are always there; the map loads only
+// A location message: coordinates and the maps link are always there; the map loads only
 // once the card is on screen, and when Leaflet or the tiles fail it says so and the text remains.
 import { render, screen } from "@testing-library/preact";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -29,12 +29,12 @@ describe("LocationCard", () => {
 
   const card = () => document.querySelector("figure.location")!;
 
-  it("shows coordinates, accuracy, label and an open-in-maps geo: link, and loads no map until on screen", () => {
+  it("shows coordinates, accuracy, label and an open-in-maps https link, and loads no map until on screen", () => {
     render(<LocationCard lat={52.52} lng={13.405} accuracy={12.4} label="Alexanderplatz" />);
     expect(screen.getByText("Alexanderplatz")).toBeTruthy();
     expect(card().textContent).toContain("52.52000, 13.40500");
     expect(card().textContent).toContain("±12 m");
-    expect(screen.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe("geo:52.52,13.405");
+    expect(screen.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe("https://www.google.com/maps/search/?api=1&query=52.52,13.405");
     expect(showMap).not.toHaveBeenCalled();
     expect(card().getAttribute("data-map")).toBe("idle");
   });
@@ -52,7 +52,7 @@ describe("LocationCard", () => {
     await screen.findByText("Map unavailable");
     expect(card().getAttribute("data-map")).toBe("unavailable");
     expect(card().textContent).toContain("-33.85680, 151.21530");
-    expect(screen.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe("geo:-33.8568,151.2153");
+    expect(screen.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe("https://www.google.com/maps/search/?api=1&query=-33.8568,151.2153");
   });
 
   it("falls back the same way when the map code itself cannot load (offline, blocked)", async () => {
@@ -61,7 +61,7 @@ describe("LocationCard", () => {
     render(<LocationCard lat={1} lng={2} />);
     scrollIntoView();
     await screen.findByText("Map unavailable");
-    expect(screen.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe("geo:1,2");
+    expect(screen.getByRole("link", { name: "Open in maps" }).getAttribute("href")).toBe("https://www.google.com/maps/search/?api=1&query=1,2");
   });
 
   it("shows the map once tiles load, and removes it when the card goes away", async () => {
@@ -76,5 +76,15 @@ describe("LocationCard", () => {
     expect(screen.queryByText("Map unavailable")).toBeNull();
     unmount();
     await vi.waitFor(() => expect(remove).toHaveBeenCalled());
+  });
+});
+
+describe("mapsUrl", () => {
+  it("opens Apple Maps on Apple devices and Google Maps elsewhere, never a bare geo: link", async () => {
+    const { mapsUrl } = await vi.importActual<typeof import("./map")>("./map");
+    const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+    const android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36";
+    expect(mapsUrl(52.52, 13.405, iphone)).toBe("https://maps.apple.com/?ll=52.52,13.405&q=52.52,13.405");
+    expect(mapsUrl(52.52, 13.405, android)).toBe("https://www.google.com/maps/search/?api=1&query=52.52,13.405");
   });
 });

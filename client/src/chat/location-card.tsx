@@ -4,7 +4,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../i18n";
-import { type MapState, formatCoord, geoUri, showMap } from "./map";
+import { type MapState, formatCoord, mapsUrl, showMap } from "./map";
 
 type Props = { lat: number; lng: number; accuracy?: number; label?: string; interactive?: boolean };
 
@@ -54,7 +54,7 @@ export function LocationCard({ lat, lng, accuracy, label, interactive }: Props) 
           {formatCoord(lat, lng)}
           {accuracy !== undefined && <> · {t("loc.accuracy", { m: Math.round(accuracy) })}</>}
         </span>
-        <a class="loc-open" href={geoUri(lat, lng)}>{t("loc.open")}</a>
+        <a class="loc-open" href={mapsUrl(lat, lng)} target="_blank" rel="noopener noreferrer">{t("loc.open")}</a>
       </figcaption>
     </figure>
   );

@@ -65,7 +65,18 @@ export async function showMap(el: HTMLElement, o: MapOptions): Promise<() => voi
   return () => map.remove();
 }
 
-/** An "open in maps" link any phone understands (RFC 5870). */
+/** A `geo:` URI (RFC 5870): Android hands it to a maps app, iOS and desktops do nothing with it. */
 export const geoUri = (lat: number, lng: number) => `geo:${lat},${lng}`;
+
+/**
+ * An "open in maps" link that works everywhere: Apple Maps' URL on Apple devices (it opens
+ * the Maps app), Google Maps' universal URL elsewhere (the app on Android, the site on a
+ * desktop). Both are documented, stable https URL schemes.
+ */
+export function mapsUrl(lat: number, lng: number, ua = typeof navigator === "undefined" ? "" : navigator.userAgent): string {
+  const at = `${lat},${lng}`;
+  if (/iPhone|iPad|iPod|Macintosh/.test(ua)) return `https://maps.apple.com/?ll=${at}&q=${at}`;
+  return `https://www.google.com/maps/search/?api=1&query=${at}`;
+}
 
 export const formatCoord = (lat: number, lng: number) => `${lat.toFixed(5)}, ${lng.toFixed(5)}`;

@@ -1,19 +1,22 @@
-// What a bubble shows for each body type: text, a picture thumbnail that opens full
-// size, inline audio and video players, a location card, a file link.
+// What a bubble shows for each body type: text (a reply's quote, tappable links), a
+// picture thumbnail that opens full size, a voice player with the clip's length, an
+// inline video player, a location card, a file link.
 import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { t } from "../i18n";
 import type { Body, OutboxItem } from "../state/types";
 import { cancelUpload, uploads } from "../state/uploads";
-import { Icon } from "../ui/icons";
 import { previewOf } from "../ui/preview";
 import { LocationCard } from "./location-card";
+import { RichText, linkify } from "./rich-text";
 import { mediaUrl, thumbnailUrl } from "./thumbnail";
+import { Viewer } from "./viewer";
+import { VoiceClip } from "./voice-clip";
 
 export function MessageBody({ body, item }: { body: Body; item?: OutboxItem }) {
   switch (body.type) {
     case "text":
-      return <p class="text">{body.text}</p>;
+      return <RichText text={body.text} />;
     case "location":
       return <LocationCard lat={body.lat} lng={body.lng} accuracy={body.accuracy} label={body.label} />;
     case "image":
@@ -23,7 +26,7 @@ export function MessageBody({ body, item }: { body: Body; item?: OutboxItem }) {
       return (
         <>
           {item && !body.media ? <LocalMedia item={item} /> : <SentMedia body={body} item={item} />}
-          {body.caption && <p class="text caption">{body.caption}</p>}
+          {body.caption && <p class="text caption">{linkify(body.caption)}</p>}
           {item && <UploadStatus item={item} />}
         </>
       );
@@ -37,7 +40,7 @@ type MediaBody = Extract<Body, { media: string }>;
 function SentMedia({ body, item }: { body: MediaBody; item?: OutboxItem }) {
   const src = mediaUrl(body.media);
   if (body.type === "image") return item?.thumb ? <LocalImage blob={item.thumb} /> : <ImageThumb id={body.media} />;
-  if (body.type === "audio") return <audio class="clip-audio" controls preload="metadata" src={src} aria-label={t("media.voice")} />;
+  if (body.type === "audio") return <VoiceClip src={src} />;
   if (body.type === "video") return <video class="clip-video" controls playsInline preload="metadata" src={src} aria-label={t("media.video")} />;
   return <a class="file-link" href={src} download>{t("media.file")}</a>;
 }
@@ -65,7 +68,7 @@ function LocalClip({ blob, kind }: { blob: Blob; kind: "audio" | "video" }) {
   const url = useObjectUrl(blob);
   if (!url) return null;
   return kind === "audio"
-    ? <audio class="clip-audio" controls preload="metadata" src={url} aria-label={t("media.voice")} />
+    ? <VoiceClip src={url} />
     : <video class="clip-video" controls playsInline preload="metadata" src={url} aria-label={t("media.video")} />;
 }
 
@@ -100,31 +103,8 @@ function ImageThumb({ id }: { id: string }) {
       <button type="button" ref={box} class="thumb-button" onClick={() => (open.value = true)} aria-label={t("media.openPicture")} data-media={id}>
         {url.value ? <img class="thumb" src={url.value} alt="" /> : <span class="thumb placeholder">{failed.value ? t("media.unavailable") : ""}</span>}
       </button>
-      {open.value && <Viewer src={mediaUrl(id)} onClose={() => (open.value = false)} />}
+      {open.value && <Viewer src={mediaUrl(id)} name={`unibox-${id}`} onClose={() => (open.value = false)} />}
     </>
-  );
-}
-
-/** The picture at full size over everything; Escape, the button or a tap on the backdrop closes it. */
-function Viewer({ src, onClose }: { src: string; onClose: () => void }) {
-  const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    close.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      before?.focus();
-    };
-  }, []);
-  return (
-    <div class="viewer" role="dialog" aria-modal="true" aria-label={t("media.picture")} onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <img class="viewer-image" src={src} alt={t("media.picture")} />
-      <button type="button" ref={close} class="viewer-close" onClick={onClose} aria-label={t("common.close")}>
-        <Icon name="close" />
-      </button>
-    </div>
   );
 }
 

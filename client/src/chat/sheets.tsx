@@ -1,43 +1,23 @@
 // The attach menu and the confirm sheet, a lazy chunk: it loads when the user first taps
-// the paperclip or finishes a voice clip.
+// the paperclip. Pictures, clips and locations wait here for a second tap (voice clips go
+// on release, with an undo: composer.tsx).
 import { useSignal } from "@preact/signals";
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 import { t } from "../i18n";
+import { errorText } from "../i18n/errors";
 import { queueMessage } from "../state/outbox";
 import { queueMedia } from "../state/uploads";
 import { Icon, type IconName } from "../ui/icons";
+import { Sheet } from "../ui/sheet";
 import { type Draft, attachOpen, closeCompose, draft, locate } from "./draft";
 import { LocationCard } from "./location-card";
-import { scaleImage } from "./thumbnail";
+import { type Prepared, prepareMedia } from "./media-check";
 
 export default function Sheets({ conv, to }: { conv: string; to: string }) {
   const d = draft.value;
   if (d) return <Confirm d={d} conv={conv} to={to} />;
   if (attachOpen.value) return <AttachMenu />;
   return null;
-}
-
-/** A bottom sheet: modal, labelled, Escape and the backdrop close it, focus goes in and comes back. */
-function Sheet({ title, children, onClose }: { title: string; children: preact.ComponentChildren; onClose: () => void }) {
-  const panel = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    panel.current?.querySelector<HTMLElement>("input, button, [href]")?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      before?.focus?.();
-    };
-  }, []);
-  return (
-    <div class="backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div class="sheet" ref={panel} role="dialog" aria-modal="true" aria-labelledby="sheet-title">
-        <h2 id="sheet-title">{title}</h2>
-        {children}
-      </div>
-    </div>
-  );
 }
 
 function AttachMenu() {
@@ -73,23 +53,28 @@ function AttachMenu() {
   );
 }
 
-const TITLES = { image: "confirm.picture", video: "confirm.video", audio: "confirm.voice", location: "confirm.location" } as const;
+const TITLES = { image: "confirm.picture", video: "confirm.video", location: "confirm.location" } as const;
 
 function Confirm({ d, conv, to }: { d: Draft; conv: string; to: string }) {
   const caption = useSignal("");
   const busy = useSignal(false);
-  const thumb = useSignal<Blob | null>(null);
+  const prepared = useSignal<Prepared | null>(null);
   const blob = "blob" in d ? d.blob : undefined;
+  // Checked (and a photo shrunk) before anything shows: a file that cannot go never previews.
   useEffect(() => {
-    if (d.kind !== "image") return;
+    if (d.kind === "location") return;
     let gone = false;
-    void scaleImage(d.blob).then((b) => !gone && (thumb.value = b));
+    prepared.value = null;
+    void prepareMedia(d.blob, d.kind).then((p) => !gone && (prepared.value = p));
     return () => void (gone = true);
   }, [blob]);
-  const url = useMemo(() => (blob && typeof URL.createObjectURL === "function" ? URL.createObjectURL(d.kind === "image" ? (thumb.value ?? blob) : blob) : undefined), [blob, thumb.value]);
+  const p = prepared.value;
+  const ready = p?.ok ? p : null;
+  const shown = ready ? (ready.kind === "image" ? (ready.thumb ?? ready.blob) : ready.blob) : undefined;
+  const url = useMemo(() => (shown && typeof URL.createObjectURL === "function" ? URL.createObjectURL(shown) : undefined), [shown]);
   useEffect(() => () => url && URL.revokeObjectURL(url), [url]);
 
-  const canSend = d.kind !== "location" || d.state === "found";
+  const canSend = d.kind === "location" ? d.state === "found" : !!ready;
   const send = async () => {
     if (!canSend || busy.value) return;
     busy.value = true;
@@ -104,9 +89,8 @@ function Confirm({ d, conv, to }: { d: Draft; conv: string; to: string }) {
           ...(d.accuracy !== undefined ? { accuracy: Math.round(d.accuracy) } : {}),
           ...(text ? { label: text.slice(0, 200) } : {}),
         });
-      } else {
-        const small = d.kind === "image" ? (thumb.value ?? (await scaleImage(d.blob))) : undefined;
-        await queueMedia(conv, to, { blob: d.blob, kind: d.kind, ...(text ? { caption: text.slice(0, 1000) } : {}), ...(small ? { thumb: small } : {}) });
+      } else if (ready) {
+        await queueMedia(conv, to, { blob: ready.blob, kind: ready.kind, ...(text ? { caption: text.slice(0, 1000) } : {}), ...(ready.thumb ? { thumb: ready.thumb } : {}) });
       }
       closeCompose();
     } finally {
@@ -117,9 +101,10 @@ function Confirm({ d, conv, to }: { d: Draft; conv: string; to: string }) {
   return (
     <Sheet title={t(TITLES[d.kind])} onClose={closeCompose}>
       <div class="confirm-preview" data-draft={d.kind}>
-        {d.kind === "image" && (url ? <img class="preview-image" src={url} alt={t("media.picture")} /> : <p class="muted">{t("common.loading")}</p>)}
-        {d.kind === "video" && url && <video class="clip-video" src={url} controls playsInline aria-label={t("media.video")} />}
-        {d.kind === "audio" && url && <audio class="clip-audio" src={url} controls aria-label={t("media.voice")} />}
+        {d.kind !== "location" && !p && <p class="muted" role="status">{t("confirm.checking")}</p>}
+        {p && !p.ok && <p class="field-error" role="alert" data-refused={p.code}>{errorText({ code: p.code })}</p>}
+        {ready?.kind === "image" && url && <img class="preview-image" src={url} alt={t("media.picture")} />}
+        {ready && ready.kind !== "image" && url && <video class="clip-video" src={url} controls playsInline aria-label={t("media.video")} />}
         {d.kind === "location" && d.state === "locating" && <p role="status">{t("loc.locating")}</p>}
         {d.kind === "location" && d.state === "error" && <p class="field-error" role="alert">{t(d.reason === "denied" ? "loc.denied" : "loc.unavailable")}</p>}
         {d.kind === "location" && d.state === "found" && <LocationCard lat={d.lat} lng={d.lng} accuracy={d.accuracy} />}
@@ -133,9 +118,11 @@ function Confirm({ d, conv, to }: { d: Draft; conv: string; to: string }) {
       )}
       <div class="sheet-actions">
         <button type="button" class="button" onClick={closeCompose}>{t("common.cancel")}</button>
-        <button type="button" class="button primary" onClick={() => void send()} disabled={!canSend || busy.value}>
-          <Icon name="send" size={20} /> {t("confirm.send")}
-        </button>
+        {(canSend || d.kind === "location" || !p) && (
+          <button type="button" class="button primary" onClick={() => void send()} disabled={!canSend || busy.value}>
+            <Icon name="send" size={20} /> {t("confirm.send")}
+          </button>
+        )}
       </div>
     </Sheet>
   );

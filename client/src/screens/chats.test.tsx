@@ -5,6 +5,7 @@ import { conversations, conversationsLoaded, sourceFilter } from "../state/conve
 import { me } from "../state/session";
 import type { ConversationSummary } from "../state/types";
 import { Chats } from "./chats";
+import { accounts, accountsLoaded } from "../state/accounts";
 
 const peer = (id: string, name: string) => ({ id, handle: id, address: `${id}@x`, displayName: name });
 const conv = (id: string, title: string, source: string, at: number, unread: number, from = "u_peer", state?: "read"): ConversationSummary => ({
@@ -31,10 +32,12 @@ describe("Chats", () => {
 
   it("lists conversations newest first with preview, unread count and source badge, and filters by source", () => {
     conversationsLoaded.value = true;
+    accounts.value = [{ id: "a_masto", network: "mastodon", label: "Work toots", remote: "@me@social.example", state: "connected", message: "connected", createdAt: 1 }];
+    accountsLoaded.value = true;
     conversations.value = [
       conv("a", "Ann", "unibox", 1_000, 0, "u_me", "read"),
       conv("b", "Bo", "unibox", 3_000, 2),
-      conv("c", "Cy", "mastodon", 2_000, 0),
+      conv("c", "Cy", "a_masto", 2_000, 0),
     ];
     render(<Chats />);
     const rows = screen.getAllByRole("link").filter((a) => a.getAttribute("data-conv"));
@@ -43,12 +46,15 @@ describe("Chats", () => {
     expect(within(rows[0]!).getByText("Unibox")).toBeTruthy();
     expect(within(rows[2]!).getByText("You: hello from Ann")).toBeTruthy();
     expect(rows[0]!.getAttribute("href")).toBe("/chat/b");
+    // A chat on a bound account carries its network's badge, named for the screen reader with the account.
+    expect(within(rows[1]!).getByLabelText("Mastodon · Work toots").textContent).toBe("Masto");
 
+    // Chips: Unibox, then each bound account by its label.
     const chips = within(screen.getByRole("group", { name: "Filter by source" })).getAllByRole("button");
-    expect(chips.map((c) => c.textContent)).toEqual(["All", "mastodon", "Unibox"]);
-    fireEvent.click(chips[1]!);
+    expect(chips.map((c) => c.textContent)).toEqual(["All", "Unibox", "Work toots"]);
+    fireEvent.click(chips[2]!);
     expect(screen.getAllByRole("link").filter((a) => a.getAttribute("data-conv")).map((r) => r.getAttribute("data-conv"))).toEqual(["c"]);
-    expect(chips[1]!.getAttribute("aria-pressed")).toBe("true");
+    expect(chips[2]!.getAttribute("aria-pressed")).toBe("true");
   });
 
   it("speaks Simplified Chinese when switched", () => {

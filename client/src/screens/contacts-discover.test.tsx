@@ -143,7 +143,7 @@ describe("Find friends from your contacts", () => {
 
     vi.mocked(fetch).mockRejectedValue(new TypeError("offline"));
     fireEvent.click(button);
-    await vi.waitFor(() => expect(screen.getByRole("alert").textContent).toBe("Can't reach Unibox. Check your connection and try again."));
+    await vi.waitFor(() => expect(screen.getByRole("alert").textContent).toBe("You're offline. Try again when you're connected."));
   });
 
   it("shows why Add failed", async () => {

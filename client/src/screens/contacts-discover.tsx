@@ -1,24 +1,18 @@
 // "Find friends from your contacts": only where the phone has the Contact Picker API
-// (Chrome on Android); elsewhere it renders nothing rather than a button that cannot work.
+// (Chrome on Android); elsewhere it renders nothing rather than a button that cannot work
+// (the import card, contacts-import.tsx, works everywhere). The list of matches is shared.
 import { useSignal } from "@preact/signals";
 import { t } from "../i18n";
-import { ApiFailure } from "../state/api";
-import { type DiscoveredContact, canPickContacts, discoverFromContacts, discovery } from "../state/discover";
+import { errorMessage } from "../i18n/errors";
+import { type DiscoveredContact, type DiscoverySource, canPickContacts, discoverFromContacts, discovery } from "../state/discover";
 import { friends, outgoing, requestFriend } from "../state/friends";
 import { Avatar } from "../ui/avatar";
 import { Icon } from "../ui/icons";
 
-function errorText(err: unknown): string {
-  if (!(err instanceof ApiFailure)) return t("error.generic", { message: String(err) });
-  if (err.code === "network") return t("error.network");
-  if (err.code === "rate_limited") return t("error.rateLimited", { seconds: err.retryAfter ?? 60 });
-  return err.message;
-}
-
 export function FindFriends() {
   if (!canPickContacts()) return null;
   const d = discovery.value;
-  const busy = d.state === "busy";
+  const busy = d.state === "busy" && d.from === "picker";
   return (
     <section class="card form" aria-labelledby="discover-title" aria-busy={busy}>
       <h2 id="discover-title">{t("discover.title")}</h2>
@@ -26,9 +20,22 @@ export function FindFriends() {
       <button type="button" class="button" aria-describedby="discover-hint" disabled={busy} onClick={() => void discoverFromContacts()}>
         <Icon name="contacts" size={20} /> {busy ? t("discover.busy") : t("discover.pick")}
       </button>
-      {d.state === "failed" && <p class="field-error" role="alert">{errorText(d.error)}</p>}
-      {d.state === "done" && (d.matches.length === 0 ? <p class="empty small" role="status">{t("discover.none")}</p> : <Matches matches={d.matches} />)}
+      <DiscoveryResult from="picker" />
     </section>
+  );
+}
+
+/** What the last lookup started from `from` found: an error, "none of them", or the matches with Add. */
+export function DiscoveryResult({ from }: { from: DiscoverySource }) {
+  const d = discovery.value;
+  if (d.state === "idle" || d.from !== from) return null;
+  if (d.state === "failed") return <p class="field-error" role="alert">{errorMessage(d.error)}</p>;
+  if (d.state !== "done") return null;
+  return (
+    <>
+      {from === "import" && <p class="muted" role="status">{t("import.checked", { n: d.checked, found: d.matches.length })}</p>}
+      {d.matches.length === 0 ? <p class="empty small" role={from === "import" ? undefined : "status"}>{t("discover.none")}</p> : <Matches matches={d.matches} />}
+    </>
   );
 }
 
@@ -41,7 +48,7 @@ function Matches({ matches }: { matches: DiscoveredContact[] }) {
     try {
       await requestFriend(m.number, "");
     } catch (err) {
-      error.value = errorText(err);
+      error.value = errorMessage(err);
     } finally {
       sending.value = null;
     }

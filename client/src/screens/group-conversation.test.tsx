@@ -78,7 +78,9 @@ describe("group conversation", () => {
     // A member who left keeps their name on what they said.
     expect(bubble("bye").querySelector(".sender")?.textContent).toBe("Carol");
     expect(bubble("hello all").querySelector(".sender")).toBeNull();
-    expect(bubble("hello all").querySelector(".read-by")?.textContent).toBe("Read by Bob, Carol");
+    // Bob read it, and so did Carol before she left: everyone it went to.
+    expect(bubble("hello all").querySelector(".read-by")?.textContent).toBe("Read by everyone");
+    expect(bubble("hello all").getAttribute("data-state")).toBe("read");
     expect(document.querySelector("[data-notice=left]")?.textContent).toBe("Carol left");
     expect(screen.getByLabelText("Write a message")).toBeTruthy();
     expect(screen.getByRole("link", { name: "Group info" }).getAttribute("href")).toBe("/group/g_1");

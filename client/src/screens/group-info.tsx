@@ -1,10 +1,12 @@
-// A group's page: who is in it, how long it lives, add friends, leave, and (creator only) end it now.
+// A group's page: its name (which members can change), who is in it, when it ends by
+// itself, add friends, leave, and (creator only) end it now.
 import { useSignal } from "@preact/signals";
 import { useLocation, useRoute } from "preact-iso";
-import { t } from "../i18n";
-import { ApiFailure } from "../state/api";
+import { locale, t } from "../i18n";
+import { errorMessage } from "../i18n/errors";
+import { conversationById } from "../state/conversations";
 import { sortedFriends } from "../state/friends";
-import { addMembers, endGroup, groups, leaveGroup } from "../state/groups";
+import { type ClientGroup, addMembers, endGroup, expiresAt, groups, leaveGroup, renameGroup } from "../state/groups";
 import { me } from "../state/session";
 import { Avatar, GroupAvatar } from "../ui/avatar";
 import { Icon } from "../ui/icons";
@@ -38,8 +40,10 @@ export default function GroupInfo() {
             <p class="muted">
               {g.endedAt ? t(g.endReason === "ttl" ? "group.expiredBanner" : "group.endedBanner") : g.left ? t("group.leftBanner") : t("group.lifetime", { ttl: t(ttlKey(g.ttlHours)) })}
             </p>
+            {!closed && <Expiry g={g} />}
           </div>
         </div>
+        {!closed && <Rename g={g} />}
         <section aria-labelledby="members-title">
           <h2 id="members-title" class="section-title">{t("group.members", { n: g.members.length })}</h2>
           <ul class="list">
@@ -65,7 +69,49 @@ function ttlKey(h: number): "ttl.1" {
   return (`ttl.${[1, 24, 72, 168].includes(h) ? h : "n"}`) as "ttl.1";
 }
 
-const errorText = (err: unknown) => (err instanceof ApiFailure ? (err.code === "network" ? t("error.network") : err.message) : t("error.generic", { message: String(err) }));
+const errorText = errorMessage;
+
+/** "Ends by itself on Sat 14:05 (in 23 hours) unless someone writes." */
+function Expiry({ g }: { g: ClientGroup }) {
+  const at = expiresAt(g, conversationById(g.conv)?.last?.at);
+  const hours = Math.max(0, Math.round((at - Date.now()) / 3_600_000));
+  const when = new Date(at).toLocaleString(locale.value, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  const rel = new Intl.RelativeTimeFormat(locale.value, { numeric: "auto" }).format(hours >= 48 ? Math.round(hours / 24) : hours, hours >= 48 ? "day" : "hour");
+  return <p class="muted" data-expires-at={at}>{t("group.expiresAt", { when, rel })}</p>;
+}
+
+function Rename({ g }: { g: ClientGroup }) {
+  const name = useSignal(g.name ?? "");
+  const busy = useSignal(false);
+  const status = useSignal<{ ok: boolean; text: string } | null>(null);
+  const next = name.value.trim();
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!next || next === g.name || busy.value) return;
+    busy.value = true;
+    status.value = null;
+    try {
+      await renameGroup(g.id, next, me.value?.id);
+      status.value = { ok: true, text: t("group.renamed") };
+    } catch (err) {
+      status.value = { ok: false, text: errorMessage(err) };
+    } finally {
+      busy.value = false;
+    }
+  };
+  const s = status.value;
+  return (
+    <form class="card form" onSubmit={save} aria-labelledby="rename-title" noValidate>
+      <h2 id="rename-title">{t("group.rename")}</h2>
+      <div class="field">
+        <label for="group-rename">{t("newGroup.name")}</label>
+        <input id="group-rename" maxLength={64} value={name.value} onInput={(e) => ((name.value = e.currentTarget.value), (status.value = null))} />
+      </div>
+      {s && <p class={s.ok ? "ok" : "field-error"} role={s.ok ? "status" : "alert"}>{s.text}</p>}
+      <button type="submit" class="button primary" disabled={busy.value || !next || next === g.name}>{t("account.save")}</button>
+    </form>
+  );
+}
 
 function AddMembers({ groupId, present }: { groupId: string; present: Set<string> }) {
   const candidates = sortedFriends.value.filter((f) => !present.has(f.user.id));

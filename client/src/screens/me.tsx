@@ -1,11 +1,12 @@
-// Profile, notifications, theme, language and sign out.
+// Profile (name, password, other devices), notifications, theme, language and sign out.
 import { useEffect } from "preact/hooks";
 import { LOCALES, type Locale, locale, setLocale, t } from "../i18n";
-import { ApiFailure } from "../state/api";
+import { errorMessage } from "../i18n/errors";
 import { disablePush, enablePush, pushError, pushState, refreshPushState } from "../state/push";
 import { me, signOut } from "../state/session";
 import { type Theme, applyTheme, theme } from "../state/theme";
 import { Avatar } from "../ui/avatar";
+import { ChangePassword, EditName, OtherDevices } from "./me-account";
 
 const THEMES: Theme[] = ["system", "light", "dark"];
 
@@ -25,7 +26,7 @@ export default function Me() {
             <dl>
               <dt>{t("me.handle")}</dt><dd>@{user.handle}</dd>
               {user.phone && <><dt>{t("me.phone")}</dt><dd>{user.phone}</dd></>}
-              <dt>{t("me.address")}</dt><dd>{user.address}</dd>
+              <dt>{t("me.address")}</dt><dd class="address"><Address value={user.address} /></dd>
             </dl>
           </div>
         </div>
@@ -33,6 +34,7 @@ export default function Me() {
           <span>{t("accounts.title")}</span>
           <span class="hint">{t("me.accountsHint")}</span>
         </a>
+        <EditName />
         <Notifications />
         <a class="card row accounts-link" href="/settings/notify" data-quiet-link>
           <span>{t("notify.title")}</span>
@@ -55,6 +57,8 @@ export default function Me() {
             ))}
           </select>
         </div>
+        <ChangePassword />
+        <OtherDevices />
         <button type="button" class="button danger wide" onClick={() => void signOut()}>{t("me.signOut")}</button>
       </div>
     </section>
@@ -89,7 +93,24 @@ function Notifications() {
 }
 
 function pushErrorText(err: unknown): string {
-  if (err instanceof ApiFailure && err.code === "network") return t("error.network");
-  if (err instanceof ApiFailure && err.code === "push_unavailable") return t("me.notifications.unavailable");
-  return t("me.notifications.failed", { message: err instanceof Error ? err.message : String(err) });
+  if ((err as { code?: unknown })?.code === "push_unavailable") return t("me.notifications.unavailable");
+  if (typeof (err as { code?: unknown })?.code === "string") return errorMessage(err);
+  // The browser's own refusal (a DOMException from subscribe): its text is for developers.
+  return t("me.notifications.browserFailed");
+}
+
+/**
+ * An address breaks only where a reader would break it, before the "@", never inside a
+ * word: the local part and the domain are each kept whole.
+ */
+function Address({ value }: { value: string }) {
+  const at = value.lastIndexOf("@");
+  if (at <= 0) return <span class="nowrap">{value}</span>;
+  return (
+    <>
+      <span class="nowrap">{value.slice(0, at)}</span>
+      <wbr />
+      <span class="nowrap">{value.slice(at)}</span>
+    </>
+  );
 }

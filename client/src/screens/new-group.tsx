@@ -3,7 +3,7 @@
 import { useSignal } from "@preact/signals";
 import { useLocation } from "preact-iso";
 import { t } from "../i18n";
-import { ApiFailure } from "../state/api";
+import { errorMessage } from "../i18n/errors";
 import { sortedFriends } from "../state/friends";
 import { createGroup } from "../state/groups";
 import { me } from "../state/session";
@@ -39,7 +39,7 @@ export default function NewGroup() {
       const g = await createGroup({ ...(name.value.trim() ? { name: name.value.trim() } : {}), members: [...picked.value], ttlHours: ttl.value }, me.value?.id);
       route(`/chat/${encodeURIComponent(g.conv)}`, true);
     } catch (err) {
-      error.value = err instanceof ApiFailure ? (err.code === "network" ? t("error.network") : err.message) : t("error.generic", { message: String(err) });
+      error.value = errorMessage(err);
     } finally {
       busy.value = false;
     }

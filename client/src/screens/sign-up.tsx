@@ -1,29 +1,17 @@
-// Sign up. The form is checked locally with the same zod schema the server uses
-// (registerBody), so the rules live in one place; the server's answer still wins.
+// Sign up. The form is checked here before it is sent, with the rules the server uses
+// (the shared schema for handle and name, the server's phone metadata for the number),
+// and every error is a sentence in the user's language that goes away as soon as the
+// field it is about changes. The server's answer still wins. Then the code screen.
 import { useSignal } from "@preact/signals";
-import { useLocation } from "preact-iso";
-import { registerBody } from "../../../core/protocol";
-import { locale, t } from "../i18n";
+import { displayNameSchema, handleSchema } from "../../../core/protocol";
+import { type MessageKey, t } from "../i18n";
 import { api, call } from "../state/api";
+import { sendCode } from "../state/phone";
 import { signedIn } from "../state/session";
 import { Field } from "../ui/field";
 import { AuthFrame } from "./auth-frame";
-import { toFieldErrors } from "./sign-in";
-
-/** Dialling codes for the picker; the region code is what the server needs to read national numbers. */
-const COUNTRIES: [region: string, dial: string, name: string][] = [
-  ["CN", "86", "China 中国"], ["HK", "852", "Hong Kong 香港"], ["TW", "886", "Taiwan 台湾"], ["SG", "65", "Singapore"],
-  ["US", "1", "United States"], ["CA", "1", "Canada"], ["GB", "44", "United Kingdom"], ["DE", "49", "Germany"],
-  ["FR", "33", "France"], ["ES", "34", "Spain"], ["IT", "39", "Italy"], ["JP", "81", "Japan 日本"],
-  ["KR", "82", "South Korea"], ["IN", "91", "India"], ["AU", "61", "Australia"], ["BR", "55", "Brazil"],
-];
-
-function defaultRegion(): string {
-  const tag = typeof navigator !== "undefined" ? navigator.language : "en-US";
-  const region = tag.split("-")[1]?.toUpperCase();
-  if (region && COUNTRIES.some((c) => c[0] === region)) return region;
-  return locale.value === "zh-CN" ? "CN" : "US";
-}
+import { CountryPicker, PhoneField, defaultRegion, validPhone } from "./phone-input";
+import { fieldErrors } from "./sign-in";
 
 /** 0 too short … 3 strong: length first, then variety of character classes. */
 export function passwordStrength(pw: string): 0 | 1 | 2 | 3 {
@@ -34,32 +22,53 @@ export function passwordStrength(pw: string): 0 | 1 | 2 | 3 {
   return classes >= 2 ? 2 : 1;
 }
 
-const FIELDS = ["handle", "phone", "password", "displayName", "region"];
+type Form = { handle: string; phone: string; displayName: string; password: string; region: string };
+
+/** What each field needs, in the words the user sees. */
+const FIELD_TEXT: Record<string, MessageKey> = {
+  handle: "auth.err.handle",
+  phone: "auth.err.phone",
+  region: "auth.err.phone",
+  displayName: "auth.err.displayName",
+  password: "auth.err.password",
+};
+
+/** The fields that would be refused, each with its sentence. */
+export function checkSignUp(f: Form): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!handleSchema.safeParse(f.handle).success) out.handle = t(FIELD_TEXT.handle!);
+  if (!validPhone(f.phone, f.region)) out.phone = t(FIELD_TEXT.phone!);
+  if (!displayNameSchema.safeParse(f.displayName).success) out.displayName = t(FIELD_TEXT.displayName!);
+  if (f.password.length < 10) out.password = t(FIELD_TEXT.password!);
+  return out;
+}
 
 export default function SignUp() {
-  const { route } = useLocation();
-  const form = useSignal({ handle: "", phone: "", displayName: "", password: "", region: defaultRegion() });
+  const form = useSignal<Form>({ handle: "", phone: "", displayName: "", password: "", region: defaultRegion() });
   const busy = useSignal(false);
   const errors = useSignal<Record<string, string>>({});
-  const set = (k: keyof typeof form.value) => (v: string) => (form.value = { ...form.value, [k]: v });
+  // Changing a field takes back what was said about it (and about the form as a whole).
+  const set = (k: keyof Form) => (v: string) => {
+    form.value = { ...form.value, [k]: v };
+    const { [k]: _, form: _f, ...rest } = errors.value;
+    if (k === "region") delete rest.phone;
+    errors.value = rest;
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const checked = registerBody.safeParse(form.value);
-    if (!checked.success) {
-      const out: Record<string, string> = {};
-      for (const issue of checked.error.issues) out[String(issue.path[0])] ??= issue.message;
-      errors.value = out;
-      return;
-    }
+    const local = checkSignUp(form.value);
+    errors.value = local;
+    if (Object.keys(local).length > 0) return document.getElementById(Object.keys(local)[0]!)?.focus();
     busy.value = true;
-    errors.value = {};
     try {
-      const { user } = await call(api.api.auth.register.$post({ json: checked.data }));
+      const { user } = await call(api.api.auth.register.$post({ json: form.value }));
+      // The code goes out now; if it cannot, the code screen says why and offers to send it.
+      await sendCode().catch(() => undefined);
+      // Signed in, the app goes on to the code screen (app.tsx).
       await signedIn(user);
-      route("/", true);
     } catch (err) {
-      errors.value = toFieldErrors(err, FIELDS, { handle_taken: "handle", phone_taken: "phone", invalid_phone: "phone" });
+      errors.value = fieldErrors(err, FIELD_TEXT, { handle_taken: "handle", invalid_phone: "phone" });
     } finally {
       busy.value = false;
     }
@@ -68,20 +77,12 @@ export default function SignUp() {
   const f = form.value;
   const err = errors.value;
   const strength = passwordStrength(f.password);
-  const dial = COUNTRIES.find((c) => c[0] === f.region)?.[1];
   return (
     <AuthFrame title={t("auth.signUp")}>
       <form class="form" onSubmit={submit} noValidate>
         <Field id="handle" label={t("auth.handle")} value={f.handle} onValue={set("handle")} hint={t("auth.handleHint")} error={err.handle} autoComplete="username" autoCapitalize="none" spellcheck={false} required />
-        <div class="field">
-          <label for="region">{t("auth.country")}</label>
-          <select id="region" name="region" value={f.region} onChange={(e) => set("region")(e.currentTarget.value)}>
-            {COUNTRIES.map(([region, code, name]) => (
-              <option key={region} value={region}>{name} (+{code})</option>
-            ))}
-          </select>
-        </div>
-        <Field id="phone" label={t("auth.phone")} type="tel" inputMode="tel" value={f.phone} onValue={set("phone")} hint={dial ? `+${dial}` : undefined} error={err.phone} autoComplete="tel-national" required />
+        <CountryPicker value={f.region} onChange={set("region")} />
+        <PhoneField label={t("auth.phone")} value={f.phone} region={f.region} onValue={set("phone")} error={err.phone} />
         <Field id="displayName" label={t("auth.displayName")} value={f.displayName} onValue={set("displayName")} error={err.displayName} autoComplete="name" required />
         <Field id="password" label={t("auth.password")} type="password" value={f.password} onValue={set("password")} error={err.password} hint={t("auth.passwordHint")} autoComplete="new-password" required />
         <div class="strength" data-level={strength} aria-live="polite">

@@ -2,6 +2,7 @@
 // buddy lists. Kept in signals; account.* events from the socket keep them current.
 import { computed, signal } from "@preact/signals";
 import { api, call } from "./api";
+import { kv } from "./db";
 import type { Account, HubEvent, RemoteContact } from "./types";
 
 export const accounts = signal<Account[]>([]);
@@ -18,6 +19,17 @@ export async function refreshAccounts(): Promise<void> {
   const { accounts: list } = await call(api.api.accounts.$get());
   accounts.value = list;
   accountsLoaded.value = true;
+  save();
+}
+
+/** The list as this device last knew it, so badges and chips are right before the network answers. */
+export async function restoreAccounts(): Promise<void> {
+  const known = await kv.get<Account[]>("accounts");
+  if (known && !accountsLoaded.value) accounts.value = known;
+}
+
+function save(): void {
+  void kv.set("accounts", accounts.value).catch(() => undefined);
 }
 
 /** A network's bind form: the JSON Schema of its credential fields. */
@@ -57,6 +69,12 @@ function upsert(account: Account): void {
 
 /** Applies an account.* event; returns whether it was one. */
 export function applyAccountEvent(ev: HubEvent): boolean {
+  const applied = applyOne(ev);
+  if (applied && ev.type !== "account.contacts") save();
+  return applied;
+}
+
+function applyOne(ev: HubEvent): boolean {
   switch (ev.type) {
     case "account.bound":
       upsert(ev.account);

@@ -3,7 +3,9 @@
 import { hc } from "hono/client";
 import type { AppType } from "../../../worker/app";
 
-export const api = hc<AppType>(typeof location === "undefined" ? "http://localhost/" : location.origin, {
+const origin = typeof location === "undefined" ? "http://localhost/" : location.origin;
+
+export const api = hc<AppType>(origin, {
   init: { credentials: "same-origin" },
 });
 
@@ -18,6 +20,8 @@ export class ApiFailure extends Error {
     readonly fields: FieldError[] = [],
     /** For 429 `rate_limited`: seconds until the server takes the request again (`details.retryAfter`). */
     readonly retryAfter?: number,
+    /** Whatever else the refusal says (`details`), e.g. `attemptsLeft` for a wrong code. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -43,7 +47,30 @@ export async function call<R extends Json>(request: Promise<R>): Promise<Body<R>
     throw new ApiFailure(0, "network", "network unreachable");
   }
   if (res.ok) return (await res.json()) as Body<R>;
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[]; retryAfter?: number } } } | null;
+  throw await failureOf(res);
+}
+
+/**
+ * A JSON call to a route this build's AppType does not know yet (added by another part of
+ * the server in the same release): the same errors as `call`, the answer typed by the caller.
+ */
+export async function callJson<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, json?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, origin), {
+      method,
+      credentials: "same-origin",
+      ...(json === undefined ? {} : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(json) }),
+    });
+  } catch {
+    throw new ApiFailure(0, "network", "network unreachable");
+  }
+  if (res.ok) return (await res.json()) as T;
+  throw await failureOf(res);
+}
+
+async function failureOf(res: Json): Promise<ApiFailure> {
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { fields?: FieldError[]; retryAfter?: number } & Record<string, unknown> } } | null;
   const err = body?.error;
-  throw new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? [], err?.details?.retryAfter);
+  return new ApiFailure(res.status, err?.code ?? "http_" + res.status, err?.message ?? `HTTP ${res.status}`, err?.details?.fields ?? [], err?.details?.retryAfter, err?.details ?? {});
 }

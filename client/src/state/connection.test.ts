@@ -111,4 +111,24 @@ describe("connection", () => {
     await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(2));
     onLine.mockRestore();
   });
+
+  it("does not redial a socket the hub closed because the session ended (4001), and says so", async () => {
+    const ended = vi.fn();
+    startConnection({ url: "ws://test/api/ws", resume: () => 0, onFrame: () => undefined, onSignedOut: ended, WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random: () => 1 });
+    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    FakeSocket.last.open();
+    FakeSocket.last.drop(4001);
+    expect(ended).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(TIMING.backoffCapMs * 2);
+    expect(FakeSocket.all).toHaveLength(1);
+    // Any other close redials as before.
+    stopConnection();
+    FakeSocket.all = [];
+    start();
+    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    FakeSocket.last.open();
+    FakeSocket.last.drop(1006);
+    await vi.advanceTimersByTimeAsync(TIMING.backoffBaseMs);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
 });

@@ -15,6 +15,8 @@ export type SocketOptions = {
   resume: () => number | Promise<number>;
   device?: string;
   onFrame: (frame: ServerFrame) => void;
+  /** The hub closed the socket because this session ended (signed out elsewhere, expired). */
+  onSignedOut?: () => void;
   WebSocketImpl?: typeof WebSocket;
   random?: () => number;
 };
@@ -27,6 +29,9 @@ export const TIMING = {
   /** No pong (or anything) this long after a ping: the link is dead even if the OS has not said so. */
   pongTimeoutMs: 10_000,
 };
+
+/** The hub's close code for a socket whose session ended (durable-objects/user-hub/sockets.ts). */
+export const SIGNED_OUT = 4001;
 
 let opts: SocketOptions | undefined;
 let ws: WebSocket | undefined;
@@ -109,9 +114,15 @@ async function dial(): Promise<void> {
     }
     o.onFrame(frame);
   };
-  socket.onclose = () => {
+  socket.onclose = (e: CloseEvent) => {
     if (ws !== socket) return;
     hangUp();
+    // 4001: the hub ended this session (a password change or "sign out other devices" on
+    // another phone). Redialling would only be refused; the session check signs out here.
+    if (e?.code === SIGNED_OUT) {
+      o.onSignedOut?.();
+      return;
+    }
     scheduleRedial();
   };
   // An error is always followed by close; the close handler redials.

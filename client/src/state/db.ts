@@ -48,6 +48,9 @@ export type Snapshot = {
   friends?: FriendsSnapshot;
   /** Group id → group (state/groups.ts). */
   groups?: Record<string, ClientGroup>;
+  /** Mute, archive and deletions on this phone (state/chat-prefs.ts). */
+  chatPrefs?: Record<string, object>;
+  hiddenMessages?: string[];
   conversations: ConversationSummary[];
   outbox: OutboxItem[];
 };
@@ -55,16 +58,18 @@ export type Snapshot = {
 /** Everything the first screen needs, in one read transaction. */
 export async function loadSnapshot(): Promise<Snapshot> {
   const tx = (await db()).transaction(["kv", "conversations", "outbox"]);
-  const [me, seq, listed, friends, groups, conversations, outbox] = await Promise.all([
+  const [me, seq, listed, friends, groups, chatPrefs, hiddenMessages, conversations, outbox] = await Promise.all([
     tx.objectStore("kv").get("me") as Promise<User | undefined>,
     tx.objectStore("kv").get("seq") as Promise<number | undefined>,
     tx.objectStore("kv").get("listed") as Promise<boolean | undefined>,
     tx.objectStore("kv").get("friends") as Promise<FriendsSnapshot | undefined>,
     tx.objectStore("kv").get("groups") as Promise<Record<string, ClientGroup> | undefined>,
+    tx.objectStore("kv").get("chatPrefs") as Promise<Record<string, object> | undefined>,
+    tx.objectStore("kv").get("hiddenMessages") as Promise<string[] | undefined>,
     tx.objectStore("conversations").getAll(),
     tx.objectStore("outbox").index("byCreated").getAll(),
   ]);
-  return { me, seq: seq ?? 0, listed: listed === true, friends, groups, conversations, outbox };
+  return { me, seq: seq ?? 0, listed: listed === true, friends, groups, chatPrefs, hiddenMessages, conversations, outbox };
 }
 
 /** The newest `limit` cached messages of a conversation, oldest first. */

@@ -1,10 +1,12 @@
 // Friends from the phone's address book: the Contact Picker API (Chrome on Android) hands
-// over the contacts the user chose, their numbers go to POST /api/contacts/discover, and
-// the Unibox users among them are listed with Add. The numbers live only in this request
-// and in the in-memory matches (Add sends the number back); nothing here is written to
-// IndexedDB or localStorage.
+// over the contacts the user chose — or, everywhere else, a vCard/CSV file or pasted
+// numbers do (contacts-file.ts) — their numbers go to POST /api/contacts/discover with the
+// region that numbers without a country code are read in, and the Unibox users among them
+// are listed with Add. The numbers live only in this request and in the in-memory matches
+// (Add sends the number back); nothing here is written to IndexedDB or localStorage.
 import { signal } from "@preact/signals";
 import { api, call } from "./api";
+import { type Contact, MAX_NUMBERS } from "./contacts-file";
 import type { User } from "./types";
 
 /** The W3C Contact Picker API (https://w3c.github.io/contact-picker/), which TypeScript's DOM types lack. */
@@ -15,7 +17,13 @@ type ContactsManager = { select(properties: ("name" | "tel")[], options?: { mult
 const BATCH = 1000;
 
 export type DiscoveredContact = { number: string; name: string; user: User; friend: boolean };
-export type Discovery = { state: "idle" } | { state: "busy" } | { state: "done"; matches: DiscoveredContact[] } | { state: "failed"; error: unknown };
+/** Where the contacts came from: the picker card and the import card each show their own result. */
+export type DiscoverySource = "picker" | "import";
+export type Discovery =
+  | { state: "idle" }
+  | { state: "busy"; from: DiscoverySource }
+  | { state: "done"; from: DiscoverySource; matches: DiscoveredContact[]; checked: number }
+  | { state: "failed"; from: DiscoverySource; error: unknown };
 
 export const discovery = signal<Discovery>({ state: "idle" });
 
@@ -25,40 +33,51 @@ export function canPickContacts(): boolean {
 }
 
 /** Opens the picker, then asks the server which picked numbers are on Unibox. */
-export async function discoverFromContacts(): Promise<void> {
+export async function discoverFromContacts(region?: string): Promise<void> {
   const picker = (navigator as Navigator & { contacts: ContactsManager }).contacts;
-  discovery.value = { state: "busy" };
+  discovery.value = { state: "busy", from: "picker" };
   try {
     const picked = await picker.select(["name", "tel"], { multiple: true });
-    const names = namesByNumber(picked);
+    const names = namesByNumber(picked.map((c) => ({ name: c.name?.find((n) => n.trim()) ?? "", tels: c.tel ?? [] })));
     if (names.size === 0) {
       discovery.value = { state: "idle" }; // cancelled, or nobody with a number
       return;
     }
-    discovery.value = { state: "done", matches: await lookUp(names) };
+    discovery.value = { state: "done", from: "picker", matches: await lookUp(names, region), checked: names.size };
   } catch (error) {
-    discovery.value = { state: "failed", error };
+    discovery.value = { state: "failed", from: "picker", error };
   }
 }
 
-/** Every picked number once (trimmed, as the server echoes it), with the first contact name that had it. */
-function namesByNumber(picked: ContactInfo[]): Map<string, string> {
+/** The same lookup for contacts read from a file or pasted; `region` reads numbers without a country code. */
+export async function discoverContacts(contacts: Contact[], region: string | undefined): Promise<void> {
+  const names = namesByNumber(contacts);
+  discovery.value = { state: "busy", from: "import" };
+  try {
+    discovery.value = { state: "done", from: "import", matches: names.size ? await lookUp(names, region) : [], checked: names.size };
+  } catch (error) {
+    discovery.value = { state: "failed", from: "import", error };
+  }
+}
+
+/** Every number once (trimmed, as the server echoes it), with the first contact name that had it. */
+function namesByNumber(contacts: Contact[]): Map<string, string> {
   const names = new Map<string, string>();
-  for (const contact of picked) {
-    for (const tel of contact.tel ?? []) {
-      const number = tel.trim();
-      if (number && !names.has(number)) names.set(number, contact.name?.find((n) => n.trim())?.trim() ?? "");
+  for (const contact of contacts) {
+    for (const tel of contact.tels) {
+      const number = tel.trim().slice(0, 40);
+      if (number && !names.has(number) && names.size < MAX_NUMBERS) names.set(number, contact.name.trim());
     }
   }
   return names;
 }
 
-async function lookUp(names: Map<string, string>): Promise<DiscoveredContact[]> {
+async function lookUp(names: Map<string, string>, region: string | undefined): Promise<DiscoveredContact[]> {
   const numbers = [...names.keys()];
   const found: DiscoveredContact[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < numbers.length; i += BATCH) {
-    const { matches } = await call(api.api.contacts.discover.$post({ json: { numbers: numbers.slice(i, i + BATCH) } }));
+    const { matches } = await call(api.api.contacts.discover.$post({ json: { numbers: numbers.slice(i, i + BATCH), ...(region ? { region } : {}) } }));
     for (const m of matches) {
       if (seen.has(m.user.id)) continue;
       seen.add(m.user.id);

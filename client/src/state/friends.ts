@@ -1,6 +1,8 @@
 // Friends with presence, and friend requests both ways.
 import { computed, signal } from "@preact/signals";
-import { api, call } from "./api";
+import { api, call, callJson } from "./api";
+import { connection } from "./connection";
+import { kv } from "./db";
 import type { Friend, IncomingRequest, OutgoingRequest, User } from "./types";
 
 export const friends = signal<Friend[]>([]);
@@ -11,6 +13,14 @@ export const friendsLoaded = signal(false);
 export const sortedFriends = computed(() =>
   [...friends.value].sort((a, b) => Number(b.online) - Number(a.online) || a.user.displayName.localeCompare(b.user.displayName)),
 );
+
+/**
+ * A friend's presence as far as this phone can know it: only while its own socket is up.
+ * Offline (or still connecting) the last answer may be long stale, so none is shown.
+ */
+export function presenceOf(f: Friend): boolean | undefined {
+  return connection.value === "online" ? f.online : undefined;
+}
 
 export function friendById(id: string): User | undefined {
   return friends.value.find((f) => f.user.id === id)?.user;
@@ -24,9 +34,17 @@ export async function refreshFriends(): Promise<void> {
   friendsLoaded.value = true;
 }
 
-export async function requestFriend(to: string, message: string): Promise<void> {
-  const { request } = await call(api.api.friends.requests.$post({ json: { to, ...(message.trim() ? { message: message.trim() } : {}) } }));
+export async function requestFriend(to: string, message: string): Promise<OutgoingRequest> {
+  const { request } = await call(api.api.friends.requests.$post({ json: { to: to.trim(), ...(message.trim() ? { message: message.trim() } : {}) } }));
   outgoing.value = [request, ...outgoing.value.filter((r) => r.id !== request.id)];
+  return request;
+}
+
+/** Takes back a request this user sent (DELETE /api/friends/requests/:id). */
+export async function cancelRequest(id: string): Promise<void> {
+  await callJson<{ ok: true }>("DELETE", `/api/friends/requests/${encodeURIComponent(id)}`);
+  outgoing.value = outgoing.value.filter((r) => r.id !== id);
+  await kv.set("friends", { friends: friends.value, incoming: incoming.value, outgoing: outgoing.value });
 }
 
 export async function answerRequest(id: string, decision: "accept" | "decline"): Promise<void> {

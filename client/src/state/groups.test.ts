@@ -6,7 +6,7 @@ import { connectFake, resetClient } from "../../test/sync-harness";
 import { stopConnection } from "./connection";
 import { conversations } from "./conversations";
 import { db, loadSnapshot } from "./db";
-import { type ClientGroup, type GroupEvent, groupSummary, groups, reduceGroup } from "./groups";
+import { type ClientGroup, type GroupEvent, groupSummary, groupTicks, groups, readCount, reduceGroup } from "./groups";
 import { queueMessage } from "./outbox";
 import { settled } from "./sync";
 import { threadOf } from "./threads";
@@ -135,5 +135,49 @@ describe("group events through sync", () => {
     const sock = await connect();
     const item = await queueMessage(conv, "g_1", { type: "text", text: "hi all" });
     expect(sock.frames().filter((f) => f.t === "send")).toEqual([{ t: "send", id: item.id, to: { group: "g_1" }, body: { type: "text", text: "hi all" } }]);
+  });
+});
+
+describe("group read receipts", () => {
+  const members = { members: [alice, bob, carol, dave] };
+  beforeEach(async () => {
+    await resetClient(alice);
+  });
+  afterEach(() => {
+    stopConnection();
+    vi.restoreAllMocks();
+  });
+
+  it("counts readers among the others, including one who read and left", () => {
+    expect(readCount(members, undefined, "u_a")).toEqual({ read: 0, of: 3 });
+    expect(readCount(members, ["u_b", "u_a"], "u_a")).toEqual({ read: 1, of: 3 });
+    expect(readCount({ members: [alice, bob] }, ["u_b", "u_c"], "u_a")).toEqual({ read: 2, of: 2 });
+  });
+
+  it("shows read only once every member has read; the hub's 'read' at the first reader is delivered until then", () => {
+    expect(groupTicks("read", members, ["u_b"], "u_a")).toBe("delivered");
+    expect(groupTicks("read", members, ["u_b", "u_c", "u_d"], "u_a")).toBe("read");
+    expect(groupTicks("read", members, undefined, "u_a")).toBe("delivered");
+    expect(groupTicks("sent", members, [], "u_a")).toBe("sent");
+    // Not a group: the state as it is.
+    expect(groupTicks("read", undefined, undefined, "u_a")).toBe("read");
+  });
+
+  it("keeps the list's last message at delivered until all have read, through status events", async () => {
+    const sock = await connectFake({ ready: 0 });
+    sock.deliver({ t: "ev", seq: 1, ev: invited });
+    sock.deliver({ t: "ev", seq: 2, ev: { type: "message", conv, msg: { id: "m1", from: "u_a", source: "unibox", body: { type: "text", text: "hi" }, at: 10 } } });
+    sock.deliver({ t: "ev", seq: 3, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_b", at: 11 } });
+    await settled();
+    const last = () => conversations.value.find((c) => c.id === conv)!.last!;
+    expect(last()).toMatchObject({ state: "read", readBy: ["u_b"] });
+    expect(groupTicks(last().state!, groups.value.g_1, last().readBy, "u_a")).toBe("delivered");
+    sock.deliver({ t: "ev", seq: 4, ev: { type: "status", conv, msgIds: ["m1"], state: "read", by: "u_c", at: 12 } });
+    await settled();
+    expect(groupTicks(last().state!, groups.value.g_1, last().readBy, "u_a")).toBe("read");
+    // A delivered receipt arriving late does not pull it back.
+    sock.deliver({ t: "ev", seq: 5, ev: { type: "status", conv, msgIds: ["m1"], state: "delivered", by: "u_c", at: 13 } });
+    await settled();
+    expect(last().state).toBe("read");
   });
 });

@@ -2,10 +2,10 @@
 // reducers are pure so the group.* events can be tested without a socket; sync.ts applies
 // them in the same transaction as the event's seq.
 import { signal } from "@preact/signals";
-import { api, call } from "./api";
+import { api, call, callJson } from "./api";
 import { conversationById, upsertConversation } from "./conversations";
 import { db } from "./db";
-import type { ClientGroup, ConversationSummary, Group, GroupNotice, HubEvent, User } from "./types";
+import type { ClientGroup, ConversationSummary, DeliveryState, Group, GroupNotice, HubEvent, User } from "./types";
 import { groupOf, NATIVE_SOURCE } from "../../../core/conversation";
 
 export type { ClientGroup, GroupNotice };
@@ -32,6 +32,28 @@ export function groupTitle(g: Group, self: string | undefined): string {
   if (g.name) return g.name;
   const others = g.members.filter((u) => u.id !== self).map((u) => u.displayName);
   return others.join(", ") || "…";
+}
+
+/**
+ * How many have read an own group message, of how many could: the other members now, plus
+ * anyone who read it and has left since (they did read it). Client-side, from the
+ * message's `readBy` and the member list.
+ */
+export function readCount(g: Pick<Group, "members">, readBy: readonly string[] | undefined, self: string): { read: number; of: number } {
+  const readers = new Set((readBy ?? []).filter((id) => id !== self));
+  const audience = new Set(g.members.map((u) => u.id).filter((id) => id !== self));
+  for (const id of readers) audience.add(id);
+  return { read: readers.size, of: audience.size };
+}
+
+/**
+ * The ticks an own group message shows. The hub raises a group message to "read" at the
+ * first reader; a group shows read only once every member has, and delivered until then.
+ */
+export function groupTicks(state: DeliveryState, g: Pick<Group, "members"> | undefined, readBy: readonly string[] | undefined, self: string): DeliveryState {
+  if (state !== "read" || !g) return state;
+  const { read, of } = readCount(g, readBy, self);
+  return read >= of && of > 0 ? "read" : "delivered";
 }
 
 export const isEnded = (g: Pick<Group, "endedAt"> | undefined): boolean => !!g?.endedAt;
@@ -156,6 +178,23 @@ export async function endGroup(groupId: string, self: string): Promise<void> {
   const g = groups.value[groupId];
   if (g) applyGroupEvent({ type: "group.expired", conv: g.conv, group: groupId, reason: "ended", at: Date.now() }, self);
   if (g) await saveGroups([g.conv]);
+}
+
+/**
+ * PATCH /api/groups/:id {name} → {group}. (A route of the groups API to come with this
+ * client; until the server has it, the answer is its 404 and the form says so.)
+ */
+export async function renameGroup(groupId: string, name: string, self: string | undefined): Promise<ClientGroup> {
+  const { group } = await callJson<{ group: Group }>("PATCH", `/api/groups/${encodeURIComponent(groupId)}`, { name: name.trim() });
+  return putGroup(group, self);
+}
+
+/**
+ * When a group ends by itself: its lifetime after the last message (or its creation, if
+ * none yet). A message resets the clock, so this moves with every message.
+ */
+export function expiresAt(g: Pick<Group, "createdAt" | "ttlHours">, lastMessageAt: number | undefined): number {
+  return Math.max(g.createdAt, lastMessageAt ?? 0) + g.ttlHours * 3_600_000;
 }
 
 async function putGroup(group: Group, self: string | undefined): Promise<ClientGroup> {

@@ -20,6 +20,20 @@ const inFlight = new Set<string>();
 /** Errors that a later retry can cure; anything else is final and shown on the message. */
 const TRANSIENT = new Set(["internal", "rate_limited", "overloaded"]);
 
+/**
+ * Refusals that the same message will get again however often it is tried: the file or
+ * the body is what it is, and an ended group stays ended. A failed message with one of
+ * these offers Delete only; others (not friends any more, signed out, unknown codes) may
+ * be cured by something the user does, so Retry stays.
+ */
+const FINAL = new Set([
+  "media_too_large", "unsupported_media_type", "media_type_mismatch", "invalid_media", "media_not_found",
+  "group_ended", "group_not_found", "unsupported_body", "unsupported_target", "invalid_target",
+  "invalid_input", "invalid_frame", "frame_too_large", "body_too_large",
+]);
+
+export const canRetry = (code: string): boolean => !FINAL.has(code);
+
 export const pendingByConv = computed(() => {
   const hidden = echoes.value;
   const map = new Map<string, OutboxItem[]>();
@@ -57,8 +71,13 @@ export function flushOutbox(): void {
   for (const item of outbox.value) if (!item.error) transmit(item);
 }
 
-/** A group conversation's items go to the group, a conversation on a bound account to that conversation; the rest to the peer. */
-const targetOf = (item: OutboxItem) => (groupOf(item.conv) ? { group: item.to } : remoteOf(item.conv) ? { conv: item.conv } : { user: item.to });
+/** A group conversation's items go to the group; the rest to the peer. */
+/** Where an item goes: its group, a contact on a bound account (the conversation names both), or the friend. */
+function targetOf(item: OutboxItem) {
+  const remote = remoteOf(item.conv);
+  if (remote) return { account: remote.account, contact: remote.chat };
+  return groupOf(item.conv) ? { group: item.to } : { user: item.to };
+}
 
 /** Sends the item if the hub is ready; a picture or clip waits until its upload is done. */
 export function transmit(item: OutboxItem): void {
@@ -90,7 +109,9 @@ export function accepted(frame: Extract<ServerFrame, { t: "accepted" }>, me: str
     next.delete(frame.id);
     echoes.value = next;
   }
-  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: NATIVE_SOURCE, body: item.body, at: frame.at, state: "sent" } };
+  // A message to another network is queued in the hub until its status says it went.
+  const remote = remoteOf(frame.conv);
+  return { item, msg: { id: frame.msgId, conv: frame.conv, from: me, source: remote?.account ?? NATIVE_SOURCE, body: item.body, at: frame.at, state: remote ? "queued" : "sent" } };
 }
 
 /** The hub refused a send. Transient refusals wait for the next flush; others mark the item failed. */

@@ -6,6 +6,8 @@ import { stopConnection } from "./connection";
 import { conversations } from "./conversations";
 import { db, kv, loadSnapshot } from "./db";
 import { activeConv, currentCursor, resetSyncState, setCursor, settled } from "./sync";
+import { friends } from "./friends";
+import { queueMessage } from "./outbox";
 import { threadOf } from "./threads";
 import type { HubEvent } from "./types";
 
@@ -168,5 +170,22 @@ describe("sync", () => {
     await settled();
     expect(await kv.get("seq")).toBe(13);
     expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 13 });
+  });
+
+  it("names a new 1:1 chat after the friend at once when our own first message is accepted (no '…' in the header)", async () => {
+    friends.value = [{ user: { id: "u_b", handle: "bob", address: "bob@x", displayName: "Bob" }, since: 1, online: true }];
+    const sock = await connectFake({ ready: 0 });
+    const item = await queueMessage(conv, "u_b", { type: "text", text: "first!" });
+    sock.deliver({ t: "accepted", id: item.id, msgId: "m1", conv, at: 50 });
+    await settled();
+    expect(conversations.value.find((c) => c.id === conv)).toMatchObject({ title: "Bob", peer: { id: "u_b" } });
+    // Our own first message sent from another device names the peer from the id too.
+    friends.value = [...friends.value, { user: { id: "u_c", handle: "cy", address: "cy@x", displayName: "Cy" }, since: 1, online: false }];
+    sock.deliver({ t: "ev", seq: 1, ev: { type: "message", conv: "d:u_a:u_c", msg: { id: "m2", from: "u_a", source: "unibox", body: { type: "text", text: "hi Cy" }, at: 60 } } });
+    // Someone this device does not know yet: the list refresh names them.
+    sock.deliver({ t: "ev", seq: 2, ev: { type: "message", conv: "d:u_a:u_d", msg: { id: "m3", from: "u_a", source: "unibox", body: { type: "text", text: "hi Di" }, at: 70 } } });
+    await settled();
+    expect(conversations.value.find((c) => c.id === "d:u_a:u_c")).toMatchObject({ title: "Cy", peer: { id: "u_c" } });
+    expect(conversations.value.find((c) => c.id === "d:u_a:u_d")?.title).toBe("…");
   });
 });

@@ -10,13 +10,15 @@ import { addFriend, friendById, friends, incoming, outgoing, refreshFriends, set
 import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } from "./groups";
 import { deviceId } from "./ids";
 import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
-import { me } from "./session";
-import { addReader, addToThread, loadedThreads, mergeOne, openThread, raiseInThread, threadOf } from "./threads";
+import { confirmSession, me } from "./session";
+import { addReader, addToThread, loadedThreads, mergeOne, moves, type Outcome, openThread, raiseInThread, threadOf, withOutcome } from "./threads";
+import { type TypingIn, applyTyping, clearTyping, resetTyping } from "./typing";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
-import { groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
+import { directPeer, groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
+import { applyNotice } from "./notices";
 import { DELIVERY_RANK } from "../../../core/delivery";
 import { applyBroadcastEvent, broadcastAccepted, broadcastRefused } from "./broadcast";
 import { applyNotifyEvent } from "./notify";
@@ -45,14 +47,22 @@ export function currentCursor(): number {
 
 /** Connects the socket for the signed-in user. The resume point is read fresh at every dial. */
 export function startSync(url = defaultSocketUrl()): void {
-  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame });
+  startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame, onSignedOut: () => void confirmSession() });
 }
 
+// `as`: who this page thinks is signed in. If the cookie is someone else's by now, the
+// server refuses the socket rather than send this page's queue as them (session.ts).
 function defaultSocketUrl(): string {
-  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`;
+  const as = me.value ? `?as=${encodeURIComponent(me.value.id)}` : "";
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws${as}`;
 }
 
 export function handleFrame(frame: ServerFrame): Promise<void> {
+  // Typing is ephemeral: no seq, nothing stored, so it skips the queue.
+  if ((frame as { t: string }).t === "typing") {
+    applyTyping(frame as unknown as TypingIn);
+    return draining ?? Promise.resolve();
+  }
   queue.push(frame);
   draining ??= drain().finally(() => (draining = undefined));
   return draining;
@@ -125,6 +135,7 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       const ownState = isNativeSource(ev.msg.source) ? ("sent" as const) : ("queued" as const);
       const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: ownState } : {}) };
       if (msg.from === self) noteEcho(msg);
+      else clearTyping(ev.conv, msg.from);
       addToThread(ev.conv, [msg]);
       const theirs = msg.from !== self;
       const conv = withLast(conversationById(ev.conv) ?? newConversation(ev.conv, msg), msg, theirs ? 1 : 0);
@@ -143,13 +154,14 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
         if (read.unread > 0 && activeConv.value === ev.conv) queueMicrotask(() => markRead(ev.conv));
         return [putConv(read)];
       }
-      raiseInThread(ev.conv, ev.msgIds, ev.state);
+      const outcome = { ...(ev.state === "failed" ? { failure: { code: ev.code ?? "remote_failed", reason: ev.reason ?? "" } } : {}), ...(ev.url ? { url: ev.url } : {}) };
+      raiseInThread(ev.conv, ev.msgIds, ev.state, outcome);
       // In a group, each member's read comes back on its own: remember who.
       const reader = ev.state === "read" && groupOf(ev.conv) ? ev.by : undefined;
       if (reader) addReader(ev.conv, ev.msgIds, reader);
       const c = conversationById(ev.conv);
-      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: { ...c.last, state: ev.state } as StoredMessage }) : undefined;
-      return [raiseStored(ev.msgIds, ev.state, reader), ...(lastRaised ? [putConv(lastRaised)] : [])];
+      const lastRaised = c?.last && ev.msgIds.includes(c.last.id) ? upsertConversation({ ...c, last: withReceipt(c.last, ev.state, reader) }) : undefined;
+      return [raiseStored(ev.msgIds, ev.state, reader, outcome), ...(lastRaised ? [putConv(lastRaised)] : [])];
     }
     case "friend.request":
       incoming.value = [ev.request, ...incoming.value.filter((r) => r.id !== ev.request.id)];
@@ -163,6 +175,14 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
     case "presence":
       setPresence(ev.user, ev.online);
       return [saveFriends()];
+    case "friend.request.cancelled":
+      incoming.value = incoming.value.filter((r) => r.id !== ev.request);
+      outgoing.value = outgoing.value.filter((r) => r.id !== ev.request);
+      return [saveFriends()];
+    case "phone.moved":
+      // Someone proved they hold our number: the profile now says it is not verified.
+      void confirmSession();
+      return [];
     case "group.invited":
     case "group.member.joined":
     case "group.member.left":
@@ -174,6 +194,9 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       const c = conversationById(ev.conv);
       return [saveGroupsWrite(), ...(c ? [putConv(c)] : [])];
     }
+    case "notice":
+      void applyNotice(ev);
+      return [];
     default:
       // Issue 14: broadcast cards, people, notification settings.
       if (!applyAccountEvent(ev) && !applyBroadcastEvent(ev) && !applyPeopleEvent(ev)) applyNotifyEvent(ev);
@@ -197,7 +220,8 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
     void refreshLists().catch(() => undefined);
     return { id, kind: "group", source: msg.source, title: "…", group: groupId, last: null, unread: 0 };
   }
-  const peerId = msg.from === self ? undefined : msg.from;
+  // Our own first message (from this device or another) names the peer only in the id.
+  const peerId = msg.from === self ? (self ? directPeer(id, self) : null) : msg.from;
   const peer = peerId ? friendById(peerId) : undefined;
   // Unknown details (e.g. our own first message from another device): the next list refresh fills them in.
   if (!peer) void refreshConversations().catch(() => undefined);
@@ -206,15 +230,26 @@ function newConversation(id: string, msg: StoredMessage): ConversationSummary {
 
 const rank = DELIVERY_RANK;
 
-function raiseStored(ids: string[], state: StatusState, reader?: string): Write {
+type Last = NonNullable<ConversationSummary["last"]>;
+
+/** The list's last message after a receipt: its state only moves up, and a group reader is remembered. */
+function withReceipt(last: Last, state: StatusState, reader: string | undefined): Last {
+  const raised = !last.state || rank[last.state] < rank[state] ? { ...last, state } : last;
+  if (!reader || raised.readBy?.includes(reader)) return raised;
+  return { ...raised, readBy: [...(raised.readBy ?? []), reader] };
+}
+
+function raiseStored(ids: string[], state: StatusState, reader?: string, outcome: Outcome = {}): Write {
   return async (tx) => {
     const store = tx.objectStore("messages");
     for (const id of ids) {
       const m = (await store.get(id)) as StoredMessage | undefined;
       if (!m?.state) continue;
-      const raise = rank[m.state] < rank[state];
+      const raise = moves(m.state, state);
       const addReader = reader !== undefined && !m.readBy?.includes(reader);
-      if (raise || addReader) await store.put({ ...m, ...(raise ? { state } : {}), ...(addReader ? { readBy: [...(m.readBy ?? []), reader] } : {}) });
+      if (!raise && !addReader) continue;
+      const raised = raise ? withOutcome(m, state, outcome) : m;
+      await store.put(addReader ? { ...raised, readBy: [...(m.readBy ?? []), reader] } : raised);
     }
   };
 }
@@ -321,6 +356,7 @@ export function resetSyncState(): void {
   readSent.clear();
   pushResynced = false;
   activeConv.value = null;
+  resetTyping();
   conversations.value = [];
   groups.value = {};
 }

@@ -88,13 +88,26 @@ export function addToThread(conv: string, msgs: StoredMessage[]): void {
   if (t) t.value = { ...t.value, messages: mergeMessages(t.value.messages, settled) };
 }
 
-export function raiseInThread(conv: string, ids: string[], state: StatusState): void {
+export function raiseInThread(conv: string, ids: string[], state: StatusState, extra: Outcome = {}): void {
   const t = threads.get(conv);
   const shown = new Set(t?.value.messages.filter((m) => m.state && m.state in rank).map((m) => m.id));
   for (const id of ids) if (!shown.has(id) && rank[state] > rank[earlyReceipts.get(id) ?? "sent"]) earlyReceipts.set(id, state);
   if (!t) return;
   const set = new Set(ids);
-  t.value = { ...t.value, messages: t.value.messages.map((m) => (set.has(m.id) && m.state && rank[m.state] < rank[state] ? { ...m, state } : m)) };
+  t.value = { ...t.value, messages: t.value.messages.map((m) => (set.has(m.id) && m.state && moves(m.state, state) ? withOutcome(m, state, extra) : m)) };
+}
+
+/** What a `status` adds besides the state: a failure's reason, a post's URL. */
+export type Outcome = { failure?: StoredMessage["failure"]; url?: string };
+
+/** A state only rises, except the one step down a retry takes: failed → queued. */
+export function moves(from: NonNullable<StoredMessage["state"]>, to: StatusState): boolean {
+  return rank[from] < rank[to] || (from === "failed" && to === "queued");
+}
+
+export function withOutcome(m: StoredMessage, state: StatusState, extra: Outcome): StoredMessage {
+  const { failure: _, ...rest } = m;
+  return { ...(state === "failed" ? m : rest), state, ...(extra.failure ? { failure: extra.failure } : {}), ...(extra.url ? { url: extra.url } : {}) };
 }
 
 /** Shows the cached messages at once, then the server's newest page on top of them. */

@@ -19,6 +19,10 @@ export type StoredMessage = Message & {
    * senders' clocks (`at`) cannot tell apart.
    */
   seq?: number;
+  /** Own messages to another network that failed: why, by code and in the network's words. */
+  failure?: { code: string; reason: string };
+  /** Own posts: where the network shows it. */
+  url?: string;
 };
 
 /** A message the user wrote that the hub has not accepted yet. `id` is the client id reused on every retry. */

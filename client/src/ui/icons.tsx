@@ -24,6 +24,14 @@ const paths = {
   search: "M10.5 18a7.5 7.5 0 1 0 0-15 7.5 7.5 0 0 0 0 15zM16 16l5 5",
   broadcast: "M4 10v4h3l6 5V5L7 10zM17 9a4 4 0 0 1 0 6M19.5 6.5a7.5 7.5 0 0 1 0 11",
   people: "M8 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM1.5 20c0-3 2.9-5.5 6.5-5.5M14 13l2.5 2.5L22 10",
+  download: "M12 4v11M7 10l5 5 5-5M5 20h14",
+  more: "M12 6h.01M12 12h.01M12 18h.01",
+  reply: "M10 8L4 13l6 5M4 13h10a6 6 0 0 1 6 6",
+  forward: "M14 8l6 5-6 5M20 13H10a6 6 0 0 0-6 6",
+  copy: "M9 9h11v11H9zM5 15H4V4h11v1",
+  trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
+  mute: "M11 5L6 9H3v6h3l5 4zM16 9l5 6M21 9l-5 6",
+  archive: "M3 4h18v4H3zM5 8v12h14V8M10 12h4",
 } as const;
 
 export type IconName = keyof typeof paths;
@@ -36,7 +44,7 @@ export function Icon({ name, size = 24 }: { name: IconName; size?: number }) {
   );
 }
 
-/** ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while sending. */
+/** ✓ sent, ✓✓ delivered, blue ✓✓ read, a clock while sending. Decorative: say the state in text beside it. */
 export function Ticks({ state }: { state: DeliveryState }) {
   if (state === "sending") return <Icon name="clock" size={14} />;
   if (state === "failed") return <Icon name="alert" size={14} />;

@@ -1,12 +1,15 @@
 import { t } from "../i18n";
 import type { Body } from "../state/types";
 import { isNativeSource } from "../../../core/conversation";
+import { accountById, accountsLoaded } from "../state/accounts";
+import { NETWORKS } from "./networks";
+import { splitQuote } from "./quote";
 
 /** One line of text for a message body, for lists and notifications. */
 export function previewOf(body: Body): string {
   switch (body.type) {
     case "text":
-      return body.text;
+      return splitQuote(body.text).rest;
     case "location":
       return body.label ? `${t("body.location")} · ${body.label}` : t("body.location");
     case "email":
@@ -18,7 +21,17 @@ export function previewOf(body: Body): string {
   }
 }
 
-/** The badge text for a source: a catalogue name for known ones, the raw name otherwise. */
+/** A source by name: Unibox, or a bound account's label (what the filter chips say). */
 export function sourceName(source: string): string {
-  return isNativeSource(source) ? t("source.unibox") : source;
+  if (isNativeSource(source)) return t("source.unibox");
+  return accountById(source)?.label ?? (accountsLoaded.value ? t("conv.removedAccount") : "…");
+}
+
+/** A row's badge: the network's short name (and, for the screen reader, the account's label). */
+export function sourceBadge(source: string): { text: string; label: string; network?: string } {
+  if (isNativeSource(source)) return { text: t("source.unibox"), label: t("source.unibox") };
+  const account = accountById(source);
+  if (!account) return accountsLoaded.value ? { text: t("conv.removedAccount"), label: t("conv.removedAccount") } : { text: "…", label: "…" };
+  const network = NETWORKS[account.network]?.name ?? account.network;
+  return { text: NETWORKS[account.network]?.badge ?? network, label: t("chats.account", { network, label: account.label }), network: account.network };
 }

@@ -35,6 +35,13 @@ export class ConversationStore {
       .one().n;
   }
 
+  /** An own group message says who has read it, in the list as in history pages. */
+  private withReaders(m: ReturnType<typeof toMessage>, kind: ConversationSummary["kind"]) {
+    if (kind !== "group" || !m.state) return m;
+    const readBy = this.sql.exec<{ user: string }>("SELECT user FROM receipts WHERE msg_id = ? ORDER BY at", m.id).toArray().map((r) => r.user);
+    return readBy.length > 0 ? { ...m, readBy } : m;
+  }
+
   /** Newest activity first, each with its last message, unread count and group state. */
   list(me: string): ConversationSummary[] {
     type Row = { cid: string; kind: ConversationSummary["kind"]; csource: string; title: string; peer: string | null; unread: number;
@@ -59,7 +66,7 @@ export class ConversationStore {
       title: r.title,
       ...(r.peer ? { peer: JSON.parse(r.peer) as User } : {}),
       ...(r.gid ? { group: r.gid } : {}),
-      last: r.id ? toMessage(r as MessageRow) : null,
+      last: r.id ? this.withReaders(toMessage(r as MessageRow), r.kind) : null,
       unread: r.unread,
       ...(r.gstatus === "ended" ? { ended: r.gend ?? "ttl" } : {}),
       ...(r.gstatus === "left" ? { left: true as const } : {}),

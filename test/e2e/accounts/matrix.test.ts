@@ -61,6 +61,7 @@ describe("a bound Matrix account", () => {
   });
 
   it("closes /sync when the user goes offline, and catches up the 20 sent meanwhile, once each", async () => {
+    const seq = phone.lastSeq;
     phone.close();
     // Grace period, then the hub's alarm takes the user offline and the link closes /sync.
     await new Promise((r) => setTimeout(r, (GRACE_S + 4) * 1000));
@@ -68,7 +69,7 @@ describe("a bound Matrix account", () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(syncsSince(before)).toBeLessThanOrEqual(1); // at most one request that was already on its way
     for (let i = 0; i < 20; i++) hs.say(bob, room, `away ${i}`);
-    phone = await openPhone(server.url, me);
+    phone = await openPhone(server.url, me, seq);
     const got = await phone.waitEvents(fromBob, 20, 30_000, "caught-up messages");
     expect(texts(got)).toEqual(Array.from({ length: 20 }, (_, i) => `away ${i}`));
     // Nothing from before came twice: the whole history has each message once.

@@ -75,6 +75,7 @@ describe("a bound XMPP account", () => {
   });
 
   it("closes the XMPP session within the grace period, and catches up 20 from the archive, once each", async () => {
+    const seq = phone.lastSeq;
     phone.close();
     const deadline = Date.now() + (GRACE_S + 15) * 1000;
     while ((await aliceSessions()).length > 0) {
@@ -82,7 +83,7 @@ describe("a bound XMPP account", () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     for (let i = 0; i < 20; i++) await bob.send("alice@localhost", `away ${i}`);
-    phone = await openPhone(server.url, me);
+    phone = await openPhone(server.url, me, seq);
     const got = await phone.waitEvents(fromBob, 20, 30_000, "archived messages");
     expect(texts(got)).toEqual(Array.from({ length: 20 }, (_, i) => `away ${i}`));
     const page = await call(server.url, `/api/conversations/${encodeURIComponent(conv)}/messages?limit=200`, { token: me.token });

@@ -135,7 +135,8 @@ describe("prosody + xmppPeer", () => {
     const bob = await login("bob");
     expect((await bob.mam({ with: "alice@localhost" })).some((m) => m.body === "while you were away")).toBe(true);
     // @xmpp/client reconnects by itself; the peer sends presence again and can be reached.
-    await expect.poll(() => prosody.sessions(), { timeout: 10_000 }).toContain(alice.jid);
+    // Its reconnect waits a second and then races other tests for the two cores: give it time.
+    await expect.poll(() => prosody.sessions(), { timeout: 30_000 }).toContain(alice.jid);
     const id = await bob.send(alice.jid, "after the restart");
     await alice.waitFor((m) => m.id === id);
     await Promise.all([alice.stop(), bob.stop()]);
