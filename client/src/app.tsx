@@ -23,7 +23,6 @@ const People = lazy(() => import("./screens/people"));
 const PersonView = lazy(() => import("./screens/person"));
 const Search = lazy(() => import("./screens/search"));
 const NotifySettings = lazy(() => import("./screens/notify-settings"));
-const TimelineOnHold = lazy(() => import("./chat/timeline-sheet").then((m) => m.TimelineOnHold));
 const JumpToMessage = lazy(() => import("./chat/jump-to-message").then((m) => m.JumpToMessage));
 const VerifyPhone = lazy(() => import("./screens/verify-phone"));
 
@@ -94,7 +93,6 @@ function SignedIn() {
           <Route default component={Chats} />
         </Router>
       </main>
-      {inChat && <TimelineOnHold />}
       {inChat && path.startsWith("/chat/") && <JumpToMessage />}
       {!inChat && <TabBar />}
     </div>

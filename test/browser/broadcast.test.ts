@@ -3,12 +3,13 @@
 // on the Matrix spec fake), and the per-recipient card following each copy. Carol's room had
 // just been left, so Matrix refuses once: the card shows why, she invites the account back, and
 // the card's Retry sends it. Also: the screens pass axe in light and dark with 44 px targets,
-// and a held press on the sent bubble shows its delivery timeline.
+// and a held press on the sent bubble offers its delivery timeline in the message menu.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, openPhone, type Phone } from "../support/accounts";
 import { BOB, type Networks, startNetworks } from "../e2e/inbox/networks";
 import { checkScreen, launchChromium, newPhone, signIn, SocketTranscript } from "./support";
+import { longPress } from "./ux-support";
 
 let net: Networks & { phone: Phone };
 let browser: Browser;
@@ -99,11 +100,8 @@ describe("broadcast on the phone", () => {
       await recipient("unibox").locator("a.title").click();
       const bubble = page.locator(".bubble.own", { hasText: TEXT });
       await bubble.waitFor();
-      const box = (await bubble.boundingBox())!;
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await page.mouse.down();
-      await page.waitForTimeout(700);
-      await page.mouse.up();
+      await longPress(page, bubble);
+      await page.locator('[data-action="timeline"]').click();
       await page.locator("[data-timeline]").waitFor();
       const steps = await page.locator("[data-step]").evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
       expect(steps.slice(0, 2)).toEqual(["accepted", "acknowledged"]);

@@ -1,13 +1,12 @@
 // Where an own message went, step by step with times (issue 14): accepted by Unibox, handed
 // to the network (each try), acknowledged, delivered, read, or failed with the reason.
-// Opened by a long-press (or right-click) on an own bubble. When the message menu of issue
-// 15 is in, it belongs there as one entry rendering <TimelineSheet>, and TimelineOnHold goes.
+// Opened from the message menu (a long-press or right-click on an own bubble).
 import "../inbox/inbox.css";
-import { signal, useSignal } from "@preact/signals";
+import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { t } from "../i18n";
 import { sourceLabel, failText } from "../inbox/labels";
-import { InboxSheet } from "../inbox/sheet";
+import { Sheet } from "../ui/sheet";
 import { accountById } from "../state/accounts";
 import { friendById } from "../state/friends";
 import { fetchTimeline, type MessageTimeline } from "../state/timeline";
@@ -25,7 +24,7 @@ export function TimelineSheet({ conv, msgId, onClose }: { conv: string; msgId: s
   const tl = timeline.value;
   const who = (by?: string) => (by ? (friendById(by)?.displayName ?? (by.startsWith("a_") ? sourceLabel(by) : by)) : "");
   return (
-    <InboxSheet title={t("tl.title")} onClose={onClose} id="timeline-title">
+    <Sheet title={t("tl.title")} onClose={onClose} class="menu-sheet">
       {error.value && <p class="field-error" role="alert">{error.value}</p>}
       {!tl && !error.value && <p class="muted" aria-busy="true">{t("tl.loading")}</p>}
       {tl && (
@@ -43,55 +42,6 @@ export function TimelineSheet({ conv, msgId, onClose }: { conv: string; msgId: s
       )}
       {tl?.readBy && tl.readBy.length > 0 && <p class="muted">{t("group.readBy", { names: tl.readBy.map(who).join(", ") })}</p>}
       <button type="button" class="button wide" onClick={onClose}>{t("tl.close")}</button>
-    </InboxSheet>
+    </Sheet>
   );
-}
-
-const open = signal<{ conv: string; msgId: string } | null>(null);
-const HOLD_MS = 500;
-
-/** Standalone until the message menu lands: a held press or a right-click on an own bubble in a chat. */
-export function TimelineOnHold() {
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let startAt: { x: number; y: number } | null = null;
-    const target = (e: Event) => {
-      const bubble = (e.target as Element | null)?.closest?.(".bubble.own[data-msg]") as HTMLElement | null;
-      const m = /^\/chat\/([^/?#]+)/.exec(location.pathname);
-      return bubble && m && bubble.dataset.state && bubble.dataset.state !== "sending" ? { conv: decodeURIComponent(m[1]!), msgId: bubble.dataset.msg! } : null;
-    };
-    const cancel = () => {
-      clearTimeout(timer);
-      startAt = null;
-    };
-    const down = (e: PointerEvent) => {
-      const at = target(e);
-      if (!at) return;
-      startAt = { x: e.clientX, y: e.clientY };
-      timer = setTimeout(() => (open.value = at), HOLD_MS);
-    };
-    const move = (e: PointerEvent) => startAt && Math.hypot(e.clientX - startAt.x, e.clientY - startAt.y) > 10 && cancel();
-    const menu = (e: MouseEvent) => {
-      const at = target(e);
-      if (!at) return;
-      e.preventDefault();
-      cancel();
-      open.value = at;
-    };
-    document.addEventListener("pointerdown", down);
-    document.addEventListener("pointermove", move);
-    document.addEventListener("pointerup", cancel);
-    document.addEventListener("pointercancel", cancel);
-    document.addEventListener("contextmenu", menu);
-    return () => {
-      cancel();
-      document.removeEventListener("pointerdown", down);
-      document.removeEventListener("pointermove", move);
-      document.removeEventListener("pointerup", cancel);
-      document.removeEventListener("pointercancel", cancel);
-      document.removeEventListener("contextmenu", menu);
-    };
-  }, []);
-  const at = open.value;
-  return at ? <TimelineSheet conv={at.conv} msgId={at.msgId} onClose={() => (open.value = null)} /> : null;
 }

@@ -1,7 +1,6 @@
 // How issue 14's screens name a source and a state (the chat list's badges name only Unibox).
 import { t } from "../i18n";
-import { errorText } from "../i18n/errors";
-import { ApiFailure } from "../state/api";
+import { errorMessage } from "../i18n/errors";
 import { accountById } from "../state/accounts";
 import { networkName } from "../ui/networks";
 
@@ -17,8 +16,5 @@ export function sourceNetwork(source: string): string {
   return source === "unibox" ? "unibox" : (accountById(source)?.network ?? "unknown");
 }
 
-/** An error as a sentence: the server's code in the user's language, or "you are offline". */
-export function failText(err: unknown): string {
-  if (err instanceof ApiFailure) return err.code === "network" ? t("error.network") : errorText(err);
-  return t("error.generic", { message: String(err) });
-}
+/** An error as a sentence in the user's language (the app's one way, i18n/errors.ts). */
+export const failText = (err: unknown): string => errorMessage(err);
