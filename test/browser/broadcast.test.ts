@@ -126,4 +126,47 @@ describe("broadcast on the phone", () => {
       throw err;
     }
   });
+  it("merges the friend and Carol on a suggestion, shows one view, replies via the chosen network, splits; sets quiet hours", async () => {
+    const { friends, me, server } = net;
+    // The friend is called Carol too now: the same name on Unibox and on Matrix.
+    await call(server.url, "/api/me", { method: "PATCH", token: friends[0].token, json: { displayName: "Carol" } });
+    // A fresh page: its socket makes the hub read the friend set again.
+    await page.goto("/");
+    await page.locator("#chats-title").waitFor();
+    await page.goto("/contacts");
+    await page.locator("[data-people]").click();
+    await page.locator('[data-suggestion="name"]').waitFor();
+    await checkScreen(page, "people-suggestion", () => page.locator('[data-suggestion="name"]').waitFor());
+    await page.locator('[data-suggestion="name"] [data-merge]').click();
+    await page.locator("[data-person]").click();
+    await page.locator(".person-view").waitFor();
+    // Both copies of the broadcast, one from each conversation, in one view.
+    await expect.poll(() => page.locator(".person-messages .bubble", { hasText: TEXT }).count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.locator('.person-composer [role="radio"][aria-checked="true"]').count()).toBe(1);
+    await checkScreen(page, "person", () => page.locator(".person-view").waitFor());
+    // One tap switches to Unibox; the reply reaches the friend there.
+    await page.locator('[data-via="unibox"]').click();
+    expect(await page.locator('[data-via="unibox"]').getAttribute("aria-checked")).toBe("true");
+    await page.locator(".person-composer input").fill("See you at the lake");
+    await page.locator(".person-composer input").press("Enter");
+    await friendPhone.waitEvent((e) => e.type === "message" && (e.msg.body as { text?: string }).text === "See you at the lake", 20_000, "the reply on Unibox");
+    await expect.poll(() => page.locator(".person-messages .bubble", { hasText: "See you at the lake" }).count(), { timeout: 10_000 }).toBe(1);
+    // Split: the person is gone, the conversations are as they were.
+    await page.locator("[data-split]").click();
+    await page.locator("#people-title").waitFor();
+    await expect.poll(() => page.locator("[data-person]").count()).toBe(0);
+    expect((await call(server.url, "/api/people", { token: me.token })).people).toEqual([]);
+
+    // Quiet hours from Me.
+    await page.goto("/me");
+    await page.locator("[data-quiet-link]").click();
+    await page.locator("#notify-title").waitFor();
+    await page.fill("#quiet-start", "22:00");
+    await page.fill("#quiet-end", "07:00");
+    await page.fill("#quiet-tz", "Europe/Berlin");
+    await page.locator("[data-save-quiet]").click();
+    await page.locator("[data-quiet-on]").waitFor();
+    await checkScreen(page, "notify-settings", () => page.locator("[data-quiet-on]").waitFor());
+    expect((await call(server.url, "/api/settings/notify", { token: me.token })).settings.quiet).toEqual({ start: "22:00", end: "07:00", tz: "Europe/Berlin" });
+  });
 });

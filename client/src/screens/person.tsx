@@ -79,7 +79,8 @@ export default function PersonScreen({ id }: { id: string }) {
       </ol>
       {error.value && <p class="field-error" role="alert">{error.value}</p>}
       <form class="composer person-composer" onSubmit={send}>
-        <div class="chips" role="radiogroup" aria-label={t("people.replyVia")}>
+        <div class="chips" role="radiogroup" aria-labelledby="via-label">
+          <span id="via-label" class="via-label">{t("people.replyVia")}</span>
           {person.handles.map((h) => (
             <button key={h.conv} type="button" role="radio" class="chip" aria-checked={h.conv === chosen.conv} data-via={h.source} onClick={() => (via.value = h.conv)}>
               {sourceLabel(h.source)}
