@@ -80,6 +80,10 @@ export const ERRORS = {
   // the social feed
   post_not_found: { status: 404, message: "no such post in your feed" },
   unsupported_action: { status: 400, message: "that network cannot do this to a post" },
+  // one inbox (issue 14): people, search, timeline
+  person_not_found: { status: 404, message: "no such person" },
+  handle_not_found: { status: 404, message: "that is not one of your friends or contacts" },
+  message_not_found: { status: 404, message: "no such message of yours in this conversation" },
   // Web Push
   invalid_subscription: { status: 400, message: "that push subscription is not valid" },
   push_unavailable: { status: 503, message: "this server does not send push notifications" },

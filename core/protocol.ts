@@ -220,6 +220,9 @@ export const remoteContactSchema = z.object({
   name: z.string(),
   presence: z.enum(["online", "away", "offline"]).optional(),
   group: z.string().optional(),
+  /** Where the network tells them (a shared phone number, a profile's address): merge suggestions use them. */
+  phone: z.string().optional(),
+  email: z.string().optional(),
 });
 export type RemoteContact = z.infer<typeof remoteContactSchema>;
 
@@ -329,6 +332,104 @@ export const mailQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).optional(),
 });
 export const mailReadBody = z.strictObject({ read: z.boolean().optional() });
+// ---- one inbox: people, search, delivery timeline, quiet hours (issue 14) -----------
+
+/** One of a person's addresses: a Unibox friend (`source: "unibox"`, `contact` = user id) or a contact on a bound account. */
+export const personHandleSchema = z.strictObject({ source: z.string().min(1).max(64), contact: z.string().min(1).max(320) });
+export type PersonHandle = z.infer<typeof personHandleSchema>;
+
+/** Several handles the user confirmed are one person; their conversations stay as they are. */
+export const personSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  handles: z.array(personHandleSchema.extend({ name: z.string(), conv: z.string() })),
+  /** Where a reply goes by default: the handle they last wrote on (else the last one you used). */
+  replyTo: z.object({ source: z.string(), contact: z.string(), conv: z.string() }).nullable(),
+  createdAt: z.number(),
+});
+export type Person = z.infer<typeof personSchema>;
+
+/** A merge Unibox proposes; nothing is merged until the user confirms it. */
+export const mergeSuggestionSchema = z.object({
+  key: z.string(),
+  reason: z.enum(["phone", "email", "name"]),
+  /** The shared phone number, address or name. */
+  value: z.string(),
+  handles: z.array(personHandleSchema.extend({ name: z.string(), person: z.string().optional() })),
+});
+export type MergeSuggestion = z.infer<typeof mergeSuggestionSchema>;
+
+export const mergeBody = z.strictObject({
+  handles: z.array(personHandleSchema).min(2).max(50),
+  name: z.string().trim().min(1).max(64).optional(),
+  /** The suggestion this confirms (it is not proposed again). */
+  suggestion: z.string().max(200).optional(),
+});
+export const dismissBody = z.strictObject({ key: z.string().min(1).max(200) });
+
+const dateMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
+
+export const searchQuery = z.strictObject({
+  q: z.string().trim().min(1).max(200),
+  /** `unibox` or a bound account's id. */
+  source: z.string().max(64).optional(),
+  person: z.string().max(64).optional(),
+  conv: z.string().max(600).optional(),
+  from: dateMs.optional(),
+  to: dateMs.optional(),
+  /** The cursor of the next older page (from the previous answer). */
+  before: z.string().regex(/^\d{1,15}:\d{1,15}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+/** One step of an outgoing message's way, with its time. */
+export const timelineStepSchema = z.object({
+  step: z.enum(["accepted", "handed", "acknowledged", "delivered", "read", "failed", "retried"]),
+  at: z.number(),
+  /** Who: the network account, or the reader in a group. */
+  by: z.string().optional(),
+  /** Which try handed it over (a network that was busy is tried again). */
+  attempt: z.number().int().optional(),
+  reason: z.string().optional(),
+  code: z.string().optional(),
+});
+export type TimelineStep = z.infer<typeof timelineStepSchema>;
+
+/** "HH:MM", 24-hour. */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour");
+
+export const quietHoursSchema = z.strictObject({
+  start: clockTime,
+  end: clockTime,
+  /** An IANA time zone ("Europe/Berlin"). */
+  tz: z.string().min(1).max(64).refine(isTimeZone, "not a time zone this server knows"),
+});
+export type QuietHours = z.infer<typeof quietHoursSchema>;
+
+/** Notification settings, enforced by the hub for every source. `null`: off. */
+export const notifySettingsSchema = z.object({
+  quiet: quietHoursSchema.nullable(),
+  /** No pushes at all until then (ms); `muteAll: null` with `muted` empty is "everything on". */
+  muteAllUntil: z.number().nullable(),
+  /** Conversations muted until a time (ms), or for good (`null`). */
+  muted: z.array(z.object({ conv: z.string(), until: z.number().nullable() })),
+});
+export type NotifySettings = z.infer<typeof notifySettingsSchema>;
+
+export const quietBody = z.strictObject({ quiet: quietHoursSchema.nullable() });
+export const muteAllBody = z.strictObject({ until: z.number().int().min(0).nullable() });
+/** `until: null`: muted until unmuted; `unmute: true` lifts it. */
+export const muteBody = z.union([z.strictObject({ until: z.number().int().min(0).nullable() }), z.strictObject({ unmute: z.literal(true) })]);
+export const clockBody = z.strictObject({ now: z.number().int().min(0) });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // ---- message bodies and targets ----------------------------------------------------
 
@@ -377,6 +478,8 @@ export const targetSchema = z.union([
   z.strictObject({ email: z.string().email(), account: z.string().max(64).optional() }),
   // A reply in a conversation that is on a bound account.
   z.strictObject({ conv: z.string().min(1).max(600) }),
+  // A merged person: the hub sends on the network they last wrote on (people.ts).
+  z.strictObject({ person: z.string().min(1).max(64) }),
 ]);
 export type Target = z.infer<typeof targetSchema>;
 
@@ -473,10 +576,15 @@ export const eventSchema = z.discriminatedUnion("type", [
     msgId: z.string().optional(), conv: z.string().optional(), reason: z.string().optional(), code: z.string().optional(), url: z.string().optional(), at: z.number(),
   }),
   /** A line in a conversation that is not a message ("encrypted room: not supported yet"). */
-  z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),  /** A mail arrived at, or was sent from, the own address or a bound mailbox. */
+  z.object({ type: z.literal("notice"), conv: z.string(), key: z.string(), text: z.string(), at: z.number() }),
+  /** A mail arrived at, or was sent from, the own address or a bound mailbox. */
   z.object({ type: z.literal("mail"), mail: mailSummarySchema }),
   /** A device marked a mail read or unread. */
   z.object({ type: z.literal("mail.read"), id: z.string(), read: z.boolean(), at: z.number() }),
+  // Issue 14: people merged or split, notification settings changed (every device follows).
+  z.object({ type: z.literal("person.updated"), person: personSchema }),
+  z.object({ type: z.literal("person.removed"), person: z.string(), at: z.number() }),
+  z.object({ type: z.literal("settings.notify"), settings: notifySettingsSchema }),
 ]);
 export type HubEvent = z.infer<typeof eventSchema>;
 
@@ -555,6 +663,18 @@ export const networksResponse = z.object({
 export const postActedResponse = z.object({ ok: z.literal(true), url: z.string().optional() });
 export const mailListResponse = z.object({ mails: z.array(mailSummarySchema), before: z.string().optional() });
 export const mailResponse = z.object({ mail: mailSchema });
+export const peopleResponse = z.object({ people: z.array(personSchema) });
+export const personResponse = z.object({ person: personSchema });
+export const suggestionsResponse = z.object({ suggestions: z.array(mergeSuggestionSchema) });
+/** A person's conversations merged in time order, newest page last like a conversation's. */
+export const personMessagesResponse = z.object({ person: personSchema, messages: z.array(storedMessageSchema), before: z.string().optional() });
+/** A search hit: the message, where it is, and the words around the match. */
+export const searchHitSchema = z.object({ message: storedMessageSchema, title: z.string(), snippet: z.string(), person: z.string().optional() });
+export const searchResponse = z.object({ hits: z.array(searchHitSchema), before: z.string().optional() });
+export const timelineResponse = z.object({
+  timeline: z.object({ msgId: z.string(), conv: z.string(), state: deliveryState, steps: z.array(timelineStepSchema), readBy: z.array(z.string()).optional() }),
+});
+export const notifySettingsResponse = z.object({ settings: notifySettingsSchema });
 
 /** What a Web Push says (decrypted by the browser; client/sw/sw.js shows it). */
 export const pushNoticeSchema = z.discriminatedUnion("type", [
@@ -562,5 +682,7 @@ export const pushNoticeSchema = z.discriminatedUnion("type", [
   z.object({ v: z.literal(1), type: z.literal("friend.request"), title: z.string(), text: z.string().optional(), at: z.number() }),
   /** `title` the sender, `text` the subject; `mail` opens it. */
   z.object({ v: z.literal(1), type: z.literal("mail"), mail: z.string(), account: z.string().nullable(), title: z.string(), text: z.string().optional(), at: z.number() }),
+  /** Sent once when quiet hours end: how many pushes were held, and in how many conversations. */
+  z.object({ v: z.literal(1), type: z.literal("summary"), count: z.number().int().positive(), convs: z.array(z.string()), titles: z.array(z.string()), at: z.number() }),
 ]);
 export type PushNotice = z.infer<typeof pushNoticeSchema>;

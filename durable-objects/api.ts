@@ -2,7 +2,7 @@
 // so callers (the Worker, other objects) depend on these shapes and not on the classes:
 // no import cycle, type-only ones included. Each class says `implements` its interface.
 import type { Result } from "../core/errors";
-import type { Account, Body, ConversationSummary, Mail, MailAttachment, MailSummary, Post, HubEvent, Message, ReceiptState, RemoteContact, StoredMessage, User } from "../core/protocol";
+import type { Account, Body, ConversationSummary, DeliveryState, Mail, MailAttachment, MailSummary, MergeSuggestion, NotifySettings, Person, PersonHandle, Post, HubEvent, Message, QuietHours, ReceiptState, RemoteContact, StoredMessage, TimelineStep, User } from "../core/protocol";
 import type { AccountRef, RemoteEvent, RemoteMail, SendResult, StateReport, TextLimits } from "../worker/connectors/types";
 
 // ---- UserHub ---------------------------------------------------------------------------
@@ -75,7 +75,30 @@ export interface UserHubApi {
   mailAttachment(id: string, media: string): Promise<MailAttachment | null>;
   /** The upload route kept a file for a mail's compose. */
   mailFileUploaded(file: { id: string; filename: string; mime: string; size: number }): Promise<void>;
+
+  // ---- one inbox (issue 14): people, search, delivery timeline, quiet hours ----
+  listPeople(): Promise<Person[]>;
+  peopleSuggestions(): Promise<MergeSuggestion[]>;
+  mergePeople(handles: PersonHandle[], name?: string, suggestion?: string): Promise<Result<{ person: Person }>>;
+  /** Takes handles out of a person (all: the person is gone); conversations are untouched. */
+  splitPerson(id: string, handles?: PersonHandle[]): Promise<Result<{ person: Person | null }>>;
+  dismissSuggestion(key: string): Promise<void>;
+  /** A person's conversations merged in time order; `before` is "at:pos". Null: no such person. */
+  personMessages(id: string, before: string | undefined, limit: number): Promise<{ person: Person; messages: StoredMessage[]; before?: string } | null>;
+  search(input: SearchInput): Promise<Result<{ hits: SearchHit[]; before?: string }>>;
+  /** An own message's steps with times; null when it is not this user's message in that conversation. */
+  messageTimeline(conv: string, msgId: string): Promise<MessageTimeline | null>;
+  notifySettings(): Promise<NotifySettings>;
+  setQuietHours(quiet: QuietHours | null): Promise<NotifySettings>;
+  muteAll(until: number | null): Promise<NotifySettings>;
+  muteConversation(conv: string, until: number | null | "unmute"): Promise<Result<{ settings: NotifySettings }>>;
+  /** Tests only (the route checks CLOCK_CONTROL): the hub's clock for quiet hours. */
+  setClock(now: number): Promise<void>;
 }
+
+export type SearchInput = { q: string; source?: string; person?: string; conv?: string; from?: number; to?: number; before?: string; limit?: number };
+export type SearchHit = { message: StoredMessage; title: string; snippet: string; person?: string };
+export type MessageTimeline = { msgId: string; conv: string; state: DeliveryState; steps: TimelineStep[]; readBy?: string[] };
 
 // ---- AccountLink -----------------------------------------------------------------------
 

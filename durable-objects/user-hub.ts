@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { refusal, type Result } from "../core/errors";
-import { type Account, type Body, type ClientFrame, type HubEvent, OWN_MAILBOX, type Target, type User } from "../core/protocol";
+import { type Account, type Body, type ClientFrame, type HubEvent, OWN_MAILBOX, type PersonHandle, type QuietHours, type Target, type User } from "../core/protocol";
 import type { RemoteEvent, RemoteMail, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
-import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SessionFilter, StatusInput, UserHubApi } from "./api";
+import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SearchInput, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
 import { Broadcasts } from "./user-hub/broadcast";
 import { RemoteSends } from "./user-hub/remote-send";
@@ -25,6 +25,10 @@ import { Typing } from "./user-hub/typing";
 import { HubStore } from "./user-hub/store";
 import type { MailFile } from "./user-hub/store/mail";
 import { WebPush } from "./user-hub/web-push";
+import { People } from "./user-hub/people";
+import { Quiet } from "./user-hub/quiet";
+import { Search } from "./user-hub/search";
+import { Timelines } from "./user-hub/timeline";
 
 /**
  * One per user (named by user id): the user's sockets, event log, history, receipts and
@@ -50,6 +54,10 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   private feed: Feed;
   private feedActions: FeedActions;
   private mail: Mailboxes;
+  private people: People;
+  private searchOf: Search;
+  private timelines: Timelines;
+  private quiet: Quiet;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,7 +69,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.direct = new Direct(this.hub, ledger, this.receipts);
     this.groups = new Groups(this.hub, ledger);
     this.media = new MediaAccess(this.hub);
-    this.webPush = new WebPush(this.hub);
+    this.quiet = new Quiet(this.hub);
+    this.webPush = new WebPush(this.hub, this.quiet);
     this.history = new History(this.hub);
     this.sendLimit = new SendLimit(() => this.env.RATE_SENDS_PER_USER);
     this.accounts = new Accounts(this.hub, this.presenceOf);
@@ -72,6 +81,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.feed = new Feed(this.hub, this.accounts, this.remote);
     this.feedActions = new FeedActions(this.hub, this.remote);
     this.mail = new Mailboxes(this.hub, this.accounts, ledger);
+    this.people = new People(this.hub);
+    this.searchOf = new Search(this.hub, this.people);
+    this.timelines = new Timelines(this.hub, this.remote);
+    this.presenceOf.onChange((online) => {
+      if (online) this.quiet.seen();
+    });
     // Answered by the runtime without waking the object; must match the bare text
     // exactly, which is why the client's keepalive is "ping" and not JSON.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -130,6 +145,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 
   /** One send to one target, whatever it is; idempotent by client id. */
   private async sendTo(clientId: string, to: Target, body: Body): Promise<Accepted> {
+    if ("person" in to) return this.sendTo(clientId, this.people.replyTarget(to.person, clientId), body);
     if ("contact" in to || "conv" in to) return this.remote.send(clientId, to, body);
     if ("network" in to) return this.remote.post(clientId, to, body);
     if ("post" in to) return this.feedActions.reply(clientId, to, body);
@@ -255,7 +271,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     return stored ? { id: stored.id } : { duplicate: true as const };
   }
   async listMail(account: string | undefined, before: number | undefined, limit: number) {
-    return refusalOf(() => this.mail.page(account, before, limit));
+    return refusedAsResult(() => this.mail.page(account, before, limit));
   }
   async readMail(id: string) {
     return this.mail.read(id);
@@ -269,10 +285,53 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   async mailFileUploaded(file: MailFile) {
     this.mail.fileUploaded(file);
   }
+
+  // ---- one inbox (issue 14) ----
+  async listPeople() {
+    return this.people.list();
+  }
+  async peopleSuggestions() {
+    return this.people.suggestions();
+  }
+  async mergePeople(handles: PersonHandle[], name?: string, suggestion?: string) {
+    return this.people.merge(handles, name, suggestion);
+  }
+  async splitPerson(id: string, handles?: PersonHandle[]) {
+    return this.people.split(id, handles);
+  }
+  async dismissSuggestion(key: string) {
+    this.people.dismiss(key);
+  }
+  async personMessages(id: string, before: string | undefined, limit: number) {
+    const [at, pos] = (before ?? "").split(":").map(Number);
+    return this.people.messages(id, before ? { at: at!, pos: pos! } : undefined, limit);
+  }
+  async search(input: SearchInput) {
+    return this.searchOf.find(input);
+  }
+  async messageTimeline(conv: string, msgId: string) {
+    return this.timelines.of(conv, msgId);
+  }
+  async notifySettings() {
+    return this.quiet.settings();
+  }
+  async setQuietHours(quiet: QuietHours | null) {
+    return this.quiet.setQuiet(quiet);
+  }
+  async muteAll(until: number | null) {
+    return this.quiet.muteAll(until);
+  }
+  async muteConversation(conv: string, until: number | null | "unmute") {
+    return refusedAsResult(() => ({ settings: this.quiet.mute(conv, until) }));
+  }
+  async setClock(now: number) {
+    this.quiet.setClock(now);
+    await this.hub.timers.schedule();
+  }
 }
 
-/** A hub call that may be Refused, as a Result for the Worker. */
-function refusalOf<T extends object>(fn: () => T): Result<T> {
+/** A hub refusal as an RPC result (a thrown error would lose its code crossing RPC). */
+function refusedAsResult<T extends object>(fn: () => T): Result<T> {
   try {
     return { ok: true, ...fn() };
   } catch (err) {

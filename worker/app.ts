@@ -19,6 +19,10 @@ import { health } from "./routes/health";
 import { hooks } from "./routes/hooks";
 import { push } from "./routes/push";
 import { ws } from "./routes/ws";
+import { peopleRoute } from "./routes/people";
+import { searchRoute } from "./routes/search";
+import { settingsRoute } from "./routes/settings";
+import { timelineRoute } from "./routes/timeline";
 import { apiHeaders } from "./security-headers";
 
 export const app = new Hono<AppEnv>()
@@ -36,6 +40,10 @@ export const app = new Hono<AppEnv>()
   .route("/api/accounts", accountsRoute)
   .route("/api/feed", feedRoute)
   .route("/api/mail", mailRoute)
+  .route("/api/people", peopleRoute)
+  .route("/api/search", searchRoute)
+  .route("/api/settings", settingsRoute)
+  .route("/api/conversations", timelineRoute)
   .route("/api/ws", ws)
   .route("/hooks", hooks);
 

@@ -73,6 +73,8 @@ export type Env = {
   ACCOUNT_BLIP_SECONDS?: string;
   /** Local only: poll every this many ms instead of the networks' cadence (tests). */
   POLL_EVERY_MS?: string;
+  /** Local only: lets tests set a hub's clock for quiet hours (PUT /api/settings/clock). Never in production. */
+  CLOCK_CONTROL?: string;
   /** Local only: accept http:// push endpoints on 127.0.0.1, for the test push service. Never in production. */
   PUSH_ALLOW_LOOPBACK_HTTP?: string;
   /**

@@ -16,6 +16,14 @@ const NewGroup = lazy(() => import("./screens/new-group"));
 const GroupInfo = lazy(() => import("./screens/group-info"));
 const Accounts = lazy(() => import("./screens/accounts"));
 const AddAccount = lazy(() => import("./screens/accounts").then((m) => m.AddAccount));
+// Issue 14: broadcast, people, search, quiet hours, the delivery timeline.
+const Broadcast = lazy(() => import("./screens/broadcast"));
+const BroadcastCard = lazy(() => import("./screens/broadcast-card"));
+const People = lazy(() => import("./screens/people"));
+const PersonView = lazy(() => import("./screens/person"));
+const Search = lazy(() => import("./screens/search"));
+const NotifySettings = lazy(() => import("./screens/notify-settings"));
+const JumpToMessage = lazy(() => import("./chat/jump-to-message").then((m) => m.JumpToMessage));
 const VerifyPhone = lazy(() => import("./screens/verify-phone"));
 const Social = lazy(() => import("./screens/social"));
 const Compose = lazy(() => import("./screens/social-compose"));
@@ -33,6 +41,8 @@ export function preloadScreens(): void {
   void import("./screens/accounts");
   void import("./screens/social");
   void import("./screens/mail");
+  void import("./screens/broadcast");
+  void import("./screens/search");
 }
 
 export function App() {
@@ -80,6 +90,12 @@ function SignedIn() {
           <Route path="/group/:id" component={GroupInfo} />
           <Route path="/accounts" component={Accounts} />
           <Route path="/accounts/new" component={AddAccount} />
+          <Route path="/broadcast" component={Broadcast} />
+          <Route path="/broadcast/:id" component={BroadcastCard} />
+          <Route path="/people" component={People} />
+          <Route path="/person/:id" component={PersonView} />
+          <Route path="/search" component={Search} />
+          <Route path="/settings/notify" component={NotifySettings} />
           <Route path="/verify" component={VerifyPhone} />
           <Route path="/social" component={Social} />
           <Route path="/compose" component={Compose} />
@@ -89,6 +105,7 @@ function SignedIn() {
           <Route default component={Chats} />
         </Router>
       </main>
+      {inChat && path.startsWith("/chat/") && <JumpToMessage />}
       {!inChat && <TabBar />}
     </div>
   );

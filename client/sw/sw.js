@@ -52,6 +52,7 @@ const LABELS = {
     friend: "wants to be your friend",
     mail: "New mail",
     separator: ": ",
+    summary: (n, c) => `${n} new while your quiet hours were on${c > 1 ? `, in ${c} chats` : ""}`,
   },
   zh: {
     kinds: { image: "图片", audio: "语音消息", video: "视频", file: "文件", location: "位置", email: "邮件" },
@@ -59,6 +60,7 @@ const LABELS = {
     friend: "请求添加你为好友",
     mail: "新邮件",
     separator: "：",
+    summary: (n, c) => `免打扰期间收到 ${n} 条新消息${c > 1 ? `，来自 ${c} 个聊天` : ""}`,
   },
 };
 
@@ -73,6 +75,14 @@ function notificationFor(data) {
     payload = data ? data.json() : null;
   } catch {
     return generic;
+  }
+  if (payload && payload.type === "summary" && typeof payload.count === "number") {
+    // Quiet hours ended (issue 14): one notification for everything that was held.
+    const convs = Array.isArray(payload.convs) ? payload.convs : [];
+    const names = Array.isArray(payload.titles) ? payload.titles.filter((x) => typeof x === "string").join(", ") : "";
+    const body = names ? `${l.summary(payload.count, convs.length)}\n${names}` : l.summary(payload.count, convs.length);
+    const url = convs.length === 1 ? `/chat/${encodeURIComponent(convs[0])}` : "/";
+    return { title: "Unibox", options: { body, tag: "quiet-summary", timestamp: payload.at, data: { url } } };
   }
   if (!payload || typeof payload !== "object" || typeof payload.title !== "string") return generic;
   const text = typeof payload.text === "string" ? payload.text.trim() : "";

@@ -9,7 +9,7 @@ import type { Accepted } from "./sends";
 
 type TargetResult = { msgId?: string; conv?: string; error?: { code: string; message: string } };
 type Sender = (clientId: string, to: Target, body: Body) => Promise<Accepted>;
-type Row = { id: string; target: number; msg_id: string | null; conv: string | null; state: string };
+type Row = { id: string; target: number; msg_id: string | null; conv: string | null; state: string; error?: string | null };
 
 export class Broadcasts {
   constructor(
@@ -28,7 +28,9 @@ export class Broadcasts {
 
   private async target(id: string, n: number, to: Target, body: Body): Promise<TargetResult> {
     const known = this.row(id, n);
-    if (known) return known.msg_id ? { msgId: known.msg_id, conv: known.conv! } : { error: { code: "refused", message: known.state } };
+    if (known?.msg_id) return { msgId: known.msg_id, conv: known.conv! };
+    // Refused the first time: the same refusal (a row from before the `error` column says only that it failed).
+    if (known) return { error: known.error ? (JSON.parse(known.error) as { code: string; message: string }) : { code: "internal", message: "this target failed" } };
     try {
       const accepted = await this.sendOne(`${id}#${n}`, to, body);
       const state = this.hub.store.messages.own(this.hub.me, accepted.msgId)?.state ?? "sent";
@@ -38,7 +40,7 @@ export class Broadcasts {
     } catch (err) {
       if (!(err instanceof Refused)) throw err;
       // A target refused at once (not a friend, no such account) fails alone; the others go.
-      this.put({ id, target: n, msg_id: null, conv: null, state: "failed" });
+      this.put({ id, target: n, msg_id: null, conv: null, state: "failed", error: JSON.stringify({ code: err.code, message: err.message }) });
       this.status(id, n, "failed", { code: err.code, reason: err.message });
       return { error: { code: err.code, message: err.message } };
     }

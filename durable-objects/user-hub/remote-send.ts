@@ -12,12 +12,15 @@ import type { Accepted, SendLedger } from "./sends";
 
 type RemoteSend = { account: string; chat: string; msgId: string; conv: string; body: Body; split?: boolean; replyTo?: string };
 export type Sent = { account: Account; msgId: string; chat: string; body: Body; result: Extract<SendResult, { ok: true }>; replyTo?: string };
+/** One try of handing a message to its network: when, which try, and what the network said. */
+export type Attempt = { account: string; msgId: string; attempt: number; at: number; result: SendResult };
 
 /** A send to another network is retried this many times (about ten minutes of backoff) before it is failed. */
 const SEND_ATTEMPTS = 12;
 
 export class RemoteSends {
   private sentHooks: ((sent: Sent) => void)[] = [];
+  private attemptHooks: ((attempt: Attempt) => void)[] = [];
 
   constructor(
     private hub: Hub,
@@ -29,6 +32,11 @@ export class RemoteSends {
   /** Runs for each message a network took (the feed keeps own posts). */
   onSent(hook: (sent: Sent) => void): void {
     this.sentHooks.push(hook);
+  }
+
+  /** Runs after each try of handing a message over (the delivery timeline keeps them). */
+  onAttempt(hook: (attempt: Attempt) => void): void {
+    this.attemptHooks.push(hook);
   }
 
   /** `send {to:{account, contact}}` or `{to:{conv}}` on an account. */
@@ -116,7 +124,9 @@ export class RemoteSends {
   private async deliverOut(p: RemoteSend, attempt: number): Promise<void> {
     const account = this.hub.store.accounts.get(p.account);
     if (!account || account.removed) return this.settle(p, { ok: false, code: "account_removed", message: "the account was removed before this went", retryable: false });
+    const at = Date.now();
     const result = await linkOf(this.hub.env, p.account).send({ key: p.msgId, chat: p.chat, body: p.body, ...(p.split ? { split: true } : {}), ...(p.replyTo ? { replyTo: p.replyTo } : {}) });
+    for (const hook of this.attemptHooks) hook({ account: p.account, msgId: p.msgId, attempt, at, result });
     if (!result.ok && result.retryable && attempt < SEND_ATTEMPTS) throw new RetryLater(result.retryAfterMs ?? Math.min(120_000, 1000 * 2 ** attempt), result.message);
     this.settle(p, result);
     if (result.ok) for (const hook of this.sentHooks) hook({ account, msgId: p.msgId, chat: p.chat, body: p.body, result, ...(p.replyTo ? { replyTo: p.replyTo } : {}) });

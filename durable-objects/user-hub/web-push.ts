@@ -1,10 +1,12 @@
 // Web Push for a user with no socket open: a message from someone else or a friend request
 // goes to each of the user's browsers through the outbox, retried while the push service is
-// unreachable and dropped for a subscription it says is gone.
-import type { HubEvent } from "../../core/protocol";
+// unreachable and dropped for a subscription it says is gone. Every push passes quiet hours
+// and mutes first (quiet.ts): this is the one place every source's pushes go through.
+import type { HubEvent, PushNotice } from "../../core/protocol";
 import { noticeFor } from "../../worker/push/notice";
 import { pushTopic, sendPush, type VapidKeys } from "../../worker/push/web-push";
 import type { Hub } from "./context";
+import type { Quiet } from "./quiet";
 import type { PushSub } from "./store";
 
 /** A push the push service keeps refusing with 429/5xx is dropped after this many tries. */
@@ -13,7 +15,11 @@ const PUSH_ATTEMPTS = 5;
 type QueuedPush = { endpoint: string; notice: unknown; topic: string };
 
 export class WebPush {
-  constructor(private hub: Hub) {
+  constructor(
+    private hub: Hub,
+    private quiet: Quiet,
+  ) {
+    quiet.onSummary((notice) => this.toEverySub(notice, "summary"));
     hub.events.whenAway((ev) => this.notify(ev));
     hub.outbox.register("push", (payload: QueuedPush, row) => this.send(payload, row.attempts + 1));
   }
@@ -34,10 +40,16 @@ export class WebPush {
       person: (id) => store.friends.get(id)?.displayName,
       conversation: (id) => store.conversations.title(id),
     });
-    if (!notice) return;
-    const subs = store.pushSubs.all();
+    if (!notice || store.pushSubs.all().length === 0) return;
+    const verdict = this.quiet.verdict(notice);
+    if (verdict === "hold") return this.quiet.hold(notice);
+    if (verdict === "push") this.toEverySub(notice, notice.type === "message" ? notice.conv : notice.type === "mail" ? "mail" : "friend-requests");
+  }
+
+  private toEverySub(notice: PushNotice, topic: string): void {
+    if (!this.vapid()) return;
+    const subs = this.hub.store.pushSubs.all();
     if (subs.length === 0) return;
-    const topic = notice.type === "message" ? notice.conv : notice.type === "mail" ? "mail" : "friend-requests";
     for (const s of subs) this.hub.outbox.enqueue(this.hub.me, "push", { endpoint: s.endpoint, notice, topic } satisfies QueuedPush);
     this.hub.outbox.flush();
   }

@@ -1,7 +1,8 @@
 // What a long-press (or right-click) on a message offers: reply (quoted), copy, forward,
 // delete for me; for an own group message, who has read it. Deleting is for this phone
 // only (state/chat-prefs.ts); a message still on its way is taken back instead.
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
+import type { ComponentType } from "preact";
 import { t } from "../i18n";
 import { errorMessage } from "../i18n/errors";
 import { hideMessage } from "../state/chat-prefs";
@@ -47,13 +48,25 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
+type TimelineProps = { conv: string; msgId: string; onClose: () => void };
+const Timeline = signal<ComponentType<TimelineProps> | null>(null);
+function openTimeline(then: () => void): void {
+  if (Timeline.value) return then();
+  void import("./timeline-sheet").then((m) => {
+    Timeline.value = m.TimelineSheet;
+    then();
+  });
+}
+
 export function MessageMenu({ conv, row, group, self, onClose }: { conv: string; row: Row; group: ClientGroup | null; self: string; onClose: () => void }) {
-  const view = useSignal<"menu" | "forward">("menu");
+  const view = useSignal<"menu" | "forward" | "timeline">("menu");
   const note = useSignal("");
   const own = row.from === self;
   const pending = !!row.item;
   const name = own ? t("group.you") : (memberName(group ?? undefined, row.from) ?? friends.value.find((f) => f.user.id === row.from)?.user.displayName ?? "…");
 
+  // Issue 14: where an own message went, step by step (a lazy chunk).
+  if (view.value === "timeline" && Timeline.value) return <Timeline.value conv={conv} msgId={row.id} onClose={onClose} />;
   if (view.value === "forward") return <ForwardSheet body={row.body} own={own} self={self} onClose={onClose} onBack={() => (view.value = "menu")} />;
 
   const item = (icon: IconName, label: string, act: () => unknown, id: string) => (
@@ -79,6 +92,7 @@ export function MessageMenu({ conv, row, group, self, onClose }: { conv: string;
           else note.value = t("msg.copyFailed");
         }, "copy")}
         {!pending && canForward(row.body, own) && item("forward", t("msg.forward"), () => (view.value = "forward"), "forward")}
+        {own && !pending && item("info", t("tl.menu"), () => openTimeline(() => (view.value = "timeline")), "timeline")}
         {item("trash", pending ? t("msg.takeBack") : t("msg.deleteForMe"), async () => {
           if (pending) await (row.item?.upload ? cancelUpload(row.id) : discard(row.id));
           else await hideMessage(row.id);

@@ -4,6 +4,7 @@
 import { useSignal } from "@preact/signals";
 import { t } from "../i18n";
 import { archiveChat, deleteChat, muteChat, prefOf } from "../state/chat-prefs";
+import { muteConversation } from "../state/notify";
 import type { ConversationSummary } from "../state/types";
 import { Icon, type IconName } from "../ui/icons";
 import { Sheet } from "../ui/sheet";
@@ -39,7 +40,7 @@ export default function ChatMenu({ c, onClose }: { c: ConversationSummary; onClo
       ) : (
         <>
           <ul class="menu">
-            {!closed && item("mute", "mute", t(pref.muted ? "chatMenu.unmute" : "chatMenu.mute"), act(() => muteChat(c.id, !pref.muted)))}
+            {!closed && item("mute", "mute", t(pref.muted ? "chatMenu.unmute" : "chatMenu.mute"), act(() => muteEverywhere(c.id, !pref.muted)))}
             {item("archive", "archive", t(pref.archived ? "chatMenu.unarchive" : "chatMenu.archive"), act(() => archiveChat(c.id, !pref.archived)))}
             {item("delete", "trash", t(closed ? "chatMenu.remove" : "chatMenu.delete"), () => (asking.value = true))}
           </ul>
@@ -49,4 +50,13 @@ export default function ChatMenu({ c, onClose }: { c: ConversationSummary; onClo
       )}
     </Sheet>
   );
+}
+
+/**
+ * Muted on this phone (the list's look) and in the hub (issue 14), which stops its pushes on
+ * every device. Offline only the phone's part is done; muting again later reaches the hub.
+ */
+async function muteEverywhere(conv: string, muted: boolean): Promise<void> {
+  await muteChat(conv, muted);
+  await muteConversation(conv, muted ? null : "unmute").catch(() => undefined);
 }

@@ -29,7 +29,13 @@ export function Chats() {
     <section class="screen" aria-labelledby="chats-title">
       <header class="topbar">
         <h1 id="chats-title">{t("chats.title")}</h1>
-        <a href="/compose" class="icon-button end" aria-label={t("chats.newPost")} title={t("chats.newPost")} data-new-post>
+        <a href="/search" class="icon-button end" aria-label={t("search.title")} data-search>
+          <Icon name="search" />
+        </a>
+        <a href="/broadcast" class="icon-button" aria-label={t("broadcast.title")} data-broadcast>
+          <Icon name="broadcast" />
+        </a>
+        <a href="/compose" class="icon-button" aria-label={t("chats.newPost")} title={t("chats.newPost")} data-new-post>
           <Icon name="edit" />
         </a>
         <a href="/groups/new" class="icon-button" aria-label={t("chats.newGroup")} data-new-group>

@@ -20,6 +20,9 @@ export default function Contacts() {
     <section class="screen" aria-labelledby="contacts-title">
       <header class="topbar">
         <h1 id="contacts-title">{t("contacts.title")}</h1>
+        <a href="/people" class="icon-button end" aria-label={t("people.title")} data-people>
+          <Icon name="people" />
+        </a>
       </header>
       <div class="scroll">
         <AddFriend />

@@ -36,6 +36,10 @@ export default function Me() {
         </a>
         <EditName />
         <Notifications />
+        <a class="card row accounts-link" href="/settings/notify" data-quiet-link>
+          <span>{t("notify.title")}</span>
+          <span class="hint">{t("notify.linkHint")}</span>
+        </a>
         <fieldset class="card segmented">
           <legend>{t("me.theme")}</legend>
           {THEMES.map((th) => (

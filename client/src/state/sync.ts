@@ -22,6 +22,9 @@ import { applyNotice } from "./notices";
 import { acceptedPost, applySocialEvent, refusedPost } from "./social";
 import { observeMailFrame } from "./mail";
 import { DELIVERY_RANK } from "../../../core/delivery";
+import { applyBroadcastEvent, broadcastAccepted, broadcastRefused } from "./broadcast";
+import { applyNotifyEvent } from "./notify";
+import { applyPeopleEvent } from "./people";
 
 /** The conversation on screen, if the page is visible: its messages count as read. */
 export const activeConv = signal<string | null>(null);
@@ -199,8 +202,9 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       void applyNotice(ev);
       return [];
     default:
-      applyAccountEvent(ev);
       applySocialEvent(ev); // post, post.acted, broadcast.status
+      // Issue 14: broadcast cards, people, notification settings.
+      if (!applyAccountEvent(ev) && !applyBroadcastEvent(ev) && !applyPeopleEvent(ev)) applyNotifyEvent(ev);
       return [];
   }
 }
@@ -263,6 +267,7 @@ function saveFriends(): Write {
 // ---- replies to our frames ------------------------------------------------------------
 
 function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
+  if (broadcastAccepted(frame)) return [];
   const self = me.value?.id;
   if (!self) return [];
   const done = accepted(frame, self);
@@ -277,6 +282,7 @@ function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
 }
 
 function onError(frame: Extract<ServerFrame, { t: "error" }>): Write[] {
+  if (broadcastRefused(frame)) return [];
   const failed = refused(frame);
   if (!failed && refusedPost(frame)) return [];
   if (!failed) {

@@ -1,4 +1,4 @@
-export type BroadcastRow = { id: string; target: number; msg_id: string | null; conv: string | null; state: string };
+export type BroadcastRow = { id: string; target: number; msg_id: string | null; conv: string | null; state: string; error?: string | null };
 
 /** Each broadcast's targets: the message each became and where it got. */
 export class BroadcastStore {
@@ -11,7 +11,10 @@ export class BroadcastStore {
     return this.sql.exec<BroadcastRow>("SELECT * FROM broadcasts WHERE msg_id = ?", msgId).toArray();
   }
   put(row: BroadcastRow): void {
-    this.sql.exec("INSERT OR IGNORE INTO broadcasts (id, target, msg_id, conv, state) VALUES (?, ?, ?, ?, ?)", row.id, row.target, row.msg_id, row.conv, row.state);
+    this.sql.exec(
+      "INSERT OR IGNORE INTO broadcasts (id, target, msg_id, conv, state, error) VALUES (?, ?, ?, ?, ?, ?)",
+      row.id, row.target, row.msg_id, row.conv, row.state, row.error ?? null,
+    );
   }
   setState(id: string, target: number, state: string): void {
     this.sql.exec("UPDATE broadcasts SET state = ? WHERE id = ? AND target = ?", state, id, target);

@@ -14,6 +14,10 @@ import { MetaStore } from "./meta";
 import { OutboxStore } from "./outbox";
 import { PostStore } from "./posts";
 import { PushSubStore } from "./push-subs";
+import { NotifyStore } from "./notify";
+import { PeopleStore } from "./people";
+import { SearchStore } from "./search";
+import { StepStore } from "./steps";
 import { migrate } from "./schema";
 import { SendOptionStore } from "./send-options";
 import { SendStore } from "./sends";
@@ -36,12 +40,17 @@ export class HubStore {
   readonly broadcasts: BroadcastStore;
   readonly sendOptions: SendOptionStore;
   readonly mail: MailStore;
+  readonly people: PeopleStore;
+  readonly search: SearchStore;
+  readonly steps: StepStore;
+  readonly notify: NotifyStore;
 
   constructor(sql: SqlStorage) {
     migrate(sql);
     this.meta = new MetaStore(sql);
     this.log = new EventLog(sql, this.meta);
-    this.messages = new MessageStore(sql);
+    this.search = new SearchStore(sql);
+    this.messages = new MessageStore(sql, this.search);
     this.conversations = new ConversationStore(sql);
     this.sends = new SendStore(sql);
     this.friends = new FriendStore(sql);
@@ -55,6 +64,9 @@ export class HubStore {
     this.sendOptions = new SendOptionStore(sql);
     this.broadcasts = new BroadcastStore(sql);
     this.mail = new MailStore(sql);
+    this.people = new PeopleStore(sql);
+    this.steps = new StepStore(sql);
+    this.notify = new NotifyStore(sql, this.meta);
   }
 }
 

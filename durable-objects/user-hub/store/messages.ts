@@ -9,7 +9,11 @@ const IN_CHUNK = 90;
 
 /** Message history, per conversation in log order; own messages carry their delivery state. */
 export class MessageStore {
-  constructor(private sql: SqlStorage) {}
+  constructor(
+    private sql: SqlStorage,
+    /** Every message is indexed for search as it is written (issue 14). */
+    private search?: { add(pos: number, msg: Message): void },
+  ) {}
 
   has(id: string): boolean {
     return this.sql.exec("SELECT 1 FROM messages WHERE id = ?", id).toArray().length > 0;
@@ -24,6 +28,7 @@ export class MessageStore {
       msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, state, media, msg.name ?? null,
     );
     const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
+    this.search?.add(pos, msg);
     this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
     return pos;
   }
@@ -73,9 +78,9 @@ export class MessageStore {
   }
 
   /** One of our own messages, with its state and body. */
-  own(me: string, id: string): { conv: string; state: DeliveryState | null; body: Body } | undefined {
-    const row = this.sql.exec<{ conv: string; state: string | null; body: string }>("SELECT conv, state, body FROM messages WHERE id = ? AND sender = ?", id, me).toArray()[0];
-    return row && { conv: row.conv, state: row.state as DeliveryState | null, body: JSON.parse(row.body) as Body };
+  own(me: string, id: string): { conv: string; state: DeliveryState | null; body: Body; at: number } | undefined {
+    const row = this.sql.exec<{ conv: string; state: string | null; body: string; at: number }>("SELECT conv, state, body, at FROM messages WHERE id = ? AND sender = ?", id, me).toArray()[0];
+    return row && { conv: row.conv, state: row.state as DeliveryState | null, body: JSON.parse(row.body) as Body, at: row.at };
   }
 
   /** Sets an own message's state as it is, for a retry after a failure (the one step down). */

@@ -1,6 +1,7 @@
 // The hub's SQLite schema: a base created once, then numbered steps applied in order;
 // `meta.schema` counts the steps applied. Steps are never edited once shipped.
 import { parseConversation } from "../../../core/conversation";
+import { SearchStore } from "./search";
 
 const BASE = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -93,7 +94,36 @@ const STEPS: Step[] = [
    CREATE INDEX IF NOT EXISTS mails_message_id ON mails(message_id) WHERE message_id IS NOT NULL;
    CREATE TABLE IF NOT EXISTS mail_parts (mail TEXT NOT NULL, part TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (mail, part));
    CREATE TABLE IF NOT EXISTS mail_files (id TEXT PRIMARY KEY, filename TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL);`,
+  // Issue 14. People: sets of (source, contact) handles the user merged (see people.ts).
+  `CREATE TABLE IF NOT EXISTS people (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE IF NOT EXISTS person_handles (
+     source TEXT NOT NULL, contact TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (source, contact)
+   );
+   CREATE INDEX IF NOT EXISTS person_handles_person ON person_handles(person);
+   CREATE TABLE IF NOT EXISTS person_dismissed (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+   CREATE INDEX IF NOT EXISTS messages_conv_at ON messages(conv, at);`,
+  // Search: a contentless FTS5 index over messages, keyed by their pos (see store/search.ts).
+  `CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');`,
+  // ... and what was there before it, indexed once (new messages are indexed as they are written).
+  (sql) => backfillSearch(sql),
+  // Delivery timeline: each outgoing message's steps with times (see timeline.ts).
+  `CREATE TABLE IF NOT EXISTS msg_steps (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, msg_id TEXT NOT NULL, step TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT
+   );
+   CREATE INDEX IF NOT EXISTS msg_steps_msg ON msg_steps(msg_id, id);`,
+  // Mutes per conversation (quiet hours and the global mute are meta rows; see quiet.ts).
+  `CREATE TABLE IF NOT EXISTS conv_mutes (conv TEXT PRIMARY KEY, until INTEGER);`,
+  // A broadcast target refused at once keeps why, so the same frame again gets the same answer.
+  `ALTER TABLE broadcasts ADD COLUMN error TEXT;`,
 ];
+
+/** Indexes every stored message (run once, by the step that made the index). */
+export function backfillSearch(sql: SqlStorage): void {
+  const search = new SearchStore(sql);
+  for (const r of sql.exec<{ pos: number; body: string; name: string | null }>("SELECT pos, body, name FROM messages ORDER BY pos")) {
+    search.add(r.pos, { body: JSON.parse(r.body), ...(r.name ? { name: r.name } : {}) });
+  }
+}
 
 export function migrate(sql: SqlStorage): void {
   sql.exec(BASE);
