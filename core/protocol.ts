@@ -669,7 +669,10 @@ export const suggestionsResponse = z.object({ suggestions: z.array(mergeSuggesti
 /** A person's conversations merged in time order, newest page last like a conversation's. */
 export const personMessagesResponse = z.object({ person: personSchema, messages: z.array(storedMessageSchema), before: z.string().optional() });
 /** A search hit: the message, where it is, and the words around the match. */
-export const searchHitSchema = z.object({ message: storedMessageSchema, title: z.string(), snippet: z.string(), person: z.string().optional() });
+/** A search hit: a message in a conversation, or a mail (then `mail` instead of `message`). */
+export const searchHitSchema = z
+  .object({ message: storedMessageSchema.optional(), mail: mailSummarySchema.optional(), title: z.string(), snippet: z.string(), person: z.string().optional() })
+  .refine((h) => (h.message === undefined) !== (h.mail === undefined), "a hit is a message or a mail");
 export const searchResponse = z.object({ hits: z.array(searchHitSchema), before: z.string().optional() });
 export const timelineResponse = z.object({
   timeline: z.object({ msgId: z.string(), conv: z.string(), state: deliveryState, steps: z.array(timelineStepSchema), readBy: z.array(z.string()).optional() }),

@@ -97,7 +97,7 @@ export interface UserHubApi {
 }
 
 export type SearchInput = { q: string; source?: string; person?: string; conv?: string; from?: number; to?: number; before?: string; limit?: number };
-export type SearchHit = { message: StoredMessage; title: string; snippet: string; person?: string };
+export type SearchHit = { message?: StoredMessage; mail?: MailSummary; title: string; snippet: string; person?: string };
 export type MessageTimeline = { msgId: string; conv: string; state: DeliveryState; steps: TimelineStep[]; readBy?: string[] };
 
 // ---- AccountLink -----------------------------------------------------------------------

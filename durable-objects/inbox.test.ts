@@ -142,8 +142,8 @@ describe("search over everything the user has", () => {
     const mail = await bound(me, "mail", "Mail");
     const old = Date.now() - 10 * 86_400_000;
     await ingest(me, xmpp, [said("kim@jabber.test", "Kim", textBody("the Zeppelin lands at noon")), said("kim@jabber.test", "Kim", textBody("unrelated"))]);
-    // The mail module stores a mail as a message with an email body (the protocol's shape).
-    await ingest(me, mail, [said("lee@mail.test", "Lee", { type: "email", subject: "Travel", text: "Tickets for the zeppelin tour attached.\nRegards" }, old)]);
+    // A mail arrives in the bound mailbox (the mail module stores it; search indexes it there).
+    await ingest(me, mail, [{ type: "mail", mail: { remoteId: "<travel@mail.test>", from: { address: "lee@mail.test", name: "Lee" }, to: [{ address: "me@mail.test" }], subject: "Travel", text: "Tickets for the zeppelin tour attached.\nRegards", at: old, messageId: "<travel@mail.test>" } }]);
     const group = await api("/api/groups", { method: "POST", token: bob.token, json: { name: "Trip", members: [me.user.id] } });
     const bobs = await Client.open(bob.token, 0);
     bobs.send({ t: "send", id: "g1", to: { group: group.data.group.id }, body: textBody("Zeppelins are slow 🚀") });
@@ -157,8 +157,10 @@ describe("search over everything the user has", () => {
     const search = async (u: TestUser, params: Record<string, string | number>) =>
       (await api(`/api/search?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`, { token: u.token })).data;
     const all = await search(me, { q: "zeppelin" });
-    expect(all.hits.map((h: { snippet: string }) => h.snippet)).toEqual(["Zeppelins are slow 🚀", "the Zeppelin lands at noon", "Travel Tickets for the zeppelin tour attached. Regards"]);
-    expect(all.hits.map((h: { message: { conv: string } }) => h.message.conv)).toEqual([group.data.group.conv, remoteConversationId(xmpp, "kim@jabber.test"), remoteConversationId(mail, "lee@mail.test")]);
+    expect(all.hits.map((h: { snippet: string }) => h.snippet)).toEqual(["Zeppelins are slow 🚀", "the Zeppelin lands at noon", "Tickets for the zeppelin tour attached. Regards"]);
+    expect(all.hits.slice(0, 2).map((h: { message: { conv: string } }) => h.message.conv)).toEqual([group.data.group.conv, remoteConversationId(xmpp, "kim@jabber.test")]);
+    // The mail is a mail hit: it opens in the Mail tab.
+    expect(all.hits[2]).toMatchObject({ title: "Travel", mail: { account: mail, subject: "Travel", from: { address: "lee@mail.test" } } });
     expect(all.hits[1].title).toBe("Kim");
     // Filters: source, dates, a conversation, paging.
     expect((await search(me, { q: "zeppelin", source: mail })).hits).toHaveLength(1);
@@ -168,7 +170,7 @@ describe("search over everything the user has", () => {
     const page1 = await search(me, { q: "zeppelin", limit: 2 });
     expect(page1.hits).toHaveLength(2);
     const page2 = await search(me, { q: "zeppelin", limit: 2, before: page1.before });
-    expect(page2.hits.map((h: { message: { id: string } }) => h.message.id)).toEqual([all.hits[2].message.id]);
+    expect(page2.hits.map((h: { mail: { id: string } }) => h.mail.id)).toEqual([all.hits[2].mail.id]);
     // A person filter: Kim merged with nobody else is still a person of one handle? No: people need two handles.
     const kimAndLee = await api("/api/people", { method: "POST", token: me.token, json: { handles: [{ source: xmpp, contact: "kim@jabber.test" }, { source: mail, contact: "lee@mail.test" }] } });
     const byPerson = await search(me, { q: "zeppelin", person: kimAndLee.data.person.id });

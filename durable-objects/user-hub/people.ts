@@ -166,6 +166,11 @@ export class People {
         const key = handleKey({ source: account.id, contact: w.id });
         if (!out.has(key)) out.set(key, { source: account.id, contact: w.id, name: w.name ?? w.id, ...(ADDRESS.test(w.id) ? { email: w.id } : {}) });
       }
+      // Who wrote to a bound mailbox (mail lives in the Mail tab, not in chats).
+      for (const s of store.mail.senders(account.id)) {
+        const key = handleKey({ source: account.id, contact: s.address });
+        if (!out.has(key)) out.set(key, { source: account.id, contact: s.address, name: s.name ?? s.address, email: s.address });
+      }
     }
     return [...out.values()];
   }

@@ -2,13 +2,13 @@
 // so it only ever sees this user's copies of messages; another user's history is in another
 // hub's SQLite and cannot be reached from here. Filters: source, person, conversation, dates.
 import { refusal, type Result } from "../../core/errors";
-import type { StoredMessage } from "../../core/protocol";
+import type { MailSummary, StoredMessage } from "../../core/protocol";
 import type { Hub } from "./context";
 import type { People } from "./people";
-import { bodyText } from "./store/search";
+import { bodyText, matchQuery } from "./store/search";
 
 export type SearchInput = { q: string; source?: string; person?: string; conv?: string; from?: number; to?: number; before?: string; limit?: number };
-type Hit = { message: StoredMessage; title: string; snippet: string; person?: string };
+type Hit = { message?: StoredMessage; mail?: MailSummary; title: string; snippet: string; person?: string };
 
 const SNIPPET_CHARS = 120;
 
@@ -29,11 +29,18 @@ export class Search {
     if (input.conv) convs = convs ? convs.filter((c) => c === input.conv) : [input.conv];
     const limit = input.limit ?? 30;
     const [at, pos] = (input.before ?? "").split(":").map(Number);
-    const found = store.search.find(input.q, { source: input.source, from: input.from, to: input.to, convs, ...(input.before ? { before: { at: at!, pos: pos! } } : {}) }, limit + 1);
-    const page = found.slice(0, limit) as (StoredMessage & { pos: number })[];
-    const hits = page.map(({ pos: _, ...message }) => this.hit(message, input.q));
+    const found = (store.search.find(input.q, { source: input.source, from: input.from, to: input.to, convs, ...(input.before ? { before: { at: at!, pos: pos! } } : {}) }, limit + 1) as (StoredMessage & { pos: number })[])
+      .map(({ pos, ...message }) => ({ at: message.at, pos, hit: () => this.hit(message, input.q) }));
+    // Mail is searched too: a person's mail is what came from their addresses; a conversation has none.
+    const match = matchQuery(input.q);
+    const mailbox = input.source && input.source !== "unibox" ? input.source : undefined;
+    const senders = input.person ? (this.people.get(input.person)?.handles.map((h) => h.contact).filter((c) => c.includes("@")) ?? []) : undefined;
+    const mails = !match || input.conv || input.source === "unibox" ? [] : store.mail.find(match, { mailbox, senders, from: input.from, to: input.to, ...(input.before ? { before: at! } : {}) }, limit + 1)
+      .map((m) => ({ at: m.at, pos: 0, hit: (): Hit => { const { pos: _p, text, ...mail } = m; return { mail, title: mail.subject || mail.from.name || mail.from.address, snippet: snippet(text, input.q), ...(input.person ? { person: input.person } : {}) }; } }));
+    const merged = [...found, ...mails].sort((a, b) => b.at - a.at || b.pos - a.pos);
+    const page = merged.slice(0, limit);
     const last = page.at(-1);
-    return { ok: true, hits, ...(found.length > limit && last ? { before: `${last.at}:${last.pos}` } : {}) };
+    return { ok: true, hits: page.map((x) => x.hit()), ...(merged.length > limit && last ? { before: `${last.at}:${last.pos}` } : {}) };
   }
 
   private hit(message: StoredMessage, q: string): Hit {

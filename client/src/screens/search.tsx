@@ -11,7 +11,8 @@ import { moreResults, runSearch, type SearchHit, searchFilters, searchQuery, sea
 import { Icon } from "../ui/icons";
 
 /** Where a hit opens: its conversation, scrolled to the message. */
-export const hitHref = (h: SearchHit) => `/chat/${encodeURIComponent(h.message.conv)}?msg=${encodeURIComponent(h.message.id)}`;
+export const hitHref = (h: SearchHit) =>
+  h.mail ? `/mail/${encodeURIComponent(h.mail.id)}` : `/chat/${encodeURIComponent(h.message!.conv)}?msg=${encodeURIComponent(h.message!.id)}`;
 
 const dayStart = (v: string) => (v ? new Date(`${v}T00:00:00`).getTime() : undefined);
 const dayEnd = (v: string) => (v ? new Date(`${v}T23:59:59.999`).getTime() : undefined);
@@ -88,22 +89,26 @@ export default function Search() {
             <h2 id="hits-title" class="section-title">{t("search.hits", { n: results.hits.length })}</h2>
             {results.hits.length === 0 && <p class="empty small">{t("search.nothing")}</p>}
             <ul class="list hits">
-              {results.hits.map((h) => (
-                <li key={h.message.id}>
-                  <a class="row" href={hitHref(h)} data-hit={h.message.id}>
+              {results.hits.map((h) => {
+                const id = h.message?.id ?? h.mail!.id;
+                const at = h.message?.at ?? h.mail!.at;
+                return (
+                <li key={id}>
+                  <a class="row" href={hitHref(h)} data-hit={id}>
                     <span class="lines">
                       <span class="line1">
                         <span class="title">{h.title}</span>
-                        <time dateTime={new Date(h.message.at).toISOString()}>{formatTime(h.message.at)}</time>
+                        <time dateTime={new Date(at).toISOString()}>{formatTime(at)}</time>
                       </span>
                       <span class="line2">
-                        <span class="source-badge" data-source={h.message.source}>{sourceLabel(h.message.source)}</span>
+                        <span class="source-badge" data-source={h.message?.source ?? "mail"}>{h.message ? sourceLabel(h.message.source) : t("tab.mail")}</span>
                         <span class="preview">{h.snippet}</span>
                       </span>
                     </span>
                   </a>
                 </li>
-              ))}
+                );
+              })}
             </ul>
             {results.before && <button type="button" class="button wide" onClick={() => void moreResults()}>{t("search.more")}</button>}
           </section>

@@ -1,10 +1,10 @@
 // Search over everything the user has, answered by their hub (issue 14).
 import { signal } from "@preact/signals";
 import { api, call } from "./api";
-import type { StoredMessage } from "../../../core/protocol";
+import type { MailSummary, StoredMessage } from "../../../core/protocol";
 
 export type SearchFilters = { source?: string; person?: string; from?: number; to?: number };
-export type SearchHit = { message: StoredMessage; title: string; snippet: string; person?: string };
+export type SearchHit = { message?: StoredMessage; mail?: MailSummary; title: string; snippet: string; person?: string };
 
 export const searchQuery = signal("");
 export const searchFilters = signal<SearchFilters>({});

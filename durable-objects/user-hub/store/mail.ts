@@ -1,4 +1,5 @@
 import type { Mail, MailAttachment, MailSummary } from "../../../core/protocol";
+import { mailIndexText } from "./search";
 
 /** What a mail keeps beyond its summary, stored apart from its text and HTML. */
 export type MailDetail = Omit<Mail, Exclude<keyof MailSummary, "attachments"> | "text" | "html">;
@@ -26,6 +27,40 @@ export type MailFile = { id: string; filename: string; mime: string; size: numbe
 export class MailStore {
   constructor(private sql: SqlStorage) {}
 
+  /** Mail matching every word, newest first, from one mailbox or all, within the dates. */
+  find(match: string, f: { mailbox?: string; senders?: string[]; from?: number; to?: number; before?: number }, limit: number): (MailSummary & { pos: number; text: string })[] {
+    const where = ["mail_search MATCH ?"];
+    const args: (string | number)[] = [match];
+    if (f.mailbox) where.push("m.mailbox = ?"), args.push(f.mailbox);
+    if (f.senders) {
+      if (f.senders.length === 0) return [];
+      const some = f.senders.slice(0, 80);
+      where.push(`lower(json_extract(m.summary, '$.from.address')) IN (${some.map(() => "?").join(",")})`), args.push(...some.map((a) => a.toLowerCase()));
+    }
+    if (f.from !== undefined) where.push("m.at >= ?"), args.push(f.from);
+    if (f.to !== undefined) where.push("m.at <= ?"), args.push(f.to);
+    if (f.before !== undefined) where.push("m.at < ?"), args.push(f.before);
+    return this.sql
+      .exec<Row & { pos: number; text: string | null }>(
+        `SELECT m.*, p.content AS text FROM mail_search s JOIN mails m ON m.pos = s.rowid LEFT JOIN mail_parts p ON p.mail = m.id AND p.part = 'text' WHERE ${where.join(" AND ")} ORDER BY m.at DESC LIMIT ?`,
+        ...args, limit,
+      )
+      .toArray()
+      .map((r) => ({ ...withState(toRow(r)), pos: r.pos, text: r.text ?? "" }));
+  }
+
+  /** Everyone who wrote to a mailbox (received mail only), by address. */
+  senders(mailbox: string): { address: string; name?: string }[] {
+    return this.sql
+      .exec<{ address: string; name: string | null }>(
+        "SELECT lower(json_extract(summary, '$.from.address')) AS address, MAX(json_extract(summary, '$.from.name')) AS name FROM mails WHERE mailbox = ? AND sent = 0 GROUP BY address LIMIT 500",
+        mailbox,
+      )
+      .toArray()
+      .filter((r) => r.address)
+      .map((r) => ({ address: r.address, ...(r.name ? { name: r.name } : {}) }));
+  }
+
   has(mailbox: string, remoteId: string): boolean {
     return this.sql.exec("SELECT 1 FROM mails WHERE mailbox = ? AND remote_id = ?", mailbox, remoteId).toArray().length > 0;
   }
@@ -38,6 +73,9 @@ export class MailStore {
       summary.id, mail.mailbox, mail.remoteId, mail.messageId ?? null, summary.thread ?? null, summary.at, summary.read ? 1 : 0, summary.sent ? 1 : 0, summary.state ?? null, JSON.stringify(summary),
     ).rowsWritten;
     if (written === 0) return false;
+    const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
+    // Searchable from the moment it is stored (store/search.ts), in the same step.
+    this.sql.exec("INSERT INTO mail_search (rowid, text) VALUES (?, ?)", pos, mailIndexText(summary.subject, summary.from.name ?? summary.from.address, mail.text));
     this.sql.exec("INSERT INTO mail_parts (mail, part, content) VALUES (?, 'text', ?)", summary.id, mail.text);
     if (mail.html !== undefined) this.sql.exec("INSERT INTO mail_parts (mail, part, content) VALUES (?, 'html', ?)", summary.id, mail.html);
     this.sql.exec("INSERT INTO mail_parts (mail, part, content) VALUES (?, 'detail', ?)", summary.id, JSON.stringify(mail.detail));

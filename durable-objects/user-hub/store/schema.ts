@@ -1,6 +1,7 @@
 // The hub's SQLite schema: a base created once, then numbered steps applied in order;
 // `meta.schema` counts the steps applied. Steps are never edited once shipped.
 import { parseConversation } from "../../../core/conversation";
+import { mailIndexText } from "./search";
 import { SearchStore } from "./search";
 
 const BASE = `
@@ -115,6 +116,14 @@ const STEPS: Step[] = [
   `CREATE TABLE IF NOT EXISTS conv_mutes (conv TEXT PRIMARY KEY, until INTEGER);`,
   // A broadcast target refused at once keeps why, so the same frame again gets the same answer.
   `ALTER TABLE broadcasts ADD COLUMN error TEXT;`,
+  // Mail in search too (store/search.ts): its own index, keyed by the mail's pos.
+  `CREATE VIRTUAL TABLE IF NOT EXISTS mail_search USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');`,
+  (sql) => {
+    for (const r of sql.exec<{ pos: number; summary: string; text: string | null }>("SELECT m.pos, m.summary, p.content AS text FROM mails m LEFT JOIN mail_parts p ON p.mail = m.id AND p.part = 'text'").toArray()) {
+      const s = JSON.parse(r.summary) as { subject?: string; from?: { address?: string; name?: string } };
+      sql.exec("INSERT INTO mail_search (rowid, text) VALUES (?, ?)", r.pos, mailIndexText(s.subject ?? "", s.from?.name ?? s.from?.address ?? "", r.text ?? ""));
+    }
+  },
 ];
 
 /** Indexes every stored message (run once, by the step that made the index). */

@@ -56,6 +56,11 @@ export function bodyText(body: Body): string {
   }
 }
 
+/** What a mail is found by: its subject, who sent it, and its text. */
+export function mailIndexText(subject: string, from: string, text: string): string {
+  return spaceIdeographs([subject, from, text].join("\n").trim());
+}
+
 function indexText(body: Body, name?: string): string {
   return spaceIdeographs([bodyText(body), name ?? ""].join("\n").trim());
 }
