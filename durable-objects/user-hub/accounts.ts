@@ -63,6 +63,8 @@ export class Accounts {
     const { removed: _, ...rest } = account;
     this.hub.store.accounts.put({ ...rest, state: report.state, message: report.message, ...(report.action ? { action: report.action } : { action: undefined }) });
     this.hub.events.append({ type: "account.status", account: id, state: report.state, message: report.message, ...(report.action ? { action: report.action } : {}), at: Date.now() });
+    // For the dashboard: which accounts are in trouble (the message is the network's reason, never a secret).
+    this.hub.log(report.state === "connected" || report.state === "connecting" ? "info" : "warn", "account.status", { account: id, network: account.network, state: report.state });
   }
 
   private everyLink(op: "open" | "close"): void {

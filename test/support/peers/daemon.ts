@@ -28,7 +28,7 @@ export function spawnDaemon(cmd: string, args: string[], opts: { cwd: string; lo
   const child: ChildProcess = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  child.on("error", (e) => (exit = `could not start ${cmd}: ${e.message}`));
+  child.on("error", (e) => (exit = `could not start ${cmd}: ${e.message}${(e as NodeJS.ErrnoException).code === "ENOENT" ? " (not installed? .ci/run installs the peers: apt-get install prosody ngircd dovecot-imapd)" : ""}`));
   child.on("exit", (code, signal) => (exit ??= `${cmd} exited (code ${code}, signal ${signal})`));
   // "close" comes once every process holding the pipes (the whole group, in practice) is gone.
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));

@@ -34,7 +34,7 @@ export async function poll(creds: Creds, io: LinkIO, cursor: string | null): Pro
     timeOf,
     from.timeline,
   );
-  if (notes.gap || timeline.gap) io.log("bluesky_poll_gap", { notifications: notes.gap, timeline: timeline.gap });
+  if (notes.gap || timeline.gap) io.log("bluesky.poll_gap", { notifications: notes.gap, timeline: timeline.gap });
 
   // Oldest first; a post both in the timeline and in notifications is the notification's.
   const byKey = new Map<string, { at: number; events: RemoteEvent[] }>();

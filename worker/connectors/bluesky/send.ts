@@ -69,7 +69,7 @@ const refuse = (code: Refused["code"], message: string): Refused => ({ ok: false
 const ambiguous = (err: unknown) => err instanceof HttpError && (err.status === 0 || err.status >= 500);
 
 function posted(io: LinkIO, s: Session, r: Ref, attempt: Attempt): SendResult {
-  io.log("bluesky_posted", { rkey: attempt.rkey });
+  io.log("bluesky.posted", { rkey: attempt.rkey });
   return { ok: true, remoteId: r.uri, at: Date.parse(attempt.createdAt), url: postUrl(io, s.handle, r.uri) };
 }
 

@@ -41,7 +41,7 @@ export async function login(creds: Creds, io: LinkIO): Promise<Session> {
   const service = serviceOf(creds, io);
   try {
     const out = await xrpc<SessionOut>(io, service, "com.atproto.server.createSession", { input: { identifier: creds.identifier, password: creds.appPassword } });
-    io.log("bluesky_login", { did: out.did });
+    io.log("bluesky.login", { did: out.did });
     return keep(io, creds, service, out);
   } catch (err) {
     if (err instanceof XrpcError && err.error === "AuthFactorTokenRequired") throw new RemoteError("auth", "Bluesky asks for an email code: use an app password instead");
@@ -57,7 +57,7 @@ async function refresh(creds: Creds, io: LinkIO, s: Session): Promise<Session> {
   } catch (err) {
     // A refresh token that was revoked, ran out or is not the server's: log in again.
     if (err instanceof XrpcError && (err.kind === "auth" || err.status === 400 || err.status === 401)) {
-      io.log("bluesky_refresh_refused", { error: err.error });
+      io.log("bluesky.refresh_refused", { error: err.error });
       return login(creds, io);
     }
     throw err;

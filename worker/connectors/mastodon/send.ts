@@ -32,7 +32,7 @@ export async function send(creds: Creds, io: LinkIO, out: Outbound): Promise<Sen
     const json = { status, visibility: target.visibility, ...(target.inReplyTo ? { in_reply_to_id: target.inReplyTo } : {}), ...(mediaIds.length ? { media_ids: mediaIds } : {}) };
     const { body } = await api<Status>(creds, io, "/api/v1/statuses", { method: "POST", json, headers: { "Idempotency-Key": out.key }, timeoutMs: POST_TIMEOUT_MS });
     io.store.delete(`media:${out.key}`);
-    io.log("mastodon_posted", { status: body.id, visibility: target.visibility });
+    io.log("mastodon.posted", { status: body.id, visibility: target.visibility });
     return { ok: true, remoteId: body.id, at: Date.parse(body.created_at), url: body.url ?? body.uri };
   } catch (err) {
     const f = failure(err);

@@ -73,7 +73,7 @@ export async function logIn(creds: Extract<MatrixCreds, { password: string }>, i
   if (probe) return login;
   rememberBase(io, creds.homeserver, res.well_known?.["m.homeserver"]?.base_url);
   io.store.put(KEY, { ...login, for: forCreds(creds) } satisfies Stored);
-  io.log("matrix_login", { device: login.deviceId });
+  io.log("matrix.login", { device: login.deviceId });
   return login;
 }
 

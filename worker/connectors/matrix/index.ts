@@ -52,7 +52,7 @@ export const matrix = {
     if (!hasPassword(creds)) return;
     const base = await homeserverOf(io, creds.homeserver);
     const login = await signIn(creds, io, base);
-    await logOut(io, base, login.token).catch((err) => io.log("matrix_logout_failed", { kind: (err as RemoteError).kind }));
+    await logOut(io, base, login.token).catch((err) => io.log("matrix.logout_failed", { kind: (err as RemoteError).kind }));
     io.store.delete("session");
   },
 

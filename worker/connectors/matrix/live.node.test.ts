@@ -145,7 +145,7 @@ describe("rate limits", () => {
     const limited = seen.findIndex((s) => s.status === 429);
     const next = seen.slice(limited + 1).find((s) => s.path.endsWith("/sync"))!;
     expect(next.at - seen[limited]!.at).toBeGreaterThanOrEqual(1190);
-    expect(w.io.logs).toContainEqual({ event: "matrix_rate_limited", fields: { waitMs: 1200 } });
+    expect(w.io.logs).toContainEqual({ event: "matrix.rate_limited", fields: { waitMs: 1200 } });
   });
 
   it("connect while limited throws rate_limited with the wait the homeserver asked for", async () => {

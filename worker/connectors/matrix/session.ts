@@ -71,7 +71,7 @@ export class MatrixSession implements LiveSession {
       } catch (err) {
         if (this.closed || err instanceof Aborted) return;
         if (err instanceof MatrixError && err.kind === "rate_limited") {
-          this.io.log("matrix_rate_limited", { waitMs: err.retryAfterMs });
+          this.io.log("matrix.rate_limited", { waitMs: err.retryAfterMs });
           await this.sleep(err.retryAfterMs ?? 5_000);
           continue;
         }
@@ -86,7 +86,7 @@ export class MatrixSession implements LiveSession {
     const kind: RemoteError["kind"] = err instanceof MatrixError ? err.kind : "permanent";
     const reason = err instanceof Error ? err.message : String(err);
     if (kind === "auth") forgetToken(this.io);
-    this.io.log("matrix_session_ended", { kind, ...(err instanceof MatrixError ? { status: err.status, errcode: err.errcode } : {}) });
+    this.io.log("matrix.session_ended", { kind, ...(err instanceof MatrixError ? { status: err.status, errcode: err.errcode } : {}) });
     this.finish({ reason, kind });
   }
 

@@ -42,7 +42,7 @@ async function handle(creds: TelegramCreds, io: LinkIO, request: Request): Promi
   try {
     update = await request.json();
   } catch {
-    io.log("telegram_update_unreadable");
+    io.log("telegram.update_unreadable");
     return []; // answering 2xx: Telegram would resend the same bytes forever
   }
   const message = messageOf(update);
@@ -61,7 +61,7 @@ async function storePhoto(token: string, io: LinkIO, photo: PhotoSize): Promise<
   } catch (err) {
     // Transient trouble and rate limits fail the delivery; Telegram delivers it again later.
     if (!(err instanceof RemoteError) || err.kind !== "permanent") throw err;
-    io.log("telegram_photo_skipped", { status: err instanceof TelegramError ? err.status : undefined });
+    io.log("telegram.photo_skipped", { status: err instanceof TelegramError ? err.status : undefined });
     return undefined;
   }
 }
