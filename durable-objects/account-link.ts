@@ -9,8 +9,9 @@ import type { Env } from "../worker/env";
 import { backoffMs } from "./account-link/backoff";
 import { type Reported, StateReporter } from "./account-link/state";
 import { constantTimeEqual } from "./account-link/secret";
-import { measure } from "../core/text-length";
-import { splitForThread } from "../core/thread";
+import { LinkStore } from "./account-link/store";
+import { failureOf, gone, limitsOf, messageOf, needsCredentials, sendThread } from "./account-link/outbound";
+import { nextPollAt } from "./account-link/poll";
 import type { AccountLinkApi, LinkInit, LinkSend, LinkStatus } from "./api";
 import { hubOf } from "./stubs";
 
@@ -27,7 +28,7 @@ const WATCHDOG_MS = 30_000;
  * of UserHub because an outbound socket keeps an object awake and the hub must hibernate.
  */
 export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
-  private sql: SqlStorage;
+  private store: LinkStore;
   private session: LiveSession | undefined;
   private connecting: Promise<void> | undefined;
   private emitting: Promise<unknown> = Promise.resolve();
@@ -37,8 +38,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec("CREATE TABLE IF NOT EXISTS link (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+    this.store = new LinkStore(ctx.storage.sql);
     this.reporter = new StateReporter(
       () => this.get<Reported>("state"),
       (r) => this.put("state", r),
@@ -48,23 +48,17 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     );
   }
 
-  // ---- small storage helpers ---------------------------------------------------------
   private get<T>(k: string): T | undefined {
-    const row = this.sql.exec<{ v: string }>("SELECT v FROM link WHERE k = ?", k).toArray()[0];
-    return row ? (JSON.parse(row.v) as T) : undefined;
+    return this.store.get<T>(k);
   }
   private put(k: string, v: unknown): void {
-    this.sql.exec("INSERT INTO link (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, JSON.stringify(v));
+    this.store.put(k, v);
   }
-  private del(k: string): void {
-    this.sql.exec("DELETE FROM link WHERE k = ?", k);
-  }
-
   private get account(): AccountRef | undefined {
-    return this.get<AccountRef>("account");
+    return this.store.account;
   }
   private get wanted(): "open" | "closed" {
-    return this.get<"open" | "closed">("wanted") ?? "closed";
+    return this.store.wanted;
   }
 
   private connector(account: AccountRef): Connector<unknown> {
@@ -74,7 +68,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
   }
 
   private io(account: AccountRef): LinkIO {
-    return createLinkIO(account, this.env, sqlStore(this.sql));
+    return createLinkIO(account, this.env, sqlStore(this.ctx.storage.sql));
   }
 
   private async credentials(account: AccountRef): Promise<unknown> {
@@ -110,18 +104,8 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       return refusal("server_unreachable", `the account works, but setting it up failed: ${messageOf(err)}`);
     }
     await this.reporter.report({ state: "connecting", message: "bound; connecting when you are online" });
-    const limits = this.limitsOf(connector, init.account);
+    const limits = limitsOf(connector, this.io(init.account));
     return { ok: true, remote: verified.remote, ...(limits ? { limits } : {}) };
-  }
-
-  /** What a post on this account may hold: the account's own figures (learnt at verify) or the network's. */
-  private limitsOf(connector: Connector<unknown>, account: AccountRef): TextLimits | undefined {
-    const l = connector.limits;
-    if (!l) return undefined;
-    const own = l.current?.(this.io(account));
-    if (own) return own;
-    const max = l.textChars ?? l.textGraphemes;
-    return max ? { max, ...l.rules } : undefined;
   }
 
   async rebind(credentials: Record<string, unknown>): Promise<Result<{ remote: string }>> {
@@ -167,7 +151,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
   private async forget(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.sql.exec("CREATE TABLE IF NOT EXISTS link (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+    this.store.create();
   }
 
   // ---- online and offline --------------------------------------------------------------
@@ -208,7 +192,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     const connector = this.connector(account);
     try {
       const creds = await this.credentials(account);
-      const session = await connector.connect!(creds, this.io(account), this.get<string | null>("cursor") ?? null, {
+      const session = await connector.connect!(creds, this.io(account), this.store.cursor, {
         emit: (events, cursor) => this.emit(events, cursor),
         state: (report) => void this.reporter.report(report).catch((err) => this.log("link.state_failed", { error: messageOf(err) })),
       });
@@ -242,7 +226,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
       return;
     }
     if (this.wanted !== "open") return;
-    const attempt = (this.get<number>("attempt") ?? 0) + 1;
+    const attempt = this.store.attempt + 1;
     this.put("attempt", attempt);
     const wait = err instanceof RemoteError && err.retryAfterMs ? err.retryAfterMs : backoffMs(attempt - 1);
     const report: StateReport =
@@ -292,8 +276,12 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
    * cadence, so a queued poll before that timer is due only says when it is.
    */
   async poll(): Promise<{ nextAt: number | null }> {
-    const timer = this.get<Record<string, number>>("timers")?.poll;
+    const timer = this.store.timers.poll;
     if (this.wanted === "open" && timer !== undefined && timer > Date.now() && !this.polling) return { nextAt: timer };
+    // A queued poll can come early (a message is delivered when its first account is due);
+    // the wait a network named is kept whoever asks.
+    const notBefore = this.store.notBefore;
+    if (notBefore > Date.now()) return { nextAt: notBefore };
     return this.pollOnce();
   }
 
@@ -308,13 +296,13 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     if (!account) return { nextAt: null };
     const connector = this.connector(account);
     if (!connector.poll || this.reporter.current().state === "bad_credentials") return { nextAt: null };
-    if (this.session) return { nextAt: this.nextPoll(connector, undefined) }; // live now: the session has it
+    if (this.session) return { nextAt: nextPollAt(connector, this.wanted, undefined, this.env.POLL_EVERY_MS) }; // live now: the session has it
     try {
-      const result = await connector.poll(await this.credentials(account), this.io(account), this.get<string | null>("cursor") ?? null);
+      const result = await connector.poll(await this.credentials(account), this.io(account), this.store.cursor);
       await this.emit(result.events, result.cursor ?? undefined);
       this.put("attempt", 0);
       await this.reporter.report({ state: "connected", message: "up to date" });
-      return { nextAt: this.nextPoll(connector, result.nextInMs) };
+      return { nextAt: nextPollAt(connector, this.wanted, result.nextInMs, this.env.POLL_EVERY_MS) };
     } catch (err) {
       const kind = err instanceof RemoteError ? err.kind : "transient";
       this.log("link.poll_failed", { kind, error: messageOf(err) });
@@ -322,21 +310,16 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
         await this.reporter.report({ state: "bad_credentials", message: messageOf(err), action: "re-enter the password or token" });
         return { nextAt: null };
       }
-      const attempt = (this.get<number>("attempt") ?? 0) + 1;
+      const attempt = this.store.attempt + 1;
       this.put("attempt", attempt);
-      const wait = err instanceof RemoteError && err.retryAfterMs ? err.retryAfterMs : backoffMs(attempt);
+      const told = err instanceof RemoteError ? err.retryAfterMs : undefined;
+      const wait = told || backoffMs(attempt);
+      if (told) this.put("notBefore", Date.now() + told);
       await this.reporter.report(
         kind === "permanent" ? { state: "unknown_error", message: messageOf(err) } : { state: "transient_disconnect", message: `${messageOf(err)}; trying again later` },
       );
       return { nextAt: Date.now() + wait };
     }
-  }
-
-  private nextPoll(connector: Connector<unknown>, told: number | undefined): number {
-    const every = connector.pollEvery ?? { online: 60_000, away: 120_000 };
-    // POLL_EVERY_MS (tests, local development) shortens the cadence; a network's own wait still wins.
-    const cadence = this.env.POLL_EVERY_MS ? Number(this.env.POLL_EVERY_MS) : this.wanted === "open" ? every.online : every.away;
-    return Date.now() + (told ?? cadence);
   }
 
   /** Webhook networks: the Worker forwards `/hooks/<network>/<account>` here. */
@@ -345,7 +328,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     const hook = account && this.connector(account).webhook;
     // An unknown account answers like a wrong secret: nothing to learn by probing ids.
     if (!account || !hook || request.method !== "POST") return new Response("unauthorized", { status: 401 });
-    const secret = sqlStore(this.sql).get<string>(WEBHOOK_SECRET_KEY);
+    const secret = sqlStore(this.ctx.storage.sql).get<string>(WEBHOOK_SECRET_KEY);
     if (!secret || !constantTimeEqual(secret, request.headers.get(hook.secretHeader) ?? "")) {
       this.log("link.webhook_refused", {});
       return new Response("unauthorized", { status: 401 });
@@ -366,15 +349,13 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
 
   async send(out: LinkSend): Promise<SendResult> {
     const account = this.account;
-    if (!account) return { ok: false, code: "account_not_found", message: "this account is not bound any more", retryable: false };
-    if (this.reporter.current().state === "bad_credentials") {
-      return { ok: false, code: "bad_credentials", message: "the account's credentials no longer work; re-enter them", retryable: false };
-    }
+    if (!account) return gone();
+    if (this.reporter.current().state === "bad_credentials") return needsCredentials();
     const connector = this.connector(account);
     try {
       const media = "media" in out.body ? await this.io(account).media.get(out.body.media) : null;
       const outbound = { ...out, ...(media ? { media: { ...media, filename: "media" } } : {}) };
-      if (out.split && outbound.body.type === "text") return await this.sendThread(connector, account, { ...outbound, body: outbound.body });
+      if (out.split && outbound.body.type === "text") return await sendThread(connector, this.io(account), { ...outbound, body: outbound.body }, (part) => this.sendOne(connector, account, part));
       return await this.sendOne(connector, account, outbound);
     } catch (err) {
       return failureOf(err);
@@ -384,10 +365,8 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
   /** Boost or like a post of the feed by its remote id, where the network has it. */
   async act(action: "boost" | "like", remoteId: string): Promise<SendResult> {
     const account = this.account;
-    if (!account) return { ok: false, code: "account_not_found", message: "this account is not bound any more", retryable: false };
-    if (this.reporter.current().state === "bad_credentials") {
-      return { ok: false, code: "bad_credentials", message: "the account's credentials no longer work; re-enter them", retryable: false };
-    }
+    if (!account) return gone();
+    if (this.reporter.current().state === "bad_credentials") return needsCredentials();
     const run = this.connector(account).actions?.[action];
     if (!run) return { ok: false, code: "unsupported_action", message: `${account.network} has no ${action}`, retryable: false };
     try {
@@ -402,27 +381,6 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     if (connector.send) return connector.send(await this.credentials(account), this.io(account), outbound);
     this.ensureLive();
     return { ok: false, code: "remote_unavailable", message: "not connected to the network yet", retryable: true, retryAfterMs: 3_000 };
-  }
-
-  /**
-   * An over-long post as a thread: each part with its own key (so a retry re-sends none that
-   * went), each a reply to the one before. The thread's first part is the answer.
-   */
-  private async sendThread(connector: Connector<unknown>, account: AccountRef, out: Outbound & { body: { type: "text"; text: string } }): Promise<SendResult> {
-    const limits = this.limitsOf(connector, account);
-    const own = connector.limits?.current?.(this.io(account));
-    // The account's own rules when known; else the network's measure.
-    const count = own ? (s: string) => measure(s, own) : (connector.limits?.measure ?? ((s: string) => measure(s, limits)));
-    const parts = limits ? splitForThread(out.body.text, limits.max, count) : [out.body.text];
-    let first: SendResult | undefined;
-    let replyTo = out.replyTo;
-    for (const [i, text] of parts.entries()) {
-      const result = await this.sendOne(connector, account, { ...out, key: i === 0 ? out.key : `${out.key}:${i}`, body: { type: "text", text }, ...(replyTo ? { replyTo } : {}) });
-      if (!result.ok) return result;
-      first ??= result;
-      replyTo = result.remoteId;
-    }
-    return first!;
   }
 
   async markRead(chat: string, remoteIds: string[]): Promise<void> {
@@ -443,31 +401,26 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
   }
 
   async status(): Promise<LinkStatus> {
-    return { state: this.reporter.current(), live: this.session !== undefined, wanted: this.wanted, cursor: this.get<string>("cursor") ?? null };
+    return { state: this.reporter.current(), live: this.session !== undefined, wanted: this.wanted, cursor: this.store.cursor };
   }
 
   // ---- timers ----------------------------------------------------------------------------
 
   private setTimer(kind: string, due: number | null): void {
-    const timers = this.get<Record<string, number>>("timers") ?? {};
-    if (due === null) delete timers[kind];
-    else timers[kind] = due;
-    this.put("timers", timers);
+    this.store.setTimer(kind, due);
     void this.arm();
   }
 
   private async arm(): Promise<void> {
-    const timers = Object.values(this.get<Record<string, number>>("timers") ?? {});
-    if (timers.length === 0) return this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.setAlarm(Math.min(...timers));
+    const next = this.store.nextDue();
+    if (next === null) return this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.setAlarm(next);
   }
 
   async alarm(): Promise<void> {
     const now = Date.now();
-    const timers = this.get<Record<string, number>>("timers") ?? {};
-    const due = Object.entries(timers).filter(([, at]) => at <= now).map(([k]) => k);
-    for (const k of due) delete timers[k];
-    this.put("timers", timers);
+    const due = this.store.takeDue(now);
+    const timers: Record<string, number> = {};
     try {
       if (due.includes("blip")) await this.reporter.blipOver();
       if (due.includes("reconnect") || due.includes("watchdog")) this.ensureLive();
@@ -476,7 +429,7 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
         const { nextAt } = await this.pollOnce();
         if (nextAt !== null && this.wanted === "open") timers.poll = nextAt;
       }
-      this.put("timers", { ...(this.get<Record<string, number>>("timers") ?? {}), ...pick(timers, ["watchdog", "poll"]) });
+      this.put("timers", { ...this.store.timers, ...timers });
     } catch (err) {
       this.log("link.alarm_failed", { error: messageOf(err) });
     } finally {
@@ -496,18 +449,4 @@ export class AccountLink extends DurableObject<Env> implements AccountLinkApi {
     const a = this.account;
     console.log(JSON.stringify({ event, account: a?.id, network: a?.network, user: a?.owner, ...fields }));
   }
-}
-
-/** A connector's throw, as the SendResult the hub's outbox understands. */
-function failureOf(err: unknown): Extract<SendResult, { ok: false }> {
-  if (err instanceof RemoteError) return { ok: false, code: err.kind === "auth" ? "bad_credentials" : "remote_failed", message: err.message, retryable: err.kind === "transient" || err.kind === "rate_limited", retryAfterMs: err.retryAfterMs };
-  return { ok: false, code: "remote_failed", message: messageOf(err), retryable: true };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function pick(o: Record<string, number>, keys: string[]): Record<string, number> {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
 }

@@ -142,6 +142,26 @@ describe("polling through scheduled() and queue() in workerd", () => {
     expect(account.state).toBe("connected");
   });
 
+  it("a 429's Retry-After holds even when a poll is asked for early: no request before it", async () => {
+    const u = await register("poll429");
+    const path = `/feed-${++nextPath}.xml`;
+    await serve(path, [1]);
+    const id = await bindFeed(u.token, path);
+    await consume((await tick()).flat());
+    await serve(path, [2, 1], { failAfter: 0, failStatus: 429, retryAfterS: 90 });
+    await makeDue(id);
+    await consume((await tick()).flat());
+    const told = (await nextPollOf(id))!;
+    expect(told - Date.now()).toBeGreaterThan(85_000);
+    expect(told - Date.now()).toBeLessThanOrEqual(90_000);
+    const before = (await stats(path)).requests;
+    // A queue message can arrive before this account is due (it rides with the first of its ten):
+    // the link answers with the wait it was told and does not touch the server.
+    await consume([{ accounts: [id] }]);
+    expect((await stats(path)).requests).toBe(before);
+    expect(Math.abs((await nextPollOf(id))! - told)).toBeLessThan(1_000);
+  });
+
   it("leases in chunks, queues ten accounts a message, and a second tick sends none of them again", async () => {
     const u = await register("pollmany");
     const now = Date.now();

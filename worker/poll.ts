@@ -76,7 +76,7 @@ async function queueAccounts(env: Env, due: { id: string; due: number }[], now: 
   const messages: { body: PollMessage; delaySeconds?: number }[] = [];
   for (let i = 0; i < due.length; i += PER_MESSAGE) {
     const part = due.slice(i, i + PER_MESSAGE);
-    const delaySeconds = Math.floor(Math.max(0, part[0]!.due - now) / 1000);
+    const delaySeconds = Math.ceil(Math.max(0, part[0]!.due - now) / 1000); // never before it is due
     messages.push({ body: { accounts: part.map((a) => a.id) }, ...(delaySeconds > 0 ? { delaySeconds } : {}) });
   }
   for (let i = 0; i < messages.length; i += SEND_BATCH) await env.POLL_QUEUE.sendBatch(messages.slice(i, i + SEND_BATCH));

@@ -14,6 +14,8 @@ export type PathOptions = {
   /** Serve this many requests normally, then answer `failStatus` (503) to every one. */
   failAfter?: number;
   failStatus?: number;
+  /** Send `Retry-After: <seconds>` with the failures. */
+  retryAfterS?: number;
   /** Wait this long before answering. */
   slowMs?: number;
   /** Never answer (until the options change or the server stops). */
@@ -109,7 +111,8 @@ export class FeedServer {
     file.served++;
     if (file.opts.failAfter !== undefined && file.served > file.opts.failAfter) {
       stats.failed++;
-      return void res.writeHead(file.opts.failStatus ?? 503, { "Content-Type": "text/plain" }).end("Service Unavailable");
+      const wait = file.opts.retryAfterS !== undefined ? { "Retry-After": String(file.opts.retryAfterS) } : {};
+      return void res.writeHead(file.opts.failStatus ?? 503, { "Content-Type": "text/plain", ...wait }).end("Service Unavailable");
     }
     const validators = { ETag: file.etag, "Last-Modified": file.lastModified };
     if (notModified(req, file)) {
