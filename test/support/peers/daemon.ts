@@ -2,7 +2,7 @@
 // process in its own process group (so stop() also ends the workers it forks), its output
 // kept for error messages, and readiness found by polling rather than by sleeping.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,9 +46,27 @@ export function spawnDaemon(cmd: string, args: string[], opts: { cwd: string; lo
       signal("SIGTERM");
       const late = setTimeout(() => signal("SIGKILL"), 3000);
       await exited;
+      // The pipes close as a process starts to exit, a moment before it is gone: wait for
+      // every member of the group, so that a restart never meets the old one's port or files.
+      for (let i = 0; i < 300 && groupRunning(child.pid); i++) {
+        if (i === 150) signal("SIGKILL");
+        await new Promise((r) => setTimeout(r, 20));
+      }
       clearTimeout(late);
     },
   };
+}
+
+/** Whether any process of group `pgid` still runs (zombies waiting to be reaped do not count). */
+function groupRunning(pgid: number): boolean {
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = readIfThere(`/proc/${pid}/stat`);
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ")".
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+  }
+  return false;
 }
 
 function readIfThere(path: string): string {
