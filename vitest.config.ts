@@ -51,6 +51,10 @@ export default defineConfig(async () => ({
         ],
         test: {
           name: "workers",
+          // Our code logs from waitUntil work that can outlive a test file; relayed to vitest
+          // over its RPC, such a line fails the run at teardown ("Closing rpc while
+          // onUserConsoleLog was pending", vitest-dev/vitest#11153). Straight to stdout instead.
+          disableConsoleIntercept: true,
           include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts"],
           // Connector protocol tests run in Node against the real peers (project "unit").
           exclude: ["**/*.node.test.ts", "**/node_modules/**"],
