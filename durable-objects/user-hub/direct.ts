@@ -8,6 +8,9 @@ import { type Hub, Refused } from "./context";
 import type { Receipts } from "./receipts";
 import type { Accepted, SendLedger } from "./sends";
 
+/** A hand-over to the recipient's hub this slow is logged (`delivery.slow`); the median is a few ms. */
+const SLOW_DELIVERY_MS = 1000;
+
 export type DeliverInput = { conv: string; msg: Message; from: User };
 
 export class Direct {
@@ -32,7 +35,10 @@ export class Direct {
     return this.hub.inOrder(conv, async () => {
       if (this.sends.isDone(clientId)) return { t: "accepted", id: clientId, msgId, conv, at } as const;
       // The recipient's hub holds it first, so our log never shows a message they lack.
+      const started = Date.now();
       const result = await hubOf(this.hub.env, to).deliver({ conv, msg, from: this.hub.profile() });
+      const ms = Date.now() - started;
+      if (ms >= SLOW_DELIVERY_MS) this.hub.log("warn", "delivery.slow", { conv, msg: msgId, ms });
       if (!result.ok) throw new Refused(result.code, result.message);
       if (!store.messages.has(msgId)) {
         store.conversations.ensure({ id: conv, kind: "direct", source: NATIVE_SOURCE, title: peer.displayName, peer }, at);

@@ -127,6 +127,8 @@ export class RemoteSends {
     const at = Date.now();
     const result = await linkOf(this.hub.env, p.account).send({ key: p.msgId, chat: p.chat, body: p.body, ...(p.split ? { split: true } : {}), ...(p.replyTo ? { replyTo: p.replyTo } : {}) });
     for (const hook of this.attemptHooks) hook({ account: p.account, msgId: p.msgId, attempt, at, result });
+    // One line per try: how long the network took, and why it refused (docs/operations.md).
+    this.hub.log(result.ok ? "info" : "warn", "remote.send", { account: p.account, network: account.network, msg: p.msgId, attempt, ms: Date.now() - at, ok: result.ok, ...(result.ok ? {} : { code: result.code, retryable: result.retryable }) });
     if (!result.ok && result.retryable && attempt < SEND_ATTEMPTS) throw new RetryLater(result.retryAfterMs ?? Math.min(120_000, 1000 * 2 ** attempt), result.message);
     this.settle(p, result);
     if (result.ok) for (const hook of this.sentHooks) hook({ account, msgId: p.msgId, chat: p.chat, body: p.body, result, ...(p.replyTo ? { replyTo: p.replyTo } : {}) });
