@@ -9,6 +9,7 @@
 // mail and tries again later, so nothing is lost. A retry is recognised by the mail's id.
 import { eq } from "drizzle-orm";
 import { hubOf } from "../durable-objects/stubs";
+import { mailFields } from "./connectors/mail/convert";
 import { storeRemoteFile } from "./connectors/media";
 import { RemoteError, type RemoteMail } from "./connectors/types";
 import { db } from "./db/client";
@@ -73,23 +74,7 @@ async function toRemoteMail(env: Env, owner: string, remoteId: string, parsed: P
       attachments.push({ ...ref, omitted: "not_stored" });
     }
   }
-  return {
-    remoteId,
-    from: parsed.from,
-    to: parsed.to,
-    ...(parsed.cc.length ? { cc: parsed.cc } : {}),
-    ...(parsed.replyTo?.length ? { replyTo: parsed.replyTo } : {}),
-    subject: parsed.subject,
-    text: parsed.text,
-    ...(parsed.html ? { html: parsed.html } : {}),
-    attachments,
-    at: parsed.at,
-    ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
-    ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
-    ...(parsed.references.length ? { references: parsed.references } : {}),
-    auth: { ...parsed.auth, verdict: parsed.verdict },
-    ...(parsed.unreadable ? { unreadable: true as const } : {}),
-  };
+  return { remoteId, ...mailFields(parsed), attachments };
 }
 
 function maxBytes(env: Env): number {

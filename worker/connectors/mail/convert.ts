@@ -12,8 +12,12 @@ type MediaIO = Pick<LinkIO, "media" | "log">;
 
 export async function toRemoteMail(io: MediaIO, raw: Uint8Array, receivedAt: number | undefined): Promise<FetchedMail> {
   const parsed = await parseMail(raw, { receivedAt });
+  return { remoteId: await mailId(raw, parsed.messageId), ...mailFields(parsed), attachments: await store(io, parsed) };
+}
+
+/** What a parsed mail says, in the common shape; its id and attachments are the caller's. */
+export function mailFields(parsed: ParsedMail): Omit<RemoteMail, "remoteId" | "attachments"> {
   return {
-    remoteId: await mailId(raw, parsed.messageId),
     from: parsed.from,
     to: parsed.to,
     ...(parsed.cc.length ? { cc: parsed.cc } : {}),
@@ -21,7 +25,6 @@ export async function toRemoteMail(io: MediaIO, raw: Uint8Array, receivedAt: num
     subject: parsed.subject,
     text: parsed.text,
     ...(parsed.html ? { html: parsed.html } : {}),
-    attachments: await store(io, parsed),
     at: parsed.at,
     ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
     ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
