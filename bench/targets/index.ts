@@ -99,12 +99,18 @@ async function startFloor(): Promise<Target> {
   const port = await freePort();
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), "unibox-floor-"));
-  for (const f of ["wrangler.toml", "worker.ts"]) copyFileSync(join(root, "bench/floor", f), join(state, f));
+  // The same layout as the checkout (bench/floor beside core/), so the Worker's imports of
+  // core's dependency-free modules resolve inside the copy.
+  const dir = join(state, "bench/floor");
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(state, "core"));
+  for (const f of ["wrangler.toml", "worker.ts"]) copyFileSync(join(root, "bench/floor", f), join(dir, f));
+  copyFileSync(join(root, "core/conversation.ts"), join(state, "core/conversation.ts"));
   writeFileSync(join(state, "package.json"), '{ "private": true, "type": "module" }\n');
   const child = spawn(
     bin("wrangler"),
-    ["dev", "-c", join(state, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", join(state, "state"), "--show-interactive-dev-session=false", "--log-level", "log"],
-    { cwd: state, env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true },
+    ["dev", "-c", join(dir, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", join(state, "state"), "--show-interactive-dev-session=false", "--log-level", "log"],
+    { cwd: dir, env: env(), stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const logs = collect(child);
   const url = `http://127.0.0.1:${port}`;
