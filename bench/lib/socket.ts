@@ -45,7 +45,8 @@ export function open(base: string, token: string | undefined, timeoutMs = 30_000
   });
 }
 
-export type Ready = { head: number; replayed: number; helloToReadyMs: number };
+/** `reset`: the hub found the resume point too far back and replayed nothing (the device reloads over HTTP). */
+export type Ready = { head: number; replayed: number; helloToReadyMs: number; reset: boolean };
 
 /** Sends `hello {resume}` and waits for `ready`, counting the `ev` frames replayed before it. */
 export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_000): Promise<Ready> {
@@ -67,7 +68,7 @@ export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_
       ws.off("message", onMessage);
       const frame = JSON.parse(text);
       if (frame.t === "error") return reject(new Error(`hello refused: ${frame.code} ${frame.message}`));
-      resolve({ head: frame.head, replayed, helloToReadyMs: performance.now() - started });
+      resolve({ head: frame.head, replayed, helloToReadyMs: performance.now() - started, reset: frame.reset === true });
     };
     ws.on("message", onMessage);
     ws.send(JSON.stringify(resume === undefined ? { t: "hello", device: "bench" } : { t: "hello", resume, device: "bench" }));
