@@ -14,6 +14,27 @@ export function concat(...parts: (Uint8Array | number[])[]): Bytes {
   return out;
 }
 
+/**
+ * A stream read to its end, or null as soon as it is past `max` bytes (the rest is not
+ * read: the stream is cancelled). For bodies whose declared size cannot be trusted.
+ */
+export async function readCapped(stream: ReadableStream<Uint8Array> | null, max: number): Promise<Bytes | null> {
+  if (!stream) return concat();
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return concat(...parts);
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    parts.push(value);
+  }
+}
+
 /** base64url without padding (RFC 4648 §5). */
 export function base64url(bytes: Uint8Array): string {
   let s = "";

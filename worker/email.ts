@@ -8,6 +8,7 @@
 // throws, which Email Routing turns into a temporary failure: the sending server keeps the
 // mail and tries again later, so nothing is lost. A retry is recognised by the mail's id.
 import { eq } from "drizzle-orm";
+import { readCapped } from "../core/bytes";
 import { hubOf } from "../durable-objects/stubs";
 import { mailFields } from "./connectors/mail/convert";
 import { storeRemoteFile } from "./connectors/media";
@@ -31,7 +32,7 @@ export async function email(message: Incoming, env: Env): Promise<void> {
     return message.setReject(`no mailbox ${message.to} here`);
   }
   const limit = maxBytes(env);
-  const raw = message.rawSize > limit ? null : await readAll(message.raw, limit);
+  const raw = message.rawSize > limit ? null : await readCapped(message.raw, limit);
   if (!raw) {
     log("mail.refused", { user: user.id, reason: "too_large", bytes: message.rawSize });
     const size = message.rawSize > limit ? sizeOf(message.rawSize) : `over ${sizeOf(limit)}`;
@@ -80,30 +81,6 @@ async function toRemoteMail(env: Env, owner: string, remoteId: string, parsed: P
 function maxBytes(env: Env): number {
   const set = Number(env.MAIL_MAX_BYTES);
   return Number.isFinite(set) && set > 0 ? Math.min(set, ROUTING_LIMIT) : ROUTING_LIMIT;
-}
-
-/** The whole message, or null once it is past `limit` (rawSize is what Email Routing says; the bytes decide). */
-async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /** "25 MB", "2 KB", "1.5 MB": what a sender reads in the refusal. */

@@ -205,6 +205,18 @@ export type LiveHandlers = {
 export type Verified = { ok: true; remote: RemoteUser } | { ok: false; code: "bad_credentials" | "unreachable" | "invalid_input"; message: string };
 
 /**
+ * Why a verify failed, from the RemoteError it threw: auth → bad_credentials, permanent →
+ * invalid_input, anything else → unreachable; a network may word the first two its own way.
+ * Anything that is not a RemoteError is a bug and is thrown again.
+ */
+export function verifyFailed(err: unknown, say: { auth?: string; permanent?: string } = {}): Extract<Verified, { ok: false }> {
+  if (!(err instanceof RemoteError)) throw err;
+  if (err.kind === "auth") return { ok: false, code: "bad_credentials", message: say.auth ?? err.message };
+  if (err.kind === "permanent") return { ok: false, code: "invalid_input", message: say.permanent ?? err.message };
+  return { ok: false, code: "unreachable", message: err.message };
+}
+
+/**
  * How long a post may be, as the network counts it: at most `max` graphemes under its rules
  * (a URL as `urlChars`, "@user@domain" as "@user"). Plain data: it goes to the client too.
  */

@@ -2,7 +2,7 @@
 // timeline, and mentions / replies / quotes from notifications); posts with link, mention
 // and tag facets and a picture. DMs live on a separate chat service (chat.bsky.*) and are
 // not read or sent here.
-import { RemoteError } from "../types";
+import { verifyFailed } from "../types";
 import type { Connector, LinkIO, Verified } from "../types";
 import { actions } from "./actions";
 import { poll } from "./poll";
@@ -20,10 +20,7 @@ async function verify(creds: Creds, io: LinkIO): Promise<Verified> {
     return { ok: true, remote: { id: `@${s.handle}`, name: profile.displayName || s.handle } };
   } catch (err) {
     if (err instanceof SyntaxError) return { ok: false, code: "invalid_input", message: "that server does not answer as a Bluesky PDS" };
-    if (!(err instanceof RemoteError)) throw err;
-    if (err.kind === "auth") return { ok: false, code: "bad_credentials", message: err.message };
-    if (err.kind === "permanent") return { ok: false, code: "invalid_input", message: err.message };
-    return { ok: false, code: "unreachable", message: err.message };
+    return verifyFailed(err);
   }
 }
 

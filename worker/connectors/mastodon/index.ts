@@ -2,7 +2,7 @@
 // mention notifications); posts statuses with media. No streaming: polling alone keeps
 // it current, and an outbound WebSocket would keep the link awake.
 import { HttpError } from "../social/http";
-import { RemoteError } from "../types";
+import { verifyFailed } from "../types";
 import type { Connector, Verified } from "../types";
 import { measure } from "../social/text";
 import { actions } from "./actions";
@@ -26,10 +26,7 @@ async function verify(creds: Creds, io: Parameters<Connector<Creds>["verify"]>[1
     return { ok: true, remote: { id: addressOf(self.acct, creds), name: self.name } };
   } catch (err) {
     if (err instanceof SyntaxError) return { ok: false, code: "invalid_input", message: `${creds.instance} does not answer as a Mastodon instance` };
-    if (!(err instanceof RemoteError)) throw err;
-    if (err.kind === "auth") return { ok: false, code: "bad_credentials", message: err.message };
-    if (err.kind === "permanent") return { ok: false, code: "invalid_input", message: err instanceof HttpError ? `${creds.instance} does not answer as a Mastodon instance (${err.message})` : err.message };
-    return { ok: false, code: "unreachable", message: err.message };
+    return verifyFailed(err, { permanent: err instanceof HttpError ? `${creds.instance} does not answer as a Mastodon instance (${err.message})` : undefined });
   }
 }
 

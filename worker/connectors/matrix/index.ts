@@ -1,6 +1,6 @@
 // Matrix (client-server API v3) behind the connector contract: bind with a password or an
 // access token, then a /sync long-poll while the owner is online (session.ts).
-import { type Connector, type LinkIO, RemoteError, type Verified } from "../types";
+import { type Connector, type LinkIO, RemoteError, type Verified, verifyFailed } from "../types";
 import { type MatrixCreds, credentials, displayName, hasPassword, logIn, logOut, signIn, whoami } from "./auth";
 import { Homeserver } from "./client";
 import { homeserverOf } from "./discovery";
@@ -20,10 +20,7 @@ async function verify(creds: MatrixCreds, io: LinkIO): Promise<Verified> {
     await logOut(io, base, probe.token).catch(() => undefined);
     return { ok: true, remote: { id: probe.userId, name } };
   } catch (err) {
-    if (!(err instanceof RemoteError)) throw err;
-    if (err.kind === "auth") return { ok: false, code: "bad_credentials", message: err.message };
-    if (err.kind === "permanent") return { ok: false, code: "invalid_input", message: err.message };
-    return { ok: false, code: "unreachable", message: err.message };
+    return verifyFailed(err);
   }
 }
 

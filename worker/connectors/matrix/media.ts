@@ -2,6 +2,7 @@
 // (/_matrix/client/v1/media/download, spec v1.11): servers froze the old unauthenticated one
 // in 2024, so it is only a fallback for a homeserver too old to know the new path. Uploads
 // still go to /_matrix/media/v3/upload.
+import { readCapped } from "../../../core/bytes";
 import { MEDIA_LIMITS } from "../../../core/protocol";
 import { Homeserver, MatrixError, enc } from "./client";
 
@@ -29,7 +30,7 @@ export async function download(hs: Homeserver, uri: string, signal?: AbortSignal
     res = await hs.request(`/_matrix/media/v3/download${path}`, { auth: false, timeoutMs: 60_000, signal }).catch(gone);
   }
   if (!res) return undefined;
-  const bytes = await readCapped(res, MAX_BYTES);
+  const bytes = await readBody(res, MAX_BYTES);
   if (!bytes) return undefined;
   return { bytes, mime: (res.headers.get("content-type") ?? "application/octet-stream").split(";")[0]!.trim() };
 }
@@ -41,32 +42,13 @@ function gone(err: unknown): undefined {
 }
 
 /** The body, or undefined when it is larger than `max` (read no further than that). */
-async function readCapped(res: Response, max: number): Promise<Uint8Array | undefined> {
+async function readBody(res: Response, max: number): Promise<Uint8Array | undefined> {
   const declared = Number(res.headers.get("content-length") ?? NaN);
   if (declared > max) {
     await res.body?.cancel();
     return undefined;
   }
-  const reader = res.body!.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
+  return (await readCapped(res.body, max)) ?? undefined;
 }
 
 export async function upload(hs: Homeserver, bytes: Uint8Array, mime: string, filename: string): Promise<string> {

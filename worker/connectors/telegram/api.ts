@@ -2,6 +2,7 @@
 // <root>/bot<token>/<method>, answers in the envelope {ok, result} / {ok: false, error_code,
 // description, parameters}. Failures become RemoteError kinds. The token is part of every URL,
 // so no URL is ever logged or put in an error message.
+import { HttpError } from "../social/http";
 import { type LinkIO, RemoteError } from "../types";
 
 export const DEFAULT_API_ROOT = "https://api.telegram.org";
@@ -9,16 +10,8 @@ export const DEFAULT_API_ROOT = "https://api.telegram.org";
 /** Server configuration (tests point it at the fake), never something a user types. */
 export const apiRoot = (io: LinkIO) => (io.config("TELEGRAM_API_ROOT") ?? DEFAULT_API_ROOT).replace(/\/+$/, "");
 
-export class TelegramError extends RemoteError {
-  constructor(
-    kind: RemoteError["kind"],
-    message: string,
-    readonly status: number,
-    retryAfterMs?: number,
-  ) {
-    super(kind, message, retryAfterMs);
-  }
-}
+/** What the Bot API answered when it refused: an HttpError with its status. */
+export class TelegramError extends HttpError {}
 
 type Envelope<T> = { ok: true; result: T } | { ok: false; error_code?: number; description?: string; parameters?: { retry_after?: number; migrate_to_chat_id?: number } };
 

@@ -3,7 +3,7 @@
 // out by sendMessage / sendPhoto (send.ts).
 import type { PhotoSize, Update } from "@grammyjs/types";
 import { z } from "zod";
-import { type Connector, type LinkIO, RemoteError, type RemoteEvent, type Verified } from "../types";
+import { type Connector, type LinkIO, RemoteError, type RemoteEvent, type Verified, verifyFailed } from "../types";
 import { TelegramError, call, downloadFile } from "./api";
 import { ALLOWED_UPDATES, botIdOf, messageEvent, messageOf } from "./convert";
 import { SECRET_HEADER, SECRET_KEY, checkSecret, newSecret } from "./secret";
@@ -24,10 +24,7 @@ async function verify(creds: TelegramCreds, io: LinkIO): Promise<Verified> {
     const me = await call<{ id: number; first_name: string; username?: string }>(io, creds.token, "getMe");
     return { ok: true, remote: { id: me.username ? `@${me.username}` : String(me.id), name: me.first_name } };
   } catch (err) {
-    if (!(err instanceof RemoteError)) throw err;
-    if (err.kind === "auth") return { ok: false, code: "bad_credentials", message: `Telegram does not accept this bot token (${err.message})` };
-    if (err.kind === "permanent") return { ok: false, code: "invalid_input", message: err.message };
-    return { ok: false, code: "unreachable", message: err.message };
+    return verifyFailed(err, { auth: err instanceof RemoteError ? `Telegram does not accept this bot token (${err.message})` : undefined });
   }
 }
 

@@ -2,6 +2,7 @@
 // sent as a link, the body being the URL and a XEP-0066 <x xmlns="jabber:x:oob"/> saying so.
 // The bytes are fetched through io.fetch (the network guard applies: a link to a private
 // address is not followed) and stored with io.media.put, so the message shows the picture.
+import { readCapped } from "../../../core/bytes";
 import type { Body } from "../../../core/protocol";
 import { type LinkIO, RemoteError } from "../types";
 
@@ -19,7 +20,7 @@ export async function fetchMedia(io: LinkIO, url: string): Promise<Body | null> 
       await res.body?.cancel();
       return null;
     }
-    const bytes = await readLimited(res, MAX_BYTES);
+    const bytes = await readCapped(res.body, MAX_BYTES);
     if (!bytes) return null;
     const name = decodeURIComponent(new URL(url).pathname.split("/").pop() || "file");
     const stored = await io.media.put(bytes, mime, name);
@@ -28,25 +29,4 @@ export async function fetchMedia(io: LinkIO, url: string): Promise<Body | null> 
     io.log("xmpp.media_failed", { kind: e instanceof RemoteError ? e.kind : "fetch" }); // not the URL: it is message content
     return null;
   }
-}
-
-async function readLimited(res: Response, max: number): Promise<Uint8Array | null> {
-  const reader = res.body?.getReader();
-  if (!reader) return null;
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) out.set(p, (at += p.length) - p.length);
-  return out;
 }
