@@ -6,7 +6,7 @@ import { FakeSocket } from "../../test/fake-socket";
 import { connectFake, resetClient } from "../../test/sync-harness";
 import { stopConnection } from "./connection";
 import { kv } from "./db";
-import { ALL, type Draft, drafts, listOf, mailUnread, newDraft, OWN, resetMailState, restoreMail, saveDraft, sendDraft } from "./mail";
+import { ALL, type Draft, drafts, listOf, loadMail, mailUnread, newDraft, OWN, resetMailState, restoreMail, saveDraft, sendDraft } from "./mail";
 import { settled } from "./sync";
 import type { MailSummary } from "../../../core/protocol";
 
@@ -92,7 +92,31 @@ describe("mail lists from events", () => {
     await resetClient();
     resetMailState();
   });
-  afterEach(() => stopConnection());
+  afterEach(() => {
+    stopConnection();
+    vi.restoreAllMocks();
+  });
+
+  // A first page asked for before a mail arrived answers after it did: the page has not
+  // got it, the list must keep it (a reconnect's reload used to drop it until the next one).
+  it("keeps a mail that arrived live while the first page was on its way", async () => {
+    const asked: ((r: Response) => void)[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation((input) =>
+      String(input instanceof Request ? input.url : input).includes("/api/mail") ? new Promise<Response>((r) => asked.push(r)) : Promise.reject(new TypeError("offline in unit tests")),
+    );
+    const loading = loadMail(ALL);
+    await vi.waitFor(() => expect(asked).toHaveLength(1));
+    const sock = await connectFake({ resume: () => 0 });
+    sock.deliver({ t: "ev", seq: 1, ev: { type: "mail", mail: summary({ at: 5000 }) } });
+    await settled();
+    expect(listOf(ALL).mails.map((m) => m.id)).toEqual(["ml_1"]);
+    const page = JSON.stringify({ mails: [summary({ id: "ml_old", at: 10, read: true })] });
+    for (const answer of asked) answer(new Response(page, { status: 200, headers: { "content-type": "application/json" } }));
+    await loading;
+    expect(listOf(ALL)).toMatchObject({ loaded: true });
+    expect(listOf(ALL).mails.map((m) => m.id)).toEqual(["ml_1", "ml_old"]);
+    expect(mailUnread.value).toBe(1);
+  });
 
   it("adds a live mail to its mailbox and to all, counts it unread, and clears it on mail.read", async () => {
     const sock = await connectFake({ ready: 0, resume: () => 0 });

@@ -35,9 +35,12 @@ export const mailUnread = computed(() => {
 });
 
 export async function loadMail(box: Mailbox, more = false): Promise<void> {
+  const before = listOf(box).before;
+  if (more && !before) return;
+  const page = await call(api.api.mail.$get({ query: { ...(box === ALL ? {} : { account: box }), ...(more && before ? { before } : {}) } }));
+  // The list as it is now, not as it was when the page was asked for: mail that came live
+  // meanwhile (a reconnect's reload races the replay) is in it and must stay.
   const current = listOf(box);
-  if (more && !current.before) return;
-  const page = await call(api.api.mail.$get({ query: { ...(box === ALL ? {} : { account: box }), ...(more && current.before ? { before: current.before } : {}) } }));
   const mails = more ? [...current.mails, ...page.mails.filter((m) => !current.mails.some((c) => c.id === m.id))] : mergeLive(page.mails, current.mails);
   setList(box, { mails, before: page.before, loaded: true });
   if (box === ALL) void kv.set("mail.all", mails.slice(0, 50));
