@@ -25,8 +25,12 @@ export interface UserHubApi {
   receiveStatus(input: StatusInput): Promise<void>;
   /** A friend's hub: they came online or went offline. */
   receivePresence(input: PresenceInput): Promise<void>;
-  /** A group's room: entries of its log, in order. */
-  groupDeliver(groupId: string, entries: RoomEntry[]): Promise<void>;
+  /**
+   * A group's room: entries of its log, in order. The answer carries the `delivered`
+   * receipts this user's devices gave for the group since (held for the room), so a busy
+   * group's receipts cost no call of their own.
+   */
+  groupDeliver(groupId: string, entries: RoomEntry[]): Promise<GroupAck>;
   friendAdded(user: User, since: number, event?: HubEvent): Promise<void>;
   friendRemoved(userId: string): Promise<void>;
   /** Appends an event to this user's log and pushes it; returns its seq. */
@@ -132,6 +136,9 @@ export type RoomEntry =
   | { seq: number; kind: "message"; msg: { id: string; from: string; body: Body; at: number } }
   | { seq: number; kind: "event"; ev: HubEvent };
 
+/** A member hub's answer to a delivery: ids of the group's messages its devices now hold. */
+export type GroupAck = { delivered: string[]; by: string; at: number } | null;
+
 export type RoomInit = { id: string; name: string | null; owner: string; ttlHours: number; createdAt: number; members: User[] };
 
 export interface GroupRoomApi {
@@ -141,6 +148,11 @@ export interface GroupRoomApi {
   leave(userId: string): Promise<Result>;
   end(by: string): Promise<Result>;
   info(): Promise<{ state: string; head: number; members: string[] }>;
+  /**
+   * A member's devices hold these messages. The room tells each sender once per message
+   * (only the first `delivered` changes anything), at most once per window per sender.
+   */
+  delivered(by: string, msgIds: string[], at: number): Promise<void>;
 }
 
 // ---- RateLimiter -----------------------------------------------------------------------

@@ -1,9 +1,10 @@
-import type { GroupRoom } from "./group-room";
+import { GroupRoom } from "./group-room";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../worker/env";
 import { roomOf } from "./stubs";
+import { UserHub } from "./user-hub";
 import type { ServerFrame } from "../core/protocol";
 import { png1x1 } from "../worker/media/test-samples";
 import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
@@ -192,6 +193,58 @@ describe("groups: messages", () => {
     const list = await api("/api/conversations", { token: a!.token });
     expect(list.data.conversations.find((x: { id: string }) => x.id === group.conv).last.readBy.sort()).toEqual([b!.user.id, c!.user.id].sort());
     alice.close();
+  });
+});
+
+describe("groups: delivered receipts through the room", () => {
+  // Spies on the classes' RPCs (the tests run in the objects' isolate; an own property on
+  // an instance would not be callable over RPC), filtered to this test's group.
+  afterEach(() => vi.restoreAllMocks());
+
+  it("tells the sender once per message however many members got it, and a later delivery carries the receipts back", { timeout: 20_000 }, async () => {
+    const [a, ...others] = await crew(5);
+    const group = await createGroup(a!, others);
+    const alice = await Client.open(a!.token, 0);
+    const socks = await Promise.all(others.map((u) => Client.open(u.token, 0)));
+    const receipts = vi.spyOn(UserHub.prototype, "receiveStatus");
+    const roomCalls = vi.spyOn(GroupRoom.prototype, "delivered");
+
+    alice.send({ t: "send", id: "d1", to: { group: group.id }, body: textBody("first") });
+    const first = await alice.next<Accepted>((f) => f.t === "accepted" && f.id === "d1");
+    for (const s of socks) {
+      const ev = await s.next<Ev>((f) => f.t === "ev" && f.ev.type === "message" && f.ev.conv === group.conv);
+      s.send({ t: "ack", seq: ev.seq });
+    }
+    // The next message reaches every member within the hold, and each delivery brings that member's receipt back.
+    alice.send({ t: "send", id: "d2", to: { group: group.id }, body: textBody("second") });
+    await alice.next<Accepted>((f) => f.t === "accepted" && f.id === "d2");
+    const st = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "delivered");
+    expect(st.ev).toMatchObject({ conv: group.conv, msgIds: [first.msgId] });
+    await new Promise((r) => setTimeout(r, 600));
+    // Four members delivered it; the sender's hub was told once; no member needed a call of its own.
+    expect(receipts.mock.calls.filter(([input]) => input.conv === group.conv && input.state === "delivered")).toHaveLength(1);
+    expect(roomCalls.mock.calls).toHaveLength(0);
+    expect(alice.events("status").filter((f) => f.ev.type === "status" && f.ev.msgIds.includes(first.msgId))).toHaveLength(0); // taken by next() above: no second one
+    [alice, ...socks].forEach((s) => s.close());
+  });
+
+  it("sends a member's receipt on its own when no delivery comes to carry it", { timeout: 20_000 }, async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const alice = await Client.open(a!.token, 0);
+    const bob = await Client.open(b!.token, 0);
+    const roomCalls = vi.spyOn(GroupRoom.prototype, "delivered");
+    alice.send({ t: "send", id: "lone", to: { group: group.id }, body: textBody("anyone?") });
+    const acc = await alice.next<Accepted>((f) => f.t === "accepted");
+    const ev = await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "message" && f.ev.conv === group.conv);
+    bob.send({ t: "ack", seq: ev.seq });
+    const st = await alice.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "delivered", 6000);
+    expect(st.ev).toMatchObject({ conv: group.conv, msgIds: [acc.msgId], by: b!.user.id });
+    expect(roomCalls.mock.calls).toHaveLength(1);
+    // The message shows as delivered after a reload too.
+    const page = await api(`/api/conversations/${group.conv}/messages`, { token: a!.token });
+    expect(page.data.messages[0].state).toBe("delivered");
+    [alice, bob].forEach((s) => s.close());
   });
 });
 

@@ -5,7 +5,7 @@ import { groups } from "../worker/db/schema";
 import { refusal, type Result } from "../core/errors";
 import { groupConversationId } from "../core/conversation";
 import type { Env } from "../worker/env";
-import type { GroupRoomApi, RoomEntry, RoomInit } from "./api";
+import type { GroupAck, GroupRoomApi, RoomEntry, RoomInit } from "./api";
 import { hubOf } from "./stubs";
 import type { Body, Group, HubEvent, User } from "../core/protocol";
 
@@ -14,6 +14,13 @@ import type { Body, Group, HubEvent, User } from "../core/protocol";
  * events share the log, so every member's hub receives them in one order. Each member
  * has a delivery cursor; fan-out sends what is past it, in batches, and retries from it,
  * so a member whose hub was unreachable catches up in order.
+ *
+ * Under load, fan-out is windowed: the first entry after a quiet spell goes at once, and
+ * what follows within FANOUT_WINDOW_MS of a member's last delivery waits for the window's
+ * end and goes in one call. `delivered` receipts come back here (in the answer to a
+ * delivery, or on their own when no delivery came for a while), and the room tells each
+ * sender once per message, at most once per window: a 100-member group no longer costs
+ * its sender's hub 99 receipt calls per message.
  */
 
 export type { RoomEntry };
@@ -32,11 +39,16 @@ CREATE TABLE IF NOT EXISTS log (
   payload TEXT NOT NULL, at INTEGER NOT NULL, only TEXT
 );
 CREATE TABLE IF NOT EXISTS posts (sender TEXT NOT NULL, client_id TEXT NOT NULL, msg_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (sender, client_id));
+CREATE TABLE IF NOT EXISTS receipted (msg_id TEXT PRIMARY KEY);
 `;
 
 const BATCH = 200;
 const FANOUT_CONCURRENCY = 32;
 const HOUR = 3_600_000;
+/** SQLite in a Durable Object binds at most 100 parameters per statement. */
+const IN_CHUNK = 90;
+
+type HeldReceipt = { ids: Set<string>; by: string; at: number; timer?: ReturnType<typeof setTimeout> };
 
 export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private sql: SqlStorage;
@@ -44,6 +56,13 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private pumping = new Set<string>();
   private again = new Set<string>();
   private waiters = new Map<string, (() => void)[]>();
+  /** When each member's last delivery call started, and how to cut its window short. */
+  private lastCall = new Map<string, number>();
+  private wake = new Map<string, () => void>();
+  private urgent = new Set<string>();
+  /** `delivered` receipts per sender, waiting for that sender's window. */
+  private heldReceipts = new Map<string, HeldReceipt>();
+  private lastReceipt = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -279,14 +298,21 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** Waits until the member's hub holds everything up to `seq` (or delivery failed). */
   private async deliveredTo(userId: string, seq: number): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      await this.pump(userId);
+      await this.pump(userId, true);
       if ((this.member(userId)?.delivered_seq ?? 0) >= seq) return;
     }
     throw new Error(`GroupRoom could not deliver seq ${seq} to ${userId}`);
   }
 
-  /** One delivery loop per member at a time, so each hub gets entries in log order. */
-  private pump(userId: string): Promise<void> {
+  /**
+   * One delivery loop per member at a time, so each hub gets entries in log order.
+   * `urgent` (the sender's own copy, which `accepted` waits for) skips the window.
+   */
+  private pump(userId: string, urgent = false): Promise<void> {
+    if (urgent) {
+      this.urgent.add(userId);
+      this.wake.get(userId)?.();
+    }
     if (this.pumping.has(userId)) {
       this.again.add(userId);
       return new Promise((resolve) => this.waiters.set(userId, [...(this.waiters.get(userId) ?? []), resolve]));
@@ -301,7 +327,9 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
 
   private async pumpLoop(userId: string): Promise<void> {
     for (;;) {
+      await this.windowOf(userId);
       this.again.delete(userId);
+      this.urgent.delete(userId);
       const m = this.member(userId);
       if (!m) return;
       const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
@@ -313,7 +341,9 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const last = rows.length === BATCH ? rows.at(-1)!.seq : Math.min(headNow, upTo);
       if (rows.length > 0) {
         try {
-          await hubOf(this.env, userId).groupDeliver(this.id, rows.map(toEntry));
+          this.lastCall.set(userId, Date.now());
+          const ack = await hubOf(this.env, userId).groupDeliver(this.id, rows.map(toEntry));
+          if (ack?.delivered.length) this.noteDelivered(ack.by, ack.delivered, ack.at);
         } catch (err) {
           console.error(`GroupRoom delivery failed: group=${this.id} member=${userId}`, err);
           this.setMeta("retry_at", Date.now() + 2000);
@@ -325,6 +355,80 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       if (last > m.delivered_seq) this.sql.exec("UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE user_id = ?", last, userId);
       if (rows.length < BATCH && !this.again.has(userId)) return;
     }
+  }
+
+  /** Waits out the member's fan-out window, unless an urgent delivery cuts it short. */
+  private windowOf(userId: string): Promise<void> {
+    const window = Number(this.env.FANOUT_WINDOW_MS ?? 200);
+    const wait = (this.lastCall.get(userId) ?? 0) + window - Date.now();
+    if (wait <= 0 || this.urgent.has(userId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, wait);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake.delete(userId);
+        resolve();
+      }
+      this.wake.set(userId, done);
+    });
+  }
+
+  // ---- receipts -----------------------------------------------------------------------------
+
+  async delivered(by: string, msgIds: string[], at: number): Promise<void> {
+    this.noteDelivered(by, msgIds, at);
+  }
+
+  /** The first `delivered` per message is held for its sender; later ones change nothing and stop here. */
+  private noteDelivered(by: string, msgIds: string[], at: number): void {
+    for (let i = 0; i < msgIds.length; i += IN_CHUNK) {
+      const ids = msgIds.slice(i, i + IN_CHUNK);
+      const fresh = this.sql
+        .exec<{ msg_id: string; sender: string }>(
+          `SELECT l.msg_id, l.sender FROM log l LEFT JOIN receipted r ON r.msg_id = l.msg_id
+           WHERE l.msg_id IN (${ids.map(() => "?").join(",")}) AND r.msg_id IS NULL AND l.sender != ?`,
+          ...ids, by,
+        )
+        .toArray();
+      for (const row of fresh) {
+        this.sql.exec("INSERT INTO receipted (msg_id) VALUES (?) ON CONFLICT DO NOTHING", row.msg_id);
+        const held = this.heldReceipts.get(row.sender) ?? { ids: new Set<string>(), by, at };
+        held.ids.add(row.msg_id);
+        held.by = by;
+        held.at = Math.max(held.at, at);
+        this.heldReceipts.set(row.sender, held);
+      }
+    }
+    for (const sender of this.heldReceipts.keys()) this.forwardSoon(sender);
+  }
+
+  /** One `receiveStatus` per sender per RECEIPT_HOLD_MS: the first at once, the rest at the window's end. */
+  private forwardSoon(sender: string): void {
+    const held = this.heldReceipts.get(sender);
+    if (!held || held.timer) return;
+    const hold = Number(this.env.RECEIPT_HOLD_MS ?? 200);
+    const wait = Math.max(0, (this.lastReceipt.get(sender) ?? 0) + hold - Date.now());
+    held.timer = setTimeout(() => void this.forward(sender), wait);
+  }
+
+  private async forward(sender: string): Promise<void> {
+    const held = this.heldReceipts.get(sender);
+    if (!held) return;
+    this.heldReceipts.delete(sender);
+    this.lastReceipt.set(sender, Date.now());
+    try {
+      await hubOf(this.env, sender).receiveStatus({ conv: this.conv, msgIds: [...held.ids], state: "delivered", by: held.by, at: held.at });
+    } catch (err) {
+      // Kept in memory and tried again: a receipt is state, not a message; after a restart
+      // the next member's receipt for a later message still moves the ticks on.
+      console.error(`GroupRoom receipt failed: group=${this.id} sender=${sender}`, err);
+      const again = this.heldReceipts.get(sender) ?? { ids: new Set<string>(), by: held.by, at: held.at };
+      for (const id of held.ids) again.ids.add(id);
+      this.heldReceipts.set(sender, again);
+      this.lastReceipt.set(sender, Date.now() + 2000);
+    }
+    this.forwardSoon(sender);
   }
 }
 

@@ -197,6 +197,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async groupDeliver(groupId: string, entries: RoomEntry[]) {
     this.groups.deliver(groupId, entries);
+    return this.receipts.groupAck(groupId);
   }
   async friendAdded(user: User, since: number, event?: HubEvent) {
     this.presenceOf.friendAdded(user, since, event);

@@ -18,6 +18,10 @@ export type Env = {
   PRESENCE_GRACE_SECONDS: string;
   /** How long a delivered/read receipt waits to be merged with the next ones (default 200). */
   RECEIPT_HOLD_MS?: string;
+  /** A group room's fan-out window per member under load (default 200). */
+  FANOUT_WINDOW_MS?: string;
+  /** How long a member hub holds a group's `delivered` receipts for the room's next delivery to carry (default 1500). */
+  GROUP_RECEIPT_HOLD_MS?: string;
   SESSION_TTL_DAYS: string;
   /** Sends per user as "count/seconds" (a token bucket in the hub; default 300/60). */
   RATE_SENDS_PER_USER?: string;

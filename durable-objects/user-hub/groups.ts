@@ -34,11 +34,19 @@ export class Groups {
   deliver(groupId: string, entries: RoomEntry[]): void {
     const { groups } = this.hub.store;
     const conv = groupConversationId(groupId);
-    for (const entry of entries) {
-      if (entry.seq <= groups.roomSeq(groupId)) continue;
-      if (entry.kind === "message") this.message(conv, entry.msg);
-      else this.event(groupId, conv, entry.ev);
-      groups.setRoomSeq(groupId, entry.seq);
+    // The cursor is read once and written once per batch, and written up to the last entry
+    // stored even if one after it throws, so a redelivery starts right after it.
+    const from = groups.roomSeq(groupId);
+    let upTo = from;
+    try {
+      for (const entry of entries) {
+        if (entry.seq <= upTo) continue;
+        if (entry.kind === "message") this.message(conv, entry.msg);
+        else this.event(groupId, conv, entry.ev);
+        upTo = entry.seq;
+      }
+    } finally {
+      if (upTo > from) groups.setRoomSeq(groupId, upTo);
     }
   }
 

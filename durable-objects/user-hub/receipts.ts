@@ -1,9 +1,15 @@
 // Delivered and read: a device's `ack` and `read` become receipts to the senders' hubs,
-// throttled per sender, conversation and state, and sent through the outbox.
-import { conversationKind } from "../../core/conversation";
+// throttled per sender, conversation and state, and sent through the outbox. A group's
+// `delivered` goes to its room instead, held until the room's next delivery carries it
+// back (groupAck) or, if none comes within GROUP_RECEIPT_HOLD_MS, on its own.
+import { conversationKind, groupOf } from "../../core/conversation";
 import type { ReceiptState } from "../../core/protocol";
-import { hubOf } from "../stubs";
+import type { GroupAck } from "../api";
+import { hubOf, roomOf } from "../stubs";
 import { type Hub, Refused } from "./context";
+
+/** Outbox kind of a group's `delivered` receipts, held for its room (the row's peer is the group id). */
+const ROOM_STATUS = "room-status";
 
 export type StatusInput = { conv: string; msgIds: string[]; state: ReceiptState; by: string; at: number };
 
@@ -16,6 +22,7 @@ export class Receipts {
 
   constructor(private hub: Hub) {
     hub.outbox.register("status", (payload: StatusInput, row) => hubOf(hub.env, row.peer).receiveStatus(payload));
+    hub.outbox.register(ROOM_STATUS, (payload: StatusInput, row) => roomOf(hub.env, row.peer).delivered(payload.by, payload.msgIds, payload.at));
   }
 
   onRemoteRead(hook: (conv: string, msgIds: string[]) => void): void {
@@ -50,9 +57,17 @@ export class Receipts {
 
   private notifySenders(msgs: { id: string; conv: string; sender: string }[], state: ReceiptState): void {
     const groups = new Map<string, { peer: string; conv: string; ids: string[] }>();
+    const rooms = new Map<string, { conv: string; ids: string[] }>();
     // Only Unibox senders have a hub to tell; a remote sender's network has its own receipts.
     for (const m of msgs) {
       if (conversationKind(m.conv) === "remote") continue;
+      const group = state === "delivered" ? groupOf(m.conv) : null;
+      if (group) {
+        const r = rooms.get(group) ?? { conv: m.conv, ids: [] };
+        r.ids.push(m.id);
+        rooms.set(group, r);
+        continue;
+      }
       const key = `${m.sender}\n${m.conv}`;
       const g = groups.get(key) ?? { peer: m.sender, conv: m.conv, ids: [] };
       g.ids.push(m.id);
@@ -65,8 +80,10 @@ export class Receipts {
       this.hub.store.outbox.holdReceipt(g.peer, { conv: g.conv, msgIds: g.ids, state, by: this.hub.me, at } satisfies StatusInput, until);
       now ||= until === at;
     }
+    const hold = Number(this.hub.env.GROUP_RECEIPT_HOLD_MS ?? 1500);
+    for (const [group, r] of rooms) this.hub.store.outbox.holdReceipt(group, { conv: r.conv, msgIds: r.ids, state, by: this.hub.me, at } satisfies StatusInput, at + hold, ROOM_STATUS);
     if (now) this.hub.outbox.flush();
-    else if (groups.size > 0) void this.hub.outbox.arm();
+    else if (groups.size + rooms.size > 0) void this.hub.outbox.arm();
   }
 
   /**
@@ -85,6 +102,13 @@ export class Receipts {
     if (this.lastReceipt.size > 1000) for (const [k, t] of this.lastReceipt) if (t + hold <= at) this.lastReceipt.delete(k);
     this.lastReceipt.set(key, until);
     return until;
+  }
+
+  /** What the room's delivery takes back with it: the group's held `delivered` receipts, merged. */
+  groupAck(groupId: string): GroupAck {
+    const held = this.hub.store.outbox.take(groupId, ROOM_STATUS) as StatusInput[];
+    if (held.length === 0) return null;
+    return { delivered: [...new Set(held.flatMap((r) => r.msgIds))], by: this.hub.me, at: Math.max(...held.map((r) => r.at)) };
   }
 
   /** Called by a recipient's hub: our messages were delivered or read. */

@@ -18,15 +18,20 @@ export class OutboxStore {
    * the latest time kept); otherwise it is held in a new row until `until`. A burst of acks
    * or reads becomes one notification to the sender's hub.
    */
-  holdReceipt(peer: string, receipt: HeldReceipt, until: number): void {
+  holdReceipt(peer: string, receipt: HeldReceipt, until: number, kind = "status"): void {
     const held = this.sql
-      .exec<{ id: number; payload: string }>("SELECT id, payload FROM outbox WHERE peer = ? AND kind = 'status' AND attempts = 0 AND next_at > ? ORDER BY id", peer, Date.now())
+      .exec<{ id: number; payload: string }>("SELECT id, payload FROM outbox WHERE peer = ? AND kind = ? AND attempts = 0 AND next_at > ? ORDER BY id", peer, kind, Date.now())
       .toArray()
       .map((r) => ({ id: r.id, payload: JSON.parse(r.payload) as HeldReceipt }))
       .find((r) => r.payload.conv === receipt.conv && r.payload.state === receipt.state && r.payload.msgIds.length + receipt.msgIds.length <= MAX_HELD_IDS);
-    if (!held) return this.enqueue(peer, "status", receipt, until);
+    if (!held) return this.enqueue(peer, kind, receipt, until);
     const msgIds = [...new Set([...held.payload.msgIds, ...receipt.msgIds])];
     this.sql.exec("UPDATE outbox SET payload = ? WHERE id = ?", JSON.stringify({ ...held.payload, msgIds, at: Math.max(held.payload.at, receipt.at) }), held.id);
+  }
+
+  /** Removes and returns every row of this peer and kind (another call is carrying them). */
+  take(peer: string, kind: string): unknown[] {
+    return this.sql.exec<{ payload: string }>("DELETE FROM outbox WHERE peer = ? AND kind = ? RETURNING payload", peer, kind).toArray().map((r) => JSON.parse(r.payload));
   }
 
   due(now: number): OutboxRow[] {
