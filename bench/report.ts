@@ -47,7 +47,7 @@ export function toRows(ms: Measurement[]): Row[] {
   const rows = [...groups.values()].map((g): Row => {
     const first = g[0];
     const extraMedian: Record<string, number> = {};
-    for (const k of ["allReadyMs", "failed", "replayed"]) {
+    for (const k of ["allReadyMs", "failed", "replayed", "doCallsPerMessage"]) {
       const v = g.map((m) => m.extra?.[k]).filter((x): x is number => typeof x === "number");
       if (v.length) extraMedian[k] = median(v);
     }
@@ -118,7 +118,7 @@ function notes(r: Row): string {
 }
 
 function streamTable(rows: Row[], sizeLabel: string | null): string[] {
-  const head = [...(sizeLabel ? [sizeLabel] : []), "msg/s", "target", "deliv/s", "loss", "p50 ms", "p99 ms", "p50 ×relay", "p99 ×relay", "server CPU µs/deliv", "CPU ×relay", "server CPU", "client CPU", "cores busy", "notes"];
+  const head = [...(sizeLabel ? [sizeLabel] : []), "msg/s", "target", "deliv/s", "loss", "p50 ms", "p99 ms", "p50 ×relay", "p99 ×relay", "server CPU µs/deliv", "CPU ×relay", "DO calls/msg", "server CPU", "client CPU", "cores busy", "notes"];
   const out = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const r of rows) {
     out.push(
@@ -134,6 +134,7 @@ function streamTable(rows: Row[], sizeLabel: string | null): string[] {
         ratio(r.vsRelay?.p99),
         fmt(r.cpuPerDeliveryUs.median),
         ratio(r.vsRelay?.cpu),
+        fmt(r.extra.doCallsPerMessage ?? NaN),
         pct(r.serverProc),
         pct(r.clientProc),
         `${pct(r.clientCore)} / ${pct(r.serverCore)}`,
@@ -193,6 +194,9 @@ export function keyRatios(rows: Row[]): string[] {
   }
   const g100 = rows.find((r) => r.scenario === "fanout" && r.size === 100 && r.target === "unibox");
   if (g100?.vsRelay) out.push(`group-100 fan-out: Unibox p99 ${fmt(g100.p99.median)} ms = ${ratio(g100.vsRelay.p99)} relay`);
+  for (const r of rows.filter((x) => x.scenario === "fanout" && x.target === "unibox" && x.extra.doCallsPerMessage !== undefined)) {
+    out.push(`group-${r.size} at ${fmt(r.rate ?? NaN)} msg/s: ${fmt(r.extra.doCallsPerMessage)} Durable Object calls per message = ${fmt(r.extra.doCallsPerMessage / r.size)} per member (receipts included)`);
+  }
   const room = rows.filter((r) => r.scenario === "room" && r.target === "unibox" && r.sustained);
   if (room.length) out.push(`one room sustains ${Math.max(...room.map((r) => r.rate ?? 0))} inbound msgs/s (Unibox)`);
   const res = rows.find((r) => r.scenario === "resume" && r.size === 10000 && r.target === "unibox");

@@ -18,6 +18,8 @@ export type Env = {
   PRESENCE_GRACE_SECONDS: string;
   /** How long a delivered/read receipt waits to be merged with the next ones (default 200). */
   RECEIPT_HOLD_MS?: string;
+  /** "1": count calls into Durable Objects for the benchmark (durable-objects/call-count.ts). */
+  COUNT_DO_CALLS?: string;
   /** A group room's fan-out window per member under load (default 200). */
   FANOUT_WINDOW_MS?: string;
   /** How long a member hub holds a group's `delivered` receipts for the room's next delivery to carry (default 1500). */

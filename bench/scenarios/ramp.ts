@@ -7,7 +7,7 @@ import { type Route, runLoad } from "../lib/load";
 import type { ScenarioName } from "../lib/options";
 import { type Conn, reopen } from "../lib/socket";
 import { median, summarize } from "../lib/stats";
-import type { TargetName } from "../targets";
+import type { Target, TargetName } from "../targets";
 
 export type Rig = { conns: Conn[]; routes: Route[]; echo?: boolean };
 
@@ -75,9 +75,12 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
   await ctx.prepare(target);
   // Re-pinned each time: wrangler may have started processes since the last step.
   if (ctx.o.pin) target.pin(SERVER_CORE);
+  const callsBefore = await target.doCalls?.();
   const { result: r, usage } = await ctx.meter.measure(target, () =>
     runLoad({ ...rig, rate, durationMs: ctx.o.stepSeconds * 1000, drainMs: ctx.o.drainSeconds * 1000, tag, ack: ctx.o.ack }),
   );
+  // Receipts are held for up to GROUP_RECEIPT_HOLD_MS (1.5 s) and the drain may end sooner: let them go before counting.
+  const calls = callsBefore ? await callsSince(target, callsBefore, r.sent) : undefined;
   const m: Measurement = {
     scenario,
     size,
@@ -94,8 +97,20 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
     cpuPerDeliveryUs: (usage.serverCpuSeconds / Math.max(1, r.delivered)) * 1e6,
     usage,
     sendLagP99Ms: summarize(r.sendLag).p99,
-    extra: { sent: r.sent, sendsOnClosedSocket: r.sendsOnClosedSocket, accepted: r.accepted, strays: r.strays, ownCopies: r.ownCopies, socketsClosed: r.socketsClosed, maxBufferedBytes: r.maxBufferedBytes, ...(r.errorSamples.length ? { errorSample: r.errorSamples[0] } : {}) },
+    extra: { ...(calls ?? {}), sent: r.sent, sendsOnClosedSocket: r.sendsOnClosedSocket, accepted: r.accepted, strays: r.strays, ownCopies: r.ownCopies, socketsClosed: r.socketsClosed, maxBufferedBytes: r.maxBufferedBytes, ...(r.errorSamples.length ? { errorSample: r.errorSamples[0] } : {}) },
   };
   ctx.record(m);
   return m;
+}
+
+/**
+ * Calls into Durable Objects during a step, per message sent and (for a group) per
+ * receiving member: `doCalls` in all, and the biggest three kinds by `Class.method`.
+ */
+async function callsSince(target: Target, before: Record<string, number>, sent: number): Promise<Record<string, number | string>> {
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = (await target.doCalls?.()) ?? {};
+  const diff = Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const total = diff.reduce((s, [, n]) => s + n, 0);
+  return { doCalls: total, doCallsPerMessage: total / Math.max(1, sent), doCallsTop: diff.slice(0, 4).map(([k, n]) => `${k} ${n}`).join(", ") };
 }

@@ -22,6 +22,8 @@ export type Target = {
   pin(core: number): boolean;
   logs(): string;
   stop(): Promise<void>;
+  /** Unibox only: calls into Durable Objects so far, by `Class.method` (durable-objects/call-count.ts). */
+  doCalls?(): Promise<Record<string, number>>;
 };
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -49,13 +51,19 @@ function wrap(name: TargetName, url: string, pgid: number, logs: () => string, s
 async function startUnibox(source: "head" | "worktree"): Promise<Target> {
   const copy = snapshot(source);
   const { startDevServer } = (await import(join(copy, "test/support/dev-server.ts"))) as typeof import("../../test/support/dev-server");
-  const server = await startDevServer();
+  // Every stub counts the calls made through it; the bench reads the count around each step.
+  const server = await startDevServer({ vars: { COUNT_DO_CALLS: "1" } });
   // startDevServer spawns wrangler detached, so its pid is the group id; find it by port.
   const pgid = groupOfCommandLine(`--port\0${server.port}\0`);
-  return wrap("unibox", server.url, pgid, server.logs, async () => {
+  const target = wrap("unibox", server.url, pgid, server.logs, async () => {
     await server.stop();
     rmSync(copy, { recursive: true, force: true });
   });
+  target.doCalls = async () => {
+    const res = await fetch(`${server.url}/api/health/do-calls`);
+    return res.ok ? ((await res.json()) as { calls: Record<string, number> }).calls : {};
+  };
+  return target;
 }
 
 function snapshot(source: "head" | "worktree"): string {

@@ -1,11 +1,18 @@
 import { Hono } from "hono";
+import { callCounts } from "../../durable-objects/call-count";
 import { limiterOf } from "../../durable-objects/stubs";
 import { version } from "../../package.json";
 import type { AppEnv } from "../env";
 
 // For uptime checks and the dashboard: the Worker answers, D1 answers, a Durable Object
 // answers, and which build this is. No auth, no secrets, two tiny round trips: cheap to poll.
-export const health = new Hono<AppEnv>().get("/", async (c) => {
+export const health = new Hono<AppEnv>()
+  // The benchmark's count of Durable Object calls; not there unless COUNT_DO_CALLS=1.
+  .get("/do-calls", (c) => {
+    if (c.env.COUNT_DO_CALLS !== "1") return c.json({ error: { code: "not_found", message: "no route GET /api/health/do-calls" } }, 404);
+    return c.json({ calls: callCounts() });
+  })
+  .get("/", async (c) => {
   const [d1, durableObject] = await Promise.all([
     timed(() => c.env.DB.prepare("SELECT 1 AS ok").first()),
     timed(() => limiterOf(c.env, "health").ping()),
