@@ -24,14 +24,16 @@ export type Target = {
   stop(): Promise<void>;
   /** Unibox only: calls into Durable Objects so far, by `Class.method` (durable-objects/call-count.ts). */
   doCalls?(): Promise<Record<string, number>>;
+  /** Unibox only: workerd's inspector port (bench/profile.ts). */
+  inspectorPort?(): number;
 };
 
 const root = new URL("../..", import.meta.url).pathname;
 const bin = (name: string) => join(root, "node_modules/.bin", name);
 const env = () => ({ ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" });
 
-export async function startTarget(name: TargetName, opts: { unibox?: "head" | "worktree" } = {}): Promise<Target> {
-  if (name === "unibox") return startUnibox(opts.unibox ?? "head");
+export async function startTarget(name: TargetName, opts: { unibox?: "head" | "worktree"; count?: "1" | "sql" } = {}): Promise<Target> {
+  if (name === "unibox") return startUnibox(opts.unibox ?? "head", opts.count ?? "1");
   if (name === "floor") return startFloor();
   return startNode(name);
 }
@@ -48,17 +50,18 @@ function wrap(name: TargetName, url: string, pgid: number, logs: () => string, s
  * and a reload answers in-flight requests with 503 and drops every socket. Seen here
  * while others worked in the checkout; a benchmark has to measure one fixed build.
  */
-async function startUnibox(source: "head" | "worktree"): Promise<Target> {
+async function startUnibox(source: "head" | "worktree", count: "1" | "sql"): Promise<Target> {
   const copy = snapshot(source);
   const { startDevServer } = (await import(join(copy, "test/support/dev-server.ts"))) as typeof import("../../test/support/dev-server");
   // Every stub counts the calls made through it; the bench reads the count around each step.
-  const server = await startDevServer({ vars: { COUNT_DO_CALLS: "1" } });
+  const server = await startDevServer({ vars: { COUNT_DO_CALLS: count } });
   // startDevServer spawns wrangler detached, so its pid is the group id; find it by port.
   const pgid = groupOfCommandLine(`--port\0${server.port}\0`);
   const target = wrap("unibox", server.url, pgid, server.logs, async () => {
     await server.stop();
     rmSync(copy, { recursive: true, force: true });
   });
+  target.inspectorPort = () => server.inspectorPort();
   target.doCalls = async () => {
     const res = await fetch(`${server.url}/api/health/do-calls`);
     return res.ok ? ((await res.json()) as { calls: Record<string, number> }).calls : {};

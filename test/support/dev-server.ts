@@ -57,6 +57,7 @@ export type DevServer = {
   restart(): Promise<void>;
   stop(): Promise<void>;
   logs(): string;
+  inspectorPort(): number;
 };
 
 export async function startDevServer(opts: { vars?: Record<string, string>; keepState?: boolean } = {}): Promise<DevServer> {
@@ -74,9 +75,10 @@ export async function startDevServer(opts: { vars?: Record<string, string>; keep
   };
   let child: ChildProcess | undefined;
   let log = "";
+  let inspector = 0;
 
   const launch = async () => {
-    const inspector = await freePort();
+    inspector = await freePort();
     child = spawn(
       bin("wrangler"),
       ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "log",
@@ -114,6 +116,8 @@ export async function startDevServer(opts: { vars?: Record<string, string>; keep
       if (!opts.keepState) rmSync(stateDir, { recursive: true, force: true });
     },
     logs: () => log,
+    /** workerd's V8 inspector (Chrome DevTools protocol), for bench/profile.ts. */
+    inspectorPort: () => inspector,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { callCounts } from "../../durable-objects/call-count";
+import { callCounts, statementCounts } from "../../durable-objects/call-count";
 import { limiterOf } from "../../durable-objects/stubs";
 import { version } from "../../package.json";
 import type { AppEnv } from "../env";
@@ -10,7 +10,7 @@ export const health = new Hono<AppEnv>()
   // The benchmark's count of Durable Object calls; not there unless COUNT_DO_CALLS=1.
   .get("/do-calls", (c) => {
     if (c.env.COUNT_DO_CALLS !== "1") return c.json({ error: { code: "not_found", message: "no route GET /api/health/do-calls" } }, 404);
-    return c.json({ calls: callCounts() });
+    return c.json({ calls: callCounts(), statements: statementCounts() });
   })
   .get("/", async (c) => {
   const [d1, durableObject] = await Promise.all([
