@@ -6,6 +6,7 @@ import { refusal, type Result } from "../core/errors";
 import { groupConversationId } from "../core/conversation";
 import type { Env } from "../worker/env";
 import type { GroupAck, GroupRoomApi, RoomEntry, RoomInit } from "./api";
+import { countedSql } from "./call-count";
 import { hubOf } from "./stubs";
 import type { Body, Group, HubEvent, User } from "../core/protocol";
 
@@ -66,17 +67,29 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.sql = countedSql(env, "GroupRoom", ctx.storage.sql);
     this.sql.exec(SCHEMA);
   }
 
   // ---- meta -------------------------------------------------------------------------
+  // Meta and members are read on every delivery; they live in memory as well, written
+  // through to SQLite (this object is their only writer), and are read back after a restart.
+  private metaCache?: Map<string, string>;
+  private memberCache?: Map<string, MemberRow>;
+
   private meta(k: string): string | undefined {
-    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v;
+    this.metaCache ??= new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    return this.metaCache.get(k);
   }
   private setMeta(k: string, v: string | number | null): void {
-    if (v === null) this.sql.exec("DELETE FROM meta WHERE k = ?", k);
-    else this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, String(v));
+    this.meta(k); // loaded before the first write
+    if (v === null) {
+      this.sql.exec("DELETE FROM meta WHERE k = ?", k);
+      this.metaCache!.delete(k);
+    } else {
+      this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, String(v));
+      this.metaCache!.set(k, String(v));
+    }
   }
   private get state(): "none" | "active" | "expiring" | "expired" {
     return (this.meta("state") as "active" | "expiring" | "expired" | undefined) ?? "none";
@@ -91,11 +104,19 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     return groupConversationId(this.id);
   }
 
+  private members(): Map<string, MemberRow> {
+    this.memberCache ??= new Map(this.sql.exec<MemberRow>("SELECT * FROM members").toArray().map((m) => [m.user_id, m]));
+    return this.memberCache;
+  }
   private activeMembers(): MemberRow[] {
-    return this.sql.exec<MemberRow>("SELECT * FROM members WHERE left_seq IS NULL").toArray();
+    return [...this.members().values()].filter((m) => m.left_seq === null);
   }
   private member(userId: string): MemberRow | undefined {
-    return this.sql.exec<MemberRow>("SELECT * FROM members WHERE user_id = ?", userId).toArray()[0];
+    return this.members().get(userId);
+  }
+  /** After a membership write: read back on the next use. */
+  private membersChanged(): void {
+    this.memberCache = undefined;
   }
 
   /** What every member's client shows of the group. */
@@ -133,6 +154,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
        ON CONFLICT(user_id) DO UPDATE SET user = excluded.user, joined_seq = excluded.joined_seq, delivered_seq = excluded.delivered_seq, left_seq = NULL`,
       user.id, JSON.stringify(user), joinedSeq, joinedSeq - 1,
     );
+    this.membersChanged();
     this.append({ kind: "event", ev: { type: "group.invited", conv: this.conv, group: this.snapshot(), by }, only: user.id });
   }
 
@@ -151,6 +173,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     for (const user of init.members) {
       this.sql.exec("INSERT INTO members (user_id, user, joined_seq) VALUES (?, ?, 0)", user.id, JSON.stringify(user));
     }
+    this.membersChanged();
     for (const user of init.members) this.invite(user, init.owner);
     await this.scheduleAlarm();
     this.fanOut();
@@ -193,6 +216,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const seq = this.append({ kind: "event", ev: { type: "group.member.left", conv: this.conv, group: this.id, user: userId } });
     // The leaver still receives everything up to and including their own leaving.
     this.sql.exec("UPDATE members SET left_seq = ? WHERE user_id = ?", seq, userId);
+    this.membersChanged();
     if (this.activeMembers().length === 0) await this.expire("ended");
     this.fanOut();
     return { ok: true };
@@ -258,10 +282,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** Once every member holds `group.expired`, the log goes; a tombstone keeps refusing sends. */
   private async finishExpiryIfDelivered(): Promise<void> {
     if (this.state !== "expiring") return;
-    const behind = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members WHERE left_seq IS NULL AND delivered_seq < ?", this.head).one().n;
-    if (behind > 0) return;
+    const head = this.head;
+    if (this.activeMembers().some((m) => m.delivered_seq < head)) return;
     const keep = { id: this.id, state: "expired", ended_at: this.meta("ended_at")!, end_reason: this.meta("end_reason")!, owner: this.meta("owner")! };
     await this.ctx.storage.deleteAll();
+    this.metaCache = undefined;
+    this.membersChanged();
     this.sql.exec(SCHEMA);
     for (const [k, v] of Object.entries(keep)) this.setMeta(k, v);
   }
@@ -284,10 +310,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   }
 
   private async pumpAll(): Promise<void> {
-    const behind = this.sql
-      .exec<{ user_id: string }>("SELECT user_id FROM members WHERE delivered_seq < MIN(?, COALESCE(left_seq, ?))", this.head, this.head)
-      .toArray()
-      .map((r) => r.user_id);
+    const head = this.head;
+    const behind = [...this.members().values()].filter((m) => m.delivered_seq < Math.min(head, m.left_seq ?? head)).map((m) => m.user_id);
     let next = 0;
     const worker = async () => {
       while (next < behind.length) await this.pump(behind[next++]!);
@@ -334,6 +358,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       if (!m) return;
       const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
       const headNow = this.head;
+      if (m.delivered_seq >= Math.min(headNow, upTo)) return; // nothing new for this member
       const rows = this.sql
         .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", m.delivered_seq, upTo, userId, BATCH)
         .toArray();
@@ -342,19 +367,32 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       if (rows.length > 0) {
         try {
           this.lastCall.set(userId, Date.now());
-          const ack = await hubOf(this.env, userId).groupDeliver(this.id, rows.map(toEntry));
+          const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map(toEntry));
           if (ack?.delivered.length) this.noteDelivered(ack.by, ack.delivered, ack.at);
         } catch (err) {
           console.error(`GroupRoom delivery failed: group=${this.id} member=${userId}`, err);
+          this.hubs.delete(userId); // a stub that failed may be broken for good: the next try makes a new one
           this.setMeta("retry_at", Date.now() + 2000);
           await this.scheduleAlarm();
           return;
         }
       }
       // Entries addressed to other members are skipped by moving the cursor past them.
-      if (last > m.delivered_seq) this.sql.exec("UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE user_id = ?", last, userId);
+      if (last > m.delivered_seq) {
+        this.sql.exec("UPDATE members SET delivered_seq = MAX(delivered_seq, ?) WHERE user_id = ?", last, userId);
+        const cached = this.member(userId);
+        if (cached) cached.delivered_seq = Math.max(cached.delivered_seq, last);
+      }
       if (rows.length < BATCH && !this.again.has(userId)) return;
     }
+  }
+
+  /** One stub per member hub for the life of this object (making one per call showed in the profile). */
+  private hubs = new Map<string, ReturnType<typeof hubOf>>();
+  private hubOf(userId: string) {
+    let stub = this.hubs.get(userId);
+    if (!stub) this.hubs.set(userId, (stub = hubOf(this.env, userId)));
+    return stub;
   }
 
   /** Waits out the member's fan-out window, unless an urgent delivery cuts it short. */
@@ -418,11 +456,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.heldReceipts.delete(sender);
     this.lastReceipt.set(sender, Date.now());
     try {
-      await hubOf(this.env, sender).receiveStatus({ conv: this.conv, msgIds: [...held.ids], state: "delivered", by: held.by, at: held.at });
+      await this.hubOf(sender).receiveStatus({ conv: this.conv, msgIds: [...held.ids], state: "delivered", by: held.by, at: held.at });
     } catch (err) {
       // Kept in memory and tried again: a receipt is state, not a message; after a restart
       // the next member's receipt for a later message still moves the ticks on.
       console.error(`GroupRoom receipt failed: group=${this.id} sender=${sender}`, err);
+      this.hubs.delete(sender);
       const again = this.heldReceipts.get(sender) ?? { ids: new Set<string>(), by: held.by, at: held.at };
       for (const id of held.ids) again.ids.add(id);
       this.heldReceipts.set(sender, again);

@@ -1,12 +1,13 @@
 // What one user (or one stolen session) can do to a hub is bounded: sessions that end close
 // their sockets, sockets per user are capped, sends are rate limited with a retry hint, and a
 // hello never replays an unbounded log.
+import { attachmentOf, setAttachment } from "./user-hub/socket-io";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ServerFrame } from "../core/protocol";
 import type { Env } from "../worker/env";
-import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
+import { api, befriend, Client, register, textBody, timerDueNow, type TestUser } from "../worker/test/helpers";
 import type { Hub } from "./user-hub/context";
 import { MAX_REPLAY, MAX_SOCKETS } from "./user-hub/sockets";
 import { hubOf } from "./stubs";
@@ -38,9 +39,9 @@ describe("UserHub: sessions end their sockets", () => {
   it("closes a socket whose session expired, on the hub's next look", async () => {
     const a = await register("sessexp");
     const sock = await Client.open(a.token, 0);
-    await runInDurableObject(hub(a), async (_i, state) => {
-      for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), expiresAt: Date.now() - 1 });
-      state.storage.sql.exec("UPDATE timers SET due = ? WHERE kind = 'reap'", Date.now() - 1);
+    await runInDurableObject(hub(a), async (instance, state) => {
+      for (const ws of state.getWebSockets()) setAttachment(ws, { ...attachmentOf(ws), expiresAt: Date.now() - 1 });
+      timerDueNow(instance, "reap");
     });
     expect(await runDurableObjectAlarm(hub(a))).toBe(true);
     await vi.waitFor(() => expect(sock.closed?.code).toBe(4001));

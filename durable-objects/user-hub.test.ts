@@ -1,7 +1,8 @@
+import { attachmentOf, setAttachment } from "./user-hub/socket-io";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
+import { api, befriend, Client, register, textBody, timerDueNow, type TestUser } from "../worker/test/helpers";
 import type { Env } from "../worker/env";
 import { directConversationId } from "../core/conversation";
 import { hubOf } from "./stubs";
@@ -313,18 +314,17 @@ describe("UserHub: presence", () => {
     await runInDurableObject(hub(a), async (_i, state) => {
       // Make the silent socket look older than the grace period; the chatty one then speaks.
       for (const ws of state.getWebSockets()) {
-        const att = ws.deserializeAttachment();
-        ws.serializeAttachment({ ...att, connectedAt: 0, activeAt: 0 });
+        setAttachment(ws, { ...attachmentOf(ws), connectedAt: 0, activeAt: 0 });
       }
     });
     chatty.send({ t: "ack", seq: 0 });
     await new Promise((r) => setTimeout(r, 50));
-    await runInDurableObject(hub(a), async (_i, state) => {
+    await runInDurableObject(hub(a), async (instance, state) => {
       // Only the socket that spoke after the reset is fresh; find it by its activity.
-      const fresh = state.getWebSockets().filter((ws) => (ws.deserializeAttachment() as { activeAt: number }).activeAt > 0);
+      const fresh = state.getWebSockets().filter((ws) => attachmentOf(ws).activeAt > 0);
       expect(fresh).toHaveLength(1);
       // The silent-socket check is a timer row, due once per grace period: make it due now.
-      state.storage.sql.exec("UPDATE timers SET due = ? WHERE kind = 'reap'", Date.now() - 1);
+      timerDueNow(instance, "reap");
     });
     expect(await runDurableObjectAlarm(hub(a))).toBe(true);
     await vi.waitFor(() => expect(silent.closed?.code).toBe(1001));
@@ -341,9 +341,7 @@ describe("UserHub: presence", () => {
     alice.close();
     await new Promise((r) => setTimeout(r, 50));
     // Grace is 5 s in tests; the alarm is due then. Run it as the runtime would once time is up.
-    await runInDurableObject(hub(a), async (_i, state) => {
-      state.storage.sql.exec("UPDATE timers SET due = ? WHERE kind = 'offline'", Date.now() - 1);
-    });
+    await runInDurableObject(hub(a), async (instance) => timerDueNow(instance, "offline"));
     expect(await runDurableObjectAlarm(hub(a))).toBe(true);
     const offline = await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "presence" && !(f.ev as any).online);
     expect(offline.ev).toMatchObject({ user: a.user.id, online: false });

@@ -28,6 +28,7 @@ import { WebPush } from "./user-hub/web-push";
 import { People } from "./user-hub/people";
 import { Quiet } from "./user-hub/quiet";
 import { Search } from "./user-hub/search";
+import { countedSql } from "./call-count";
 import { Timelines } from "./user-hub/timeline";
 
 /**
@@ -61,7 +62,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.hub = new Hub(ctx, () => this.env, new HubStore(ctx.storage.sql));
+    this.hub = new Hub(ctx, () => this.env, new HubStore(countedSql(env, "UserHub", ctx.storage.sql)));
     this.presenceOf = new Presence(this.hub);
     this.sockets = new Sockets(this.hub, () => this.presenceOf.lastSocketGone());
     this.receipts = new Receipts(this.hub);

@@ -62,8 +62,10 @@ export class Hub {
     return this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN);
   }
 
+  private grace?: number;
+  /** Read on every frame: reading `env` is not free, so once per object. */
   graceMs(): number {
-    return Number(this.env.PRESENCE_GRACE_SECONDS ?? 60) * 1000;
+    return (this.grace ??= Number(this.env.PRESENCE_GRACE_SECONDS ?? 60) * 1000);
   }
 
   inOrder<T>(key: string, task: () => Promise<T>): Promise<T> {

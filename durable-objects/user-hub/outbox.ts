@@ -68,6 +68,14 @@ export class Outbox {
     }
   }
 
+  /** A row was held until `at`: the timer moves only if it would go off later than that. */
+  async armBy(at: number): Promise<void> {
+    const current = this.timers.get("outbox");
+    if (current !== undefined && current <= at) return;
+    this.timers.set("outbox", at);
+    await this.timers.schedule();
+  }
+
   /** Keeps the "outbox" timer at the next row that is due. */
   async arm(): Promise<void> {
     const next = this.store.outbox.nextAt();

@@ -75,15 +75,20 @@ export class Receipts {
     }
     const at = Date.now();
     let now = false;
+    let soonest = Infinity;
     for (const g of groups.values()) {
       const until = this.receiptSlot(`${g.peer}\n${g.conv}\n${state}`, at);
       this.hub.store.outbox.holdReceipt(g.peer, { conv: g.conv, msgIds: g.ids, state, by: this.hub.me, at } satisfies StatusInput, until);
       now ||= until === at;
+      soonest = Math.min(soonest, until);
     }
     const hold = Number(this.hub.env.GROUP_RECEIPT_HOLD_MS ?? 1500);
-    for (const [group, r] of rooms) this.hub.store.outbox.holdReceipt(group, { conv: r.conv, msgIds: r.ids, state, by: this.hub.me, at } satisfies StatusInput, at + hold, ROOM_STATUS);
+    for (const [group, r] of rooms) {
+      this.hub.store.outbox.holdReceipt(group, { conv: r.conv, msgIds: r.ids, state, by: this.hub.me, at } satisfies StatusInput, at + hold, ROOM_STATUS);
+      soonest = Math.min(soonest, at + hold);
+    }
     if (now) this.hub.outbox.flush();
-    else if (groups.size + rooms.size > 0) void this.hub.outbox.arm();
+    else if (soonest < Infinity) void this.hub.outbox.armBy(soonest);
   }
 
   /**

@@ -12,9 +12,14 @@ export class SendLimit {
     this.tokens = this.limit().count;
   }
 
+  private parsed?: { spec: string; count: number; perMs: number };
+
+  /** Parsed again only when the setting changed: every send asks. */
   private limit(): { count: number; perMs: number } {
-    const { limit, seconds } = parseLimit(this.spec() ?? DEFAULT);
-    return { count: limit, perMs: (seconds * 1000) / limit };
+    const spec = this.spec() ?? DEFAULT;
+    if (this.parsed?.spec === spec) return this.parsed;
+    const { limit, seconds } = parseLimit(spec);
+    return (this.parsed = { spec, count: limit, perMs: (seconds * 1000) / limit });
   }
 
   /** Takes one send from the bucket, or refuses with how long until the next one is there. */

@@ -12,9 +12,23 @@ export type Attachment = {
   expiresAt?: number;
 };
 
-export const attachmentOf = (ws: WebSocket): Attachment => ws.deserializeAttachment() as Attachment;
+// Read on every frame and for every socket on every event: kept per socket object as well.
+// After hibernation the objects are new, so the cache starts empty and reads it back.
+const attachments = new WeakMap<WebSocket, Attachment | null>();
 
-export const isReady = (ws: WebSocket): boolean => (ws.deserializeAttachment() as Attachment | null)?.ready === true;
+export function attachmentOf(ws: WebSocket): Attachment {
+  let a = attachments.get(ws);
+  if (a === undefined) attachments.set(ws, (a = ws.deserializeAttachment() as Attachment | null));
+  return a as Attachment;
+}
+
+/** The only way to change a socket's attachment: stored with the socket and remembered here. */
+export function setAttachment(ws: WebSocket, a: Attachment): void {
+  ws.serializeAttachment(a);
+  attachments.set(ws, a);
+}
+
+export const isReady = (ws: WebSocket): boolean => (attachmentOf(ws) as Attachment | null)?.ready === true;
 
 export function send(ws: WebSocket, frame: ServerFrame): void {
   trySend(ws, JSON.stringify(frame));

@@ -4,7 +4,7 @@
 import { LIMITS, type ClientFrame, clientFrame } from "../../core/protocol";
 import { describe } from "../../worker/validate";
 import { type Hub, Refused } from "./context";
-import { type Attachment, attachmentOf, send, tryClose } from "./socket-io";
+import { type Attachment, attachmentOf, send, setAttachment, tryClose } from "./socket-io";
 
 /** Sockets one user may hold at once; a new one closes the oldest. */
 export const MAX_SOCKETS = 16;
@@ -42,7 +42,7 @@ export class Sockets {
     this.makeRoom();
     const { 0: client, 1: server } = new WebSocketPair();
     this.hub.ctx.acceptWebSocket(server);
-    server.serializeAttachment(attachment);
+    setAttachment(server, attachment);
     // While any socket is open, look in once per grace period for ones that went silent.
     this.hub.timers.set("reap", now + this.hub.graceMs());
     return new Response(null, { status: 101, webSocket: client });
@@ -52,7 +52,8 @@ export class Sockets {
   parse(ws: WebSocket, message: string | ArrayBuffer): { frame?: ClientFrame; id?: string; refused?: Refused } {
     this.touch(ws);
     if (typeof message !== "string") return { refused: new Refused("binary_frame", "frames are JSON text") };
-    if (message.length > LIMITS.frameBytes || new TextEncoder().encode(message).length > LIMITS.frameBytes) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: most frames need no encoding to be measured.
+    if (message.length > LIMITS.frameBytes || (message.length * 3 > LIMITS.frameBytes && new TextEncoder().encode(message).length > LIMITS.frameBytes)) {
       return { refused: new Refused("frame_too_large", `frames are at most ${LIMITS.frameBytes} bytes`) };
     }
     let raw: unknown;
@@ -79,7 +80,7 @@ export class Sockets {
     const resume = frame.resume ?? (frame.fresh ? head : 0);
     const reset = resume > head || head - resume > MAX_REPLAY;
     if (!reset) for (const row of log.after(resume, MAX_REPLAY)) ws.send(`{"t":"ev","seq":${row.seq},"ev":${row.ev}}`);
-    ws.serializeAttachment({ ...attachmentOf(ws), device: frame.device ?? "unknown", ready: true } satisfies Attachment);
+    setAttachment(ws, { ...attachmentOf(ws), device: frame.device ?? "unknown", ready: true } satisfies Attachment);
     send(ws, reset ? { t: "ready", head, reset: true } : { t: "ready", head });
     this.hub.log("info", "socket.ready", { device: frame.device ?? "unknown", resume, head, reset });
   }
@@ -110,7 +111,7 @@ export class Sockets {
   private touch(ws: WebSocket): void {
     const a = attachmentOf(ws);
     const now = Date.now();
-    if (now - a.activeAt > this.hub.graceMs() / 4) ws.serializeAttachment({ ...a, activeAt: now });
+    if (now - a.activeAt > this.hub.graceMs() / 4) setAttachment(ws, { ...a, activeAt: now });
   }
 
   /**

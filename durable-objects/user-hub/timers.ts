@@ -23,6 +23,10 @@ export class Timers {
     this.store.timers.set(kind, due);
   }
 
+  get(kind: string): number | undefined {
+    return this.store.timers.get(kind);
+  }
+
   clear(kind: string): void {
     this.store.timers.clear(kind);
   }

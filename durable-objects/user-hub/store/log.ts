@@ -5,8 +5,11 @@ import type { MetaStore } from "./meta";
 export class EventLog {
   private head: number;
 
-  constructor(private sql: SqlStorage, private meta: MetaStore) {
-    this.head = meta.number("head");
+  // The head is the newest row's seq; `meta.head` is only read for hubs written before
+  // the log stopped keeping it there (it was a second write per event).
+  constructor(private sql: SqlStorage, meta: MetaStore) {
+    const newest = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+    this.head = Math.max(newest, meta.number("head"));
   }
 
   get headSeq(): number {
@@ -17,7 +20,6 @@ export class EventLog {
   append(ev: HubEvent, at = Date.now()): number {
     const seq = this.head + 1;
     this.sql.exec("INSERT INTO events (seq, ev, at) VALUES (?, ?, ?)", seq, JSON.stringify(ev), at);
-    this.meta.set("head", seq);
     this.head = seq;
     return seq;
   }

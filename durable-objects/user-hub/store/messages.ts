@@ -23,11 +23,10 @@ export class MessageStore {
   /** `state`: an own message's delivery state; null for others' messages. */
   insert(conv: string, msg: Message, seq: number, state: DeliveryState | null): number {
     const media = mediaOf(msg.body);
-    this.sql.exec(
-      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    const pos = this.sql.exec<{ pos: number }>(
+      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pos",
       msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, state, media, msg.name ?? null,
-    );
-    const pos = this.sql.exec<{ pos: number }>("SELECT last_insert_rowid() AS pos").one().pos;
+    ).one().pos;
     this.search?.add(pos, msg);
     this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
     return pos;
