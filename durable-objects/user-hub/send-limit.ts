@@ -19,7 +19,8 @@ export class SendLimit {
     const spec = this.spec() ?? DEFAULT;
     if (this.parsed?.spec === spec) return this.parsed;
     const { limit, seconds } = parseLimit(spec);
-    return (this.parsed = { spec, count: limit, perMs: (seconds * 1000) / limit });
+    this.parsed = { spec, count: limit, perMs: (seconds * 1000) / limit };
+    return this.parsed;
   }
 
   /** Takes one send from the bucket, or refuses with how long until the next one is there. */
