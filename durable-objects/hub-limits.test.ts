@@ -10,6 +10,8 @@ import type { Env } from "../worker/env";
 import { api, befriend, Client, register, textBody, timerDueNow, type TestUser } from "../worker/test/helpers";
 import type { Hub } from "./user-hub/context";
 import { MAX_REPLAY, MAX_SOCKETS } from "./user-hub/sockets";
+import { EventLog, LOG_WINDOW } from "./user-hub/store/log";
+import { MetaStore } from "./user-hub/store/meta";
 import { hubOf } from "./stubs";
 
 const hub = (u: TestUser) => hubOf(env as unknown as Env, u.user.id);
@@ -104,5 +106,43 @@ describe("UserHub: bounds", () => {
     expect(close.events().map((f) => f.seq)).toEqual([ready.head - 2, ready.head - 1, ready.head]);
     behind.close();
     close.close();
+  });
+
+  it("keeps the log to a window, by count and by age; a device below it gets ready {reset}, one inside it the replay", async () => {
+    const a = await register("window");
+    await Client.open(a.token, 0).then((c) => c.close());
+    const month = 31 * 24 * 3_600_000;
+    const { floor, head, rows } = await runInDurableObject(hub(a), async (instance, state) => {
+      const { hub: h } = instance as unknown as { hub: Hub };
+      const log = h.store.log;
+      // By age: 40 events from last month, then 10 of today; the old ones go, the new stay.
+      for (let i = 0; i < 40; i++) log.append({ type: "presence", user: "u_x", online: true, at: i }, Date.now() - month);
+      for (let i = 0; i < 10; i++) log.append({ type: "presence", user: "u_x", online: false, at: i });
+      const byAge = log.compact();
+      expect(byAge).toBe(log.headSeq - 10);
+      // By count: past KEEP, every EVERY appends the oldest go; the window never exceeds KEEP + EVERY.
+      for (let i = 0; i < LOG_WINDOW.keep + 2 * LOG_WINDOW.every; i++) log.append({ type: "presence", user: "u_x", online: i % 2 === 0, at: i });
+      const n = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
+      expect(n).toBeLessThanOrEqual(LOG_WINDOW.keep + LOG_WINDOW.every);
+      expect(n).toBeGreaterThanOrEqual(LOG_WINDOW.keep);
+      return { floor: log.floor, head: log.headSeq, rows: n };
+    });
+    expect(head - floor).toBe(rows); // gap-free above the floor
+    // A device resuming below the floor cannot be replayed to; at the floor it can (within MAX_REPLAY).
+    const below = await Client.open(a.token);
+    below.send({ t: "hello", resume: floor - 1 });
+    expect(await below.next((f) => f.t === "ready", 10_000)).toMatchObject({ reset: true });
+    expect(below.events()).toHaveLength(0);
+    const inside = await Client.open(a.token);
+    inside.send({ t: "hello", resume: head - 5 });
+    expect(await inside.next((f) => f.t === "ready")).not.toHaveProperty("reset");
+    expect(inside.events().map((f) => f.seq)).toEqual([head - 4, head - 3, head - 2, head - 1, head]);
+    // The floor and head survive the object going away: a log opened afresh on the storage reads them back.
+    await runInDurableObject(hub(a), async (_i, state) => {
+      const again = new EventLog(state.storage.sql, new MetaStore(state.storage.sql));
+      expect([again.floor, again.headSeq]).toEqual([floor, head]);
+    });
+    below.close();
+    inside.close();
   });
 });

@@ -71,14 +71,15 @@ export class Sockets {
   /**
    * Replays every event after `resume`, then `ready`: nothing runs in between (all
    * synchronous). A fresh device resumes at the head, so it gets nothing but `ready`. A
-   * device further behind than MAX_REPLAY (or ahead of the head: the server lost state)
-   * gets `ready {reset}` and reloads its lists over HTTP instead.
+   * device further behind than MAX_REPLAY, or behind the log's window (compacted away),
+   * or ahead of the head (the server lost state) gets `ready {reset}` and reloads its
+   * lists over HTTP instead.
    */
   hello(ws: WebSocket, frame: Extract<ClientFrame, { t: "hello" }>): void {
     const log = this.hub.store.log;
     const head = log.headSeq;
     const resume = frame.resume ?? (frame.fresh ? head : 0);
-    const reset = resume > head || head - resume > MAX_REPLAY;
+    const reset = resume > head || head - resume > MAX_REPLAY || resume < log.floor;
     if (!reset) for (const row of log.after(resume, MAX_REPLAY)) ws.send(`{"t":"ev","seq":${row.seq},"ev":${row.ev}}`);
     setAttachment(ws, { ...attachmentOf(ws), device: frame.device ?? "unknown", ready: true } satisfies Attachment);
     send(ws, reset ? { t: "ready", head, reset: true } : { t: "ready", head });

@@ -1,19 +1,36 @@
 import type { HubEvent } from "../../../core/protocol";
 import type { MetaStore } from "./meta";
 
+/**
+ * The log keeps a window, not everything: the newest KEEP events, none older than MAX_AGE.
+ * A device further behind than that is answered `ready {reset}` and reloads its lists over
+ * HTTP (history lives in the messages table, not here), which it does anyway past
+ * MAX_REPLAY, so nothing a device could still replay is dropped by count.
+ */
+export const LOG_WINDOW = { keep: 10_000, maxAgeMs: 30 * 24 * 3_600_000, every: 1_000 };
+
 /** The user's event log: every event gets the next gap-free seq before any device sees it. */
 export class EventLog {
   private head: number;
+  /** Every event at or below this seq has been compacted away. */
+  private floorSeq: number;
 
-  // The head is the newest row's seq; `meta.head` is only read for hubs written before
-  // the log stopped keeping it there (it was a second write per event).
-  constructor(private sql: SqlStorage, meta: MetaStore) {
+  // The head is the newest row's seq (or the floor, if compaction took every row);
+  // `meta.head` is only read for hubs written before the log stopped keeping it there (it
+  // was a second write per event).
+  constructor(private sql: SqlStorage, private meta: MetaStore) {
     const newest = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
-    this.head = Math.max(newest, meta.number("head"));
+    this.floorSeq = meta.number("log_floor");
+    this.head = Math.max(newest, this.floorSeq, meta.number("head"));
   }
 
   get headSeq(): number {
     return this.head;
+  }
+
+  /** A device resuming below this cannot be replayed to: the events it missed are gone. */
+  get floor(): number {
+    return this.floorSeq;
   }
 
   /** Appends an event with the next seq; the caller pushes it afterwards. */
@@ -21,7 +38,20 @@ export class EventLog {
     const seq = this.head + 1;
     this.sql.exec("INSERT INTO events (seq, ev, at) VALUES (?, ?, ?)", seq, JSON.stringify(ev), at);
     this.head = seq;
+    if (seq % LOG_WINDOW.every === 0) this.compact(at);
     return seq;
+  }
+
+  /** Drops what is outside the window: older than the newest `keep`, or than `maxAgeMs`. Returns the new floor. */
+  compact(now = Date.now(), window = LOG_WINDOW): number {
+    const byCount = this.head - window.keep;
+    const byAge = this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events WHERE at < ?", now - window.maxAgeMs).one().s ?? 0;
+    const floor = Math.max(this.floorSeq, byCount, byAge);
+    if (floor <= this.floorSeq) return this.floorSeq;
+    this.sql.exec("DELETE FROM events WHERE seq <= ?", floor);
+    this.meta.set("log_floor", floor);
+    this.floorSeq = floor;
+    return floor;
   }
 
   /** Events after `seq`, oldest first, as stored JSON; at most `limit`. */
