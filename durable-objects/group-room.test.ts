@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../worker/env";
-import { roomOf } from "./stubs";
+import { hubOf, roomOf } from "./stubs";
 import { UserHub } from "./user-hub";
 import type { ServerFrame } from "../core/protocol";
 import { png1x1 } from "../worker/media/test-samples";
@@ -193,6 +193,39 @@ describe("groups: messages", () => {
     const list = await api("/api/conversations", { token: a!.token });
     expect(list.data.conversations.find((x: { id: string }) => x.id === group.conv).last.readBy.sort()).toEqual([b!.user.id, c!.user.id].sort());
     alice.close();
+  });
+});
+
+describe("groups: a member hub writes a batch together", () => {
+  it("keeps the room's order across messages and events in one batch, drops repeated ids, and a redelivered batch changes nothing", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const bob = await Client.open(b!.token, 0);
+    await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.invited");
+    const hubB = hubOf(env as unknown as Env, b!.user.id);
+    const head = (await room(group.id).info()).head;
+    const msg = (seq: number, id: string, text: string) => ({ seq, kind: "message" as const, msg: { id, from: a!.user.id, body: textBody(text), at: 1_000 + seq } });
+    const batch = [
+      msg(head + 1, "m_batch_1", "one"),
+      msg(head + 2, "m_batch_2", "two"),
+      { seq: head + 3, kind: "event" as const, ev: { type: "group.member.left" as const, conv: group.conv, group: group.id, user: "u_someone" } },
+      msg(head + 4, "m_batch_1", "one again"), // the same id: stored once
+      msg(head + 5, "m_batch_3", "three"),
+    ];
+    await hubB.groupDeliver(group.id, batch);
+    await hubB.groupDeliver(group.id, batch); // a retry of the same batch
+    await vi.waitFor(() => expect(bob.events().filter((f) => f.ev.type !== "group.invited").length).toBeGreaterThanOrEqual(4));
+    await new Promise((r) => setTimeout(r, 100));
+    const live = bob.events().filter((f) => f.ev.type === "message" || f.ev.type === "group.member.left");
+    expect(live.map((f) => (f.ev.type === "message" ? f.ev.msg.id : f.ev.type))).toEqual(["m_batch_1", "m_batch_2", "group.member.left", "m_batch_3"]);
+    const seqs = live.map((f) => f.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const history = await api(`/api/conversations/${group.conv}/messages`, { token: b!.token });
+    expect(history.data.messages.map((m: { id: string }) => m.id)).toEqual(["m_batch_1", "m_batch_2", "m_batch_3"]);
+    const found = await api(`/api/search?q=three`, { token: b!.token });
+    expect(found.data.hits.map((h: { message?: { id: string } }) => h.message?.id)).toContain("m_batch_3");
+    bob.close();
   });
 });
 

@@ -122,6 +122,9 @@ describe("UserHub: bounds", () => {
       expect(byAge).toBe(log.headSeq - 10);
       // By count: past KEEP, every EVERY appends the oldest go; the window never exceeds KEEP + EVERY.
       for (let i = 0; i < LOG_WINDOW.keep + 2 * LOG_WINDOW.every; i++) log.append({ type: "presence", user: "u_x", online: i % 2 === 0, at: i });
+      // A batch (a group room's) that crosses an EVERY boundary compacts too.
+      const presence = JSON.stringify({ type: "presence", user: "u_x", online: true, at: 0 });
+      log.appendMany(Array.from({ length: LOG_WINDOW.every + 7 }, () => presence));
       const n = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
       expect(n).toBeLessThanOrEqual(LOG_WINDOW.keep + LOG_WINDOW.every);
       expect(n).toBeGreaterThanOrEqual(LOG_WINDOW.keep);

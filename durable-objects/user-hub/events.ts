@@ -26,14 +26,35 @@ export class EventStream {
 
   /** Writes the event (and whatever goes with it) before any device sees it, then pushes. */
   append(ev: HubEvent, withIt?: (seq: number) => void): number {
-    const seq = this.store.log.append(ev);
+    const json = JSON.stringify(ev); // once, for the log and for the frame
+    const seq = this.store.log.append(ev, Date.now(), json);
     withIt?.(seq);
-    const frame = JSON.stringify({ t: "ev", seq, ev });
-    const sockets = this.ctx.getWebSockets();
-    for (const ws of sockets) if (isReady(ws)) trySend(ws, frame);
-    // A socket that is open but not ready yet gets this in its replay; none at all: away hooks.
-    if (sockets.length === 0) for (const hook of this.away) hook(ev);
-    for (const hook of this.watchers) hook(ev);
+    this.push([ev], [json], [seq]);
     return seq;
+  }
+
+  /**
+   * Several events in a row (a group room's batch): written with a few statements, then
+   * pushed one frame each, in order, exactly as `append` would have.
+   */
+  appendMany(evs: HubEvent[], withThem?: (seqs: number[]) => void): number[] {
+    if (evs.length === 0) return [];
+    const json = evs.map((ev) => JSON.stringify(ev));
+    const seqs = this.store.log.appendMany(json);
+    withThem?.(seqs);
+    this.push(evs, json, seqs);
+    return seqs;
+  }
+
+  private push(evs: HubEvent[], json: string[], seqs: number[]): void {
+    const sockets = this.ctx.getWebSockets();
+    const ready = sockets.filter(isReady);
+    for (let i = 0; i < evs.length; i++) {
+      const frame = `{"t":"ev","seq":${seqs[i]},"ev":${json[i]}}`;
+      for (const ws of ready) trySend(ws, frame);
+      // A socket that is open but not ready yet gets this in its replay; none at all: away hooks.
+      if (sockets.length === 0) for (const hook of this.away) hook(evs[i]!);
+      for (const hook of this.watchers) hook(evs[i]!);
+    }
   }
 }

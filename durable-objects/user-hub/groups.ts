@@ -36,25 +36,46 @@ export class Groups {
     const conv = groupConversationId(groupId);
     // The cursor is read once and written once per batch, and written up to the last entry
     // stored even if one after it throws, so a redelivery starts right after it.
+    // Runs of messages (nearly everything) are written together: a few statements per run
+    // instead of five per message. Membership events go one by one, in their place.
     const from = groups.roomSeq(groupId);
     let upTo = from;
+    const fresh = entries.filter((e) => e.seq > from);
     try {
-      for (const entry of entries) {
-        if (entry.seq <= upTo) continue;
-        if (entry.kind === "message") this.message(conv, entry.msg);
-        else this.event(groupId, conv, entry.ev);
-        upTo = entry.seq;
+      for (let i = 0; i < fresh.length; ) {
+        const entry = fresh[i]!;
+        if (entry.kind === "event") {
+          this.event(groupId, conv, entry.ev);
+          upTo = entry.seq;
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j < fresh.length && fresh[j]!.kind === "message") j++;
+        const run = fresh.slice(i, j) as Extract<RoomEntry, { kind: "message" }>[];
+        this.messages(conv, run.map((e) => e.msg));
+        upTo = run.at(-1)!.seq;
+        i = j;
       }
     } finally {
       if (upTo > from) groups.setRoomSeq(groupId, upTo);
     }
   }
 
-  private message(conv: string, m: Extract<RoomEntry, { kind: "message" }>["msg"]): void {
+  private messages(conv: string, ms: Extract<RoomEntry, { kind: "message" }>["msg"][]): void {
     const { store, me } = this.hub;
-    if (store.messages.has(m.id)) return;
-    const msg: Message = { id: m.id, from: m.from, source: NATIVE_SOURCE, body: m.body, at: m.at };
-    this.hub.events.append({ type: "message", conv, msg }, (seq) => store.messages.insert(conv, msg, seq, m.from === me ? "sent" : null));
+    const stored = store.messages.existing(ms.map((m) => m.id));
+    const seen = new Set<string>();
+    const msgs: Message[] = [];
+    for (const m of ms) {
+      if (stored.has(m.id) || seen.has(m.id)) continue;
+      seen.add(m.id);
+      msgs.push({ id: m.id, from: m.from, source: NATIVE_SOURCE, body: m.body, at: m.at });
+    }
+    this.hub.events.appendMany(
+      msgs.map((msg) => ({ type: "message", conv, msg })),
+      (seqs) => store.messages.insertMany(conv, msgs.map((msg, k) => ({ msg, seq: seqs[k]!, state: msg.from === me ? "sent" : null }))),
+    );
   }
 
   private event(groupId: string, conv: string, ev: HubEvent): void {

@@ -12,11 +12,43 @@ export class MessageStore {
   constructor(
     private sql: SqlStorage,
     /** Every message is indexed for search as it is written (issue 14). */
-    private search?: { add(pos: number, msg: Message): void },
+    private search?: { add(pos: number, msg: Message): void; addMany(items: { pos: number; msg: Message }[]): void },
   ) {}
 
   has(id: string): boolean {
     return this.sql.exec("SELECT 1 FROM messages WHERE id = ?", id).toArray().length > 0;
+  }
+
+  /** Which of these ids are stored already. */
+  existing(ids: string[]): Set<string> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const part = ids.slice(i, i + IN_CHUNK);
+      for (const r of this.sql.exec<{ id: string }>(`SELECT id FROM messages WHERE id IN (${part.map(() => "?").join(",")})`, ...part)) found.add(r.id);
+    }
+    return found;
+  }
+
+  /**
+   * Several messages of one conversation, in order (a group room's batch): a statement per
+   * ten messages, one search statement per fifty, one conversation update. Same rows as
+   * `insert` one by one.
+   */
+  insertMany(conv: string, items: { msg: Message; seq: number; state: DeliveryState | null }[]): void {
+    if (items.length === 0) return;
+    const positions = new Map<string, number>();
+    for (let i = 0; i < items.length; i += 10) {
+      const part = items.slice(i, i + 10);
+      const args = part.flatMap(({ msg, seq, state }) => [msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, state, mediaOf(msg.body), msg.name ?? null]);
+      const rows = this.sql.exec<{ id: string; pos: number }>(
+        `INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media, name) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")} RETURNING id, pos`,
+        ...args,
+      );
+      for (const r of rows) positions.set(r.id, r.pos);
+    }
+    this.search?.addMany(items.map(({ msg }) => ({ pos: positions.get(msg.id)!, msg })));
+    const last = items.at(-1)!;
+    this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", Math.max(...positions.values()), last.msg.at, conv);
   }
 
   /** Stores a message and makes it its conversation's last; returns its position. */

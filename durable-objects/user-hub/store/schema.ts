@@ -124,6 +124,9 @@ const STEPS: Step[] = [
       sql.exec("INSERT INTO mail_search (rowid, text) VALUES (?, ?)", r.pos, mailIndexText(s.subject ?? "", s.from?.name ?? s.from?.address ?? "", r.text ?? ""));
     }
   },
+  // A receipt for a message not yet written asks whether its send is in flight, by message id:
+  // without this that was a scan of every send this user ever made.
+  `CREATE INDEX IF NOT EXISTS sends_msg ON sends(msg_id) WHERE done = 0;`,
 ];
 
 /** Indexes every stored message (run once, by the step that made the index). */

@@ -16,6 +16,15 @@ export class SearchStore {
     if (text) this.sql.exec("INSERT INTO message_search (rowid, text) VALUES (?, ?)", pos, text);
   }
 
+  /** Several at once: a statement per fifty. */
+  addMany(items: { pos: number; msg: Pick<Message, "body" | "name"> }[]): void {
+    const rows = items.map(({ pos, msg }) => [pos, indexText(msg.body, msg.name)] as const).filter(([, text]) => text);
+    for (let i = 0; i < rows.length; i += 50) {
+      const part = rows.slice(i, i + 50);
+      this.sql.exec(`INSERT INTO message_search (rowid, text) VALUES ${part.map(() => "(?, ?)").join(", ")}`, ...part.flat());
+    }
+  }
+
   /**
    * Messages matching every word of `q`, newest first, within the filters. `convs` limits the
    * search to those conversations (a person's); `before` is "at:pos" of the last hit shown.

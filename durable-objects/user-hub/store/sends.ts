@@ -1,17 +1,33 @@
 export type SendRow = { msg_id: string; conv: string; at: number; done: number };
 
+/** Rows read or written lately, so one send's three looks (done? reserve, done?) read SQLite once. */
+const RECENT = 256;
+
 /** Sends by client id: a message id reserved on the first try and reused by every retry. */
 export class SendStore {
+  private recent = new Map<string, SendRow>();
+
   constructor(private sql: SqlStorage) {}
 
   get(clientId: string): SendRow | undefined {
-    return this.sql.exec<SendRow>("SELECT msg_id, conv, at, done FROM sends WHERE client_id = ?", clientId).toArray()[0];
+    const known = this.recent.get(clientId);
+    if (known) return known;
+    const row = this.sql.exec<SendRow>("SELECT msg_id, conv, at, done FROM sends WHERE client_id = ?", clientId).toArray()[0];
+    if (row) this.remember(clientId, row);
+    return row;
   }
   reserve(clientId: string, msgId: string, conv: string, at: number): void {
     this.sql.exec("INSERT INTO sends (client_id, msg_id, conv, at) VALUES (?, ?, ?, ?)", clientId, msgId, conv, at);
+    this.remember(clientId, { msg_id: msgId, conv, at, done: 0 });
   }
   finish(clientId: string): void {
     this.sql.exec("UPDATE sends SET done = 1 WHERE client_id = ?", clientId);
+    const known = this.recent.get(clientId);
+    if (known) known.done = 1;
+  }
+  private remember(clientId: string, row: SendRow): void {
+    this.recent.set(clientId, row);
+    if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
   }
   /** Whether this message id is ours and its send is still on its way (not yet written here). */
   inFlight(msgId: string): boolean {
