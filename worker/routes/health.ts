@@ -9,7 +9,7 @@ import type { AppEnv } from "../env";
 export const health = new Hono<AppEnv>()
   // The benchmark's count of Durable Object calls; not there unless COUNT_DO_CALLS=1.
   .get("/do-calls", (c) => {
-    if (c.env.COUNT_DO_CALLS !== "1") return c.json({ error: { code: "not_found", message: "no route GET /api/health/do-calls" } }, 404);
+    if (c.env.COUNT_DO_CALLS !== "1" && c.env.COUNT_DO_CALLS !== "sql") return c.json({ error: { code: "not_found", message: "no route GET /api/health/do-calls" } }, 404);
     return c.json({ calls: callCounts(), statements: statementCounts() });
   })
   .get("/", async (c) => {
