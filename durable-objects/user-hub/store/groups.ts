@@ -3,6 +3,9 @@ export type Membership = { id: string; name: string | null; status: GroupStatus;
 
 /** This user's group memberships, as the rooms told them; the room is the source of truth. */
 export class GroupStore {
+  /** Room cursors, read on every delivery: kept in memory as well (this hub is their only writer). */
+  private seqs = new Map<string, number>();
+
   constructor(private sql: SqlStorage) {}
 
   get(id: string): Membership | undefined {
@@ -16,10 +19,16 @@ export class GroupStore {
   }
   /** The room seq up to which this hub holds the group's log. */
   roomSeq(id: string): number {
-    return this.sql.exec<{ s: number }>("SELECT room_seq AS s FROM groups WHERE id = ?", id).toArray()[0]?.s ?? 0;
+    const known = this.seqs.get(id);
+    if (known !== undefined) return known;
+    const row = this.sql.exec<{ s: number }>("SELECT room_seq AS s FROM groups WHERE id = ?", id).toArray()[0];
+    if (row) this.seqs.set(id, row.s);
+    return row?.s ?? 0;
   }
   setRoomSeq(id: string, seq: number): void {
-    this.sql.exec("UPDATE groups SET room_seq = MAX(room_seq, ?) WHERE id = ?", seq, id);
+    const row = this.sql.exec<{ s: number }>("UPDATE groups SET room_seq = MAX(room_seq, ?) WHERE id = ? RETURNING room_seq AS s", seq, id).toArray()[0];
+    if (row) this.seqs.set(id, row.s);
+    else this.seqs.delete(id);
   }
   setStatus(id: string, status: "left" | "ended", reason?: string): void {
     this.sql.exec("UPDATE groups SET status = ?, end_reason = COALESCE(?, end_reason) WHERE id = ?", status, reason ?? null, id);
