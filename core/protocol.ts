@@ -488,6 +488,19 @@ export type Target = z.infer<typeof targetSchema>;
 const clientId = z.string().min(1).max(LIMITS.clientIdChars);
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * `{t:"ack", seq}`, the commonest frame by far (every burst a phone receives), checked by
+ * hand exactly as its schema below checks it: the socket's parser takes this path first
+ * and gives everything else to zod. test/unit/fast-ack.test.ts holds the two together.
+ */
+export function plainAck(raw: unknown): raw is { t: "ack"; seq: number } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return false;
+  const keys = Object.keys(raw);
+  if (keys.length !== 2) return false;
+  const { t, seq } = raw as { t?: unknown; seq?: unknown };
+  return t === "ack" && typeof seq === "number" && Number.isInteger(seq) && seq >= 0 && seq <= Number.MAX_SAFE_INTEGER && "seq" in raw;
+}
+
 export const clientFrame = z.discriminatedUnion("t", [
   // `fresh`: a device with nothing stored starts at the head and loads lists and history
   // over HTTP instead of replaying the whole log. `resume` wins when both are given.

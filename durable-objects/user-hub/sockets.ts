@@ -1,7 +1,7 @@
 // The user's WebSockets (Hibernation API): accepting them, reading frames, replaying the
 // log on `hello`, and closing the ones that went silent, outlived their session, or are
 // one too many.
-import { LIMITS, type ClientFrame, clientFrame } from "../../core/protocol";
+import { LIMITS, type ClientFrame, clientFrame, plainAck } from "../../core/protocol";
 import { describe } from "../../worker/validate";
 import { type Hub, Refused } from "./context";
 import { type Attachment, attachmentOf, send, setAttachment, tryClose } from "./socket-io";
@@ -62,6 +62,7 @@ export class Sockets {
     } catch {
       return { refused: new Refused("invalid_json", "the frame is not valid JSON") };
     }
+    if (plainAck(raw)) return { frame: raw };
     const id = idOf(raw);
     const parsed = clientFrame.safeParse(raw);
     if (!parsed.success) return { id, refused: new Refused("invalid_frame", describe(parsed.error)) };
