@@ -4,6 +4,7 @@
 //
 //   npm run bench:profile -- [--size 10] [--rate 22] [--seconds 8] [--worktree] [--top 25] [--statements]
 //
+// --callers <regex> charges matching functions (e.g. "zod") to the code that called them.
 // --statements also counts SQLite statements per delivery (a proxy on every exec, which
 // skews the CPU profile: read the two from separate runs).
 // --size 2 profiles 1:1 (one sender, one receiver). The numbers are a sample (100 µs
@@ -25,6 +26,8 @@ const size = arg("size", 10);
 const rate = arg("rate", 22);
 const seconds = arg("seconds", 8);
 const top = arg("top", 25);
+/** `--callers <regex>`: also charge the functions matching it to the first caller outside them. */
+const callersOf = process.argv.includes("--callers") ? new RegExp(process.argv[process.argv.indexOf("--callers") + 1]!) : null;
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
@@ -104,6 +107,13 @@ function selfTimes(p: Profile) {
     const fn = label(f);
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
     byFile.set(file, (byFile.get(file) ?? 0) + us);
+    if (callersOf && callersOf.test(fn)) {
+      // The nearest caller outside the matched code (zod's internals call each other).
+      let up = parent.get(id);
+      while (up !== undefined && callersOf.test(label(byId.get(up)!.callFrame))) up = parent.get(up);
+      const key = `${fn} ← ${up === undefined ? "(root)" : label(byId.get(up)!.callFrame)}`;
+      byCaller.set(key, (byCaller.get(key) ?? 0) + us);
+    }
     if (!f.url && !f.functionName.startsWith("(")) {
       let up = parent.get(id);
       while (up !== undefined && !byId.get(up)!.callFrame.url) up = parent.get(up);
