@@ -12,7 +12,7 @@ export const REQUIRED_SECRETS = {
 };
 
 /** Local-only switches that must never reach production. */
-const LOCAL_ONLY = ["ALLOW_PRIVATE_HOSTS", "PUSH_ALLOW_LOOPBACK_HTTP", "POLL_EVERY_MS", "TELEGRAM_API_ROOT"];
+const LOCAL_ONLY = ["ALLOW_PRIVATE_HOSTS", "PUSH_ALLOW_LOOPBACK_HTTP", "POLL_EVERY_MS", "TELEGRAM_API_ROOT", "COUNT_DO_CALLS"];
 
 /** The few things read from wrangler.toml: D1 id, R2 bucket, queues, [vars]. */
 export function readConfig(toml) {

@@ -39,5 +39,7 @@ describe("the deploy preflight", () => {
   it("refuses local-only switches in production vars", () => {
     const local = ready.replace('MAIL_DOMAIN = "chat.example.org"', 'MAIL_DOMAIN = "chat.example.org"\nALLOW_PRIVATE_HOSTS = "127.0.0.1"');
     expect(preflight({ toml: local, secrets: allSecrets, resources })).toEqual([expect.stringMatching(/^ALLOW_PRIVATE_HOSTS is set/)]);
+    const counting = ready.replace('MAIL_DOMAIN = "chat.example.org"', 'MAIL_DOMAIN = "chat.example.org"\nCOUNT_DO_CALLS = "1"');
+    expect(preflight({ toml: counting, secrets: allSecrets, resources })).toEqual([expect.stringMatching(/^COUNT_DO_CALLS is set/)]);
   });
 });
