@@ -101,7 +101,12 @@ describe("JSON bodies over real HTTP", () => {
     }
     const res = await within(outcome, 10_000);
     req.destroy();
-    if (res !== "reset") expect([res.status, JSON.parse(res.body).error.code]).toEqual([413, "body_too_large"]);
+    // wrangler dev's proxy sits between this client and workerd: when workerd answers and
+    // drops the upload, the proxy may report that to us as its own "Network connection
+    // lost" text instead of passing the 413 on (seen once in CI). That is the same reset,
+    // one hop later; the server's own 413 is still required from its log below.
+    const proxyReset = res !== "reset" && res.status >= 500 && /^Error: Network connection lost/.test(res.body);
+    if (res !== "reset" && !proxyReset) expect([res.status, JSON.parse(res.body).error.code]).toEqual([413, "body_too_large"]);
     await expect.poll(refusals).toBe(before + 1);
     // Before, all 96 MB were read before the 64 KB check.
     expect(written).toBeLessThan(16 * 1024 * 1024);
