@@ -16,7 +16,8 @@ import WebSocket from "ws";
 import { befriend, createGroup, inParallel, register } from "./lib/api";
 import { runLoad } from "./lib/load";
 import { closeAll, connect } from "./lib/socket";
-import { startTarget } from "./targets";
+import { median } from "./lib/stats";
+import { countsSince, startTarget } from "./targets";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -107,20 +108,15 @@ function selfTimes(p: Profile) {
     const fn = label(f);
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
     byFile.set(file, (byFile.get(file) ?? 0) + us);
-    if (callersOf && callersOf.test(fn)) {
-      // The nearest caller outside the matched code (zod's internals call each other).
+    const charge = (what: string, skip: (f: Node["callFrame"]) => boolean) => {
       let up = parent.get(id);
-      while (up !== undefined && callersOf.test(label(byId.get(up)!.callFrame))) up = parent.get(up);
-      const key = `${fn} ← ${up === undefined ? "(root)" : label(byId.get(up)!.callFrame)}`;
+      while (up !== undefined && skip(byId.get(up)!.callFrame)) up = parent.get(up);
+      const key = `${what} ← ${up === undefined ? "(root)" : label(byId.get(up)!.callFrame)}`;
       byCaller.set(key, (byCaller.get(key) ?? 0) + us);
-    }
-    if (!f.url && !f.functionName.startsWith("(")) {
-      let up = parent.get(id);
-      while (up !== undefined && !byId.get(up)!.callFrame.url) up = parent.get(up);
-      const caller = up === undefined ? "(root)" : label(byId.get(up)!.callFrame);
-      const key = `${f.functionName} ← ${caller}`;
-      byCaller.set(key, (byCaller.get(key) ?? 0) + us);
-    }
+    };
+    // The nearest caller outside the matched code (zod's internals call each other).
+    if (callersOf?.test(fn)) charge(fn, (up) => callersOf.test(label(up)));
+    if (!f.url && !f.functionName.startsWith("(")) charge(f.functionName, (up) => !up.url);
     total += us;
   }
   return { byFn, byFile, byCaller, total };
@@ -144,21 +140,19 @@ async function main() {
     const cdp = await inspector(target.inspectorPort!());
     await cdp.call("Profiler.enable");
     await cdp.call("Profiler.setSamplingInterval", { interval: 100 });
-    const callsBefore = (await target.doCalls!()) ?? {};
-    const statementsBefore = await statements(target.url);
+    const before = await target.doCounts!();
     const cpuBefore = target.cpuSeconds();
     await cdp.call("Profiler.start");
     const r = await runLoad({ routes, conns, rate, durationMs: seconds * 1000, drainMs: 3000, tag: "prof", ack: true });
     const { profile } = (await cdp.call("Profiler.stop")) as { profile: Profile };
     const cpu = target.cpuSeconds() - cpuBefore;
     await new Promise((res) => setTimeout(res, 2000));
-    const callsAfter = await target.doCalls!();
-    const statementsAfter = await statements(target.url);
+    const after = await target.doCounts!();
     cdp.close();
     await closeAll(conns);
     const { byFn, byFile, byCaller, total } = selfTimes(profile);
     const busy = total - (byFn.get("(idle) (idle)") ?? 0);
-    const calls = Object.entries(callsAfter).map(([k, n]) => [k, n - (callsBefore[k] ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    const calls = countsSince(before.calls, after.calls);
     console.log(`${group ? `group of ${size}` : "1:1"} at ${rate} msg/s for ${seconds} s: ${r.sent} sent, ${r.delivered}/${r.expected} delivered, p50 ${median(r.samples).toFixed(1)} ms`);
     console.log(`server CPU ${(cpu * 1000).toFixed(0)} ms (all processes) = ${((cpu / Math.max(1, r.delivered)) * 1e6).toFixed(0)} µs per delivery; profiled busy ${(busy / 1000).toFixed(0)} ms in the isolate`);
     console.log(`Durable Object calls: ${calls.reduce((s, [, n]) => s + n, 0)} (${calls.map(([k, n]) => `${k} ${n}`).join(", ")})`);
@@ -166,7 +160,7 @@ async function main() {
     console.log(`\nself time by function (of ${(busy / 1000).toFixed(0)} ms busy)\n${table(byFn, busy, top)}`);
     byFile.delete("(idle)");
     console.log(`\nself time by file\n${table(byFile, busy, 15)}`);
-    const stmts = Object.entries(statementsAfter).map(([k, n]) => [k, n - (statementsBefore[k] ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    const stmts = countsSince(before.statements, after.statements);
     const perDelivery = (n: number) => (n / Math.max(1, r.delivered)).toFixed(2);
     if (withStatements) console.log(`\nSQLite statements: ${perDelivery(stmts.reduce((s, [, n]) => s + n, 0))} per delivery\n${stmts.slice(0, top).map(([k, n]) => `${String(n).padStart(7)} ${perDelivery(n).padStart(6)}/deliv  ${k}`).join("\n")}`);
     console.log(`\nruntime calls (SQLite, alarms, ids) by the function that made them\n${table(byCaller, busy, top)}`);
@@ -174,13 +168,6 @@ async function main() {
     await target.stop();
   }
 }
-
-async function statements(url: string): Promise<Record<string, number>> {
-  const res = await fetch(`${url}/api/health/do-calls`);
-  return ((await res.json()) as { statements?: Record<string, number> }).statements ?? {};
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 main().catch((err) => {
   console.error(err);

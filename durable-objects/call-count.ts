@@ -11,8 +11,11 @@ import type { Env } from "../worker/env";
 const counts: Record<string, number> = {};
 const statements = new Map<string, number>();
 
+/** Whether calls are being counted (COUNT_DO_CALLS is `1`, or `sql` for statements too). */
+export const counting = (env: Env): boolean => env.COUNT_DO_CALLS === "1" || env.COUNT_DO_CALLS === "sql";
+
 export function counted<T extends object>(env: Env, cls: string, stub: T): T {
-  if (env.COUNT_DO_CALLS !== "1" && env.COUNT_DO_CALLS !== "sql") return stub;
+  if (!counting(env)) return stub;
   return new Proxy(stub, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown;
@@ -34,14 +37,14 @@ export const callCounts = (): Record<string, number> => ({ ...counts });
 export function countedSql(env: Env, cls: string, sql: SqlStorage): SqlStorage {
   if (env.COUNT_DO_CALLS !== "sql") return sql;
   const exec = sql.exec.bind(sql);
-  const counting = (query: string, ...bindings: unknown[]) => {
+  const countingExec = (query: string, ...bindings: unknown[]) => {
     const key = `${cls}\u0000${query}`;
     statements.set(key, (statements.get(key) ?? 0) + 1);
     return exec(query, ...(bindings as SqlStorageValue[]));
   };
   return new Proxy(sql, {
     get(target, prop) {
-      if (prop === "exec") return counting;
+      if (prop === "exec") return countingExec;
       const value = Reflect.get(target, prop) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
     },

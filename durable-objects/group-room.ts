@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, isNull } from "drizzle-orm";
-import { db } from "../worker/db/client";
+import { chunked, db } from "../worker/db/client";
 import { groups } from "../worker/db/schema";
 import { refusal, type Result } from "../core/errors";
 import { groupConversationId } from "../core/conversation";
@@ -46,8 +46,6 @@ CREATE TABLE IF NOT EXISTS receipted (msg_id TEXT PRIMARY KEY);
 const BATCH = 200;
 const FANOUT_CONCURRENCY = 32;
 const HOUR = 3_600_000;
-/** SQLite in a Durable Object binds at most 100 parameters per statement. */
-const IN_CHUNK = 90;
 
 type HeldReceipt = { ids: Set<string>; by: string; at: number; timer?: ReturnType<typeof setTimeout> };
 
@@ -64,6 +62,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** `delivered` receipts per sender, waiting for that sender's window. */
   private heldReceipts = new Map<string, HeldReceipt>();
   private lastReceipt = new Map<string, number>();
+  /** One stub per member hub for the life of this object (making one per call showed in the profile). */
+  private hubs = new Map<string, ReturnType<typeof hubOf>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -387,8 +387,6 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     }
   }
 
-  /** One stub per member hub for the life of this object (making one per call showed in the profile). */
-  private hubs = new Map<string, ReturnType<typeof hubOf>>();
   private hubOf(userId: string) {
     let stub = this.hubs.get(userId);
     if (!stub) this.hubs.set(userId, (stub = hubOf(this.env, userId)));
@@ -401,13 +399,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const wait = (this.lastCall.get(userId) ?? 0) + window - Date.now();
     if (wait <= 0 || this.urgent.has(userId)) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, wait);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake.delete(userId);
+        this.wake.delete(userId);
         resolve();
-      }
+      };
+      const timer = setTimeout(done, wait);
       this.wake.set(userId, done);
     });
   }
@@ -420,8 +417,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
 
   /** The first `delivered` per message is held for its sender; later ones change nothing and stop here. */
   private noteDelivered(by: string, msgIds: string[], at: number): void {
-    for (let i = 0; i < msgIds.length; i += IN_CHUNK) {
-      const ids = msgIds.slice(i, i + IN_CHUNK);
+    for (const ids of chunked(msgIds, 1, 1)) {
       const fresh = this.sql
         .exec<{ msg_id: string; sender: string }>(
           `SELECT l.msg_id, l.sender FROM log l LEFT JOIN receipted r ON r.msg_id = l.msg_id

@@ -7,7 +7,7 @@ import { type Route, runLoad } from "../lib/load";
 import type { ScenarioName } from "../lib/options";
 import { type Conn, reopen } from "../lib/socket";
 import { median, summarize } from "../lib/stats";
-import type { Target, TargetName } from "../targets";
+import { countsSince, type Target, type TargetName } from "../targets";
 
 export type Rig = { conns: Conn[]; routes: Route[]; echo?: boolean };
 
@@ -75,7 +75,7 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
   await ctx.prepare(target);
   // Re-pinned each time: wrangler may have started processes since the last step.
   if (ctx.o.pin) target.pin(SERVER_CORE);
-  const callsBefore = await target.doCalls?.();
+  const callsBefore = (await target.doCounts?.())?.calls;
   const { result: r, usage } = await ctx.meter.measure(target, () =>
     runLoad({ ...rig, rate, durationMs: ctx.o.stepSeconds * 1000, drainMs: ctx.o.drainSeconds * 1000, tag, ack: ctx.o.ack }),
   );
@@ -109,8 +109,7 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
  */
 async function callsSince(target: Target, before: Record<string, number>, sent: number): Promise<Record<string, number | string>> {
   await new Promise((r) => setTimeout(r, 2000));
-  const after = (await target.doCalls?.()) ?? {};
-  const diff = Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const diff = countsSince(before, (await target.doCounts?.())?.calls ?? {});
   const total = diff.reduce((s, [, n]) => s + n, 0);
   return { doCalls: total, doCallsPerMessage: total / Math.max(1, sent), doCallsTop: diff.slice(0, 4).map(([k, n]) => `${k} ${n}`).join(", ") };
 }

@@ -10,6 +10,13 @@ import { freePort } from "../../test/support/dev-server";
 import { groupCpuByProcess, groupCpuSeconds, pinGroup } from "../lib/proc";
 
 export const TARGETS = ["echo", "relay", "floor", "unibox"] as const;
+
+export type Counts = { calls: Record<string, number>; statements: Record<string, number> };
+
+/** What a counter went up by between two readings, biggest first (only what moved). */
+export function countsSince(before: Record<string, number>, after: Record<string, number>): [string, number][] {
+  return Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)] as [string, number]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+}
 export type TargetName = (typeof TARGETS)[number];
 
 export type Target = {
@@ -22,8 +29,11 @@ export type Target = {
   pin(core: number): boolean;
   logs(): string;
   stop(): Promise<void>;
-  /** Unibox only: calls into Durable Objects so far, by `Class.method` (durable-objects/call-count.ts). */
-  doCalls?(): Promise<Record<string, number>>;
+  /**
+   * Unibox only: calls into Durable Objects so far, by `Class.method`, and (counted with
+   * COUNT_DO_CALLS=sql) SQLite statements by object and text (durable-objects/call-count.ts).
+   */
+  doCounts?(): Promise<Counts>;
   /** Unibox only: workerd's inspector port (bench/profile.ts). */
   inspectorPort?(): number;
 };
@@ -62,9 +72,10 @@ async function startUnibox(source: "head" | "worktree", count: "1" | "sql"): Pro
     rmSync(copy, { recursive: true, force: true });
   });
   target.inspectorPort = () => server.inspectorPort();
-  target.doCalls = async () => {
+  target.doCounts = async () => {
     const res = await fetch(`${server.url}/api/health/do-calls`);
-    return res.ok ? ((await res.json()) as { calls: Record<string, number> }).calls : {};
+    const body = res.ok ? ((await res.json()) as Partial<Counts>) : {};
+    return { calls: body.calls ?? {}, statements: body.statements ?? {} };
   };
   return target;
 }

@@ -26,27 +26,18 @@ export class EventStream {
 
   /** Writes the event (and whatever goes with it) before any device sees it, then pushes. */
   append(ev: HubEvent, withIt?: (seq: number) => void): number {
-    const json = JSON.stringify(ev); // once, for the log and for the frame
-    const seq = this.store.log.append(ev, Date.now(), json);
-    withIt?.(seq);
-    this.push([ev], [json], [seq]);
-    return seq;
+    return this.appendMany([ev], withIt && ((seqs) => withIt(seqs[0]!)))[0]!;
   }
 
   /**
-   * Several events in a row (a group room's batch): written with a few statements, then
-   * pushed one frame each, in order, exactly as `append` would have.
+   * Events in a row (a group room's batch, or one): written with a few statements, then
+   * pushed one frame each, in order. Each is encoded once, for the log and the frame.
    */
   appendMany(evs: HubEvent[], withThem?: (seqs: number[]) => void): number[] {
     if (evs.length === 0) return [];
     const json = evs.map((ev) => JSON.stringify(ev));
     const seqs = this.store.log.appendMany(json);
     withThem?.(seqs);
-    this.push(evs, json, seqs);
-    return seqs;
-  }
-
-  private push(evs: HubEvent[], json: string[], seqs: number[]): void {
     const sockets = this.ctx.getWebSockets();
     const ready = sockets.filter(isReady);
     for (let i = 0; i < evs.length; i++) {
@@ -56,5 +47,6 @@ export class EventStream {
       if (sockets.length === 0) for (const hook of this.away) hook(evs[i]!);
       for (const hook of this.watchers) hook(evs[i]!);
     }
+    return seqs;
   }
 }

@@ -5,8 +5,9 @@ export const db = (d1: D1Database) => drizzle(d1, { schema });
 export type Db = ReturnType<typeof db>;
 
 /**
- * D1 binds at most 100 parameters per statement: lists that feed a statement (IN (...),
- * multi-row VALUES) are split into pieces that stay under it.
+ * D1, and a Durable Object's SQLite alike, bind at most 100 parameters per statement:
+ * lists that feed a statement (IN (...), multi-row VALUES) are split into pieces that
+ * stay under it.
  */
 export const D1_MAX_PARAMS = 100;
 

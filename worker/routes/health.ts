@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { callCounts, statementCounts } from "../../durable-objects/call-count";
+import { callCounts, counting, statementCounts } from "../../durable-objects/call-count";
+import { fail } from "../errors";
 import { limiterOf } from "../../durable-objects/stubs";
 import { version } from "../../package.json";
 import type { AppEnv } from "../env";
@@ -9,7 +10,7 @@ import type { AppEnv } from "../env";
 export const health = new Hono<AppEnv>()
   // The benchmark's count of Durable Object calls; not there unless COUNT_DO_CALLS=1.
   .get("/do-calls", (c) => {
-    if (c.env.COUNT_DO_CALLS !== "1" && c.env.COUNT_DO_CALLS !== "sql") return c.json({ error: { code: "not_found", message: "no route GET /api/health/do-calls" } }, 404);
+    if (!counting(c.env)) throw fail("not_found", "no route GET /api/health/do-calls");
     return c.json({ calls: callCounts(), statements: statementCounts() });
   })
   .get("/", async (c) => {

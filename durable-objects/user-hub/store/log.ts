@@ -1,4 +1,5 @@
 import type { HubEvent } from "../../../core/protocol";
+import { chunked } from "../../../worker/db/client";
 import type { MetaStore } from "./meta";
 
 /**
@@ -8,9 +9,6 @@ import type { MetaStore } from "./meta";
  * MAX_REPLAY, so nothing a device could still replay is dropped by count.
  */
 export const LOG_WINDOW = { keep: 10_000, maxAgeMs: 30 * 24 * 3_600_000, every: 1_000 };
-
-/** Three values a row, and a Durable Object's SQLite binds at most 100 per statement. */
-const ROWS_PER_INSERT = 33;
 
 /** The user's event log: every event gets the next gap-free seq before any device sees it. */
 export class EventLog {
@@ -38,20 +36,14 @@ export class EventLog {
 
   /** Appends an event with the next seq; the caller pushes it afterwards. `json`: the event already encoded. */
   append(ev: HubEvent, at = Date.now(), json = JSON.stringify(ev)): number {
-    const seq = this.head + 1;
-    this.sql.exec("INSERT INTO events (seq, ev, at) VALUES (?, ?, ?)", seq, json, at);
-    this.head = seq;
-    if (seq % LOG_WINDOW.every === 0) this.compact(at);
-    return seq;
+    return this.appendMany([json], at)[0]!;
   }
 
   /** Appends events (already encoded) with the next seqs, in order, a few statements for all of them. */
   appendMany(json: string[], at = Date.now()): number[] {
     const first = this.head + 1;
-    for (let i = 0; i < json.length; i += ROWS_PER_INSERT) {
-      const part = json.slice(i, i + ROWS_PER_INSERT);
-      const args = part.flatMap((j, k) => [first + i + k, j, at]);
-      this.sql.exec(`INSERT INTO events (seq, ev, at) VALUES ${part.map(() => "(?, ?, ?)").join(", ")}`, ...args);
+    for (const part of chunked(json.map((j, k) => [first + k, j, at] as const), 3, 0)) {
+      this.sql.exec(`INSERT INTO events (seq, ev, at) VALUES ${part.map(() => "(?, ?, ?)").join(", ")}`, ...part.flat());
     }
     this.head = first + json.length - 1;
     if (Math.floor(this.head / LOG_WINDOW.every) > Math.floor((first - 1) / LOG_WINDOW.every)) this.compact(at);

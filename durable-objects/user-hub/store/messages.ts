@@ -1,18 +1,17 @@
 import { DELIVERY_RANK } from "../../../core/delivery";
 import type { Body, DeliveryState, Message, StatusState, StoredMessage } from "../../../core/protocol";
+import { chunked } from "../../../worker/db/client";
 
 export type { StoredMessage };
 type MessageRow = { pos: number; id: string; conv: string; sender: string; source: string; body: string; at: number; seq: number; state: string | null; name?: string | null };
 
-/** SQLite in a Durable Object binds at most 100 parameters per statement. */
-const IN_CHUNK = 90;
 
 /** Message history, per conversation in log order; own messages carry their delivery state. */
 export class MessageStore {
   constructor(
     private sql: SqlStorage,
     /** Every message is indexed for search as it is written (issue 14). */
-    private search?: { add(pos: number, msg: Message): void; addMany(items: { pos: number; msg: Message }[]): void },
+    private search?: { addMany(items: { pos: number; msg: Message }[]): void },
   ) {}
 
   has(id: string): boolean {
@@ -22,23 +21,21 @@ export class MessageStore {
   /** Which of these ids are stored already. */
   existing(ids: string[]): Set<string> {
     const found = new Set<string>();
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const part = ids.slice(i, i + IN_CHUNK);
+    for (const part of chunked(ids, 1, 0)) {
       for (const r of this.sql.exec<{ id: string }>(`SELECT id FROM messages WHERE id IN (${part.map(() => "?").join(",")})`, ...part)) found.add(r.id);
     }
     return found;
   }
 
   /**
-   * Several messages of one conversation, in order (a group room's batch): a statement per
-   * ten messages, one search statement per fifty, one conversation update. Same rows as
-   * `insert` one by one.
+   * Messages of one conversation, in order (a group room's batch, or one): a statement per
+   * ten messages, one search statement per fifty, one conversation update. Returns each
+   * message's position by id.
    */
-  insertMany(conv: string, items: { msg: Message; seq: number; state: DeliveryState | null }[]): void {
-    if (items.length === 0) return;
+  insertMany(conv: string, items: { msg: Message; seq: number; state: DeliveryState | null }[]): Map<string, number> {
     const positions = new Map<string, number>();
-    for (let i = 0; i < items.length; i += 10) {
-      const part = items.slice(i, i + 10);
+    if (items.length === 0) return positions;
+    for (const part of chunked(items, 10, 0)) {
       const args = part.flatMap(({ msg, seq, state }) => [msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, state, mediaOf(msg.body), msg.name ?? null]);
       const rows = this.sql.exec<{ id: string; pos: number }>(
         `INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media, name) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")} RETURNING id, pos`,
@@ -49,26 +46,19 @@ export class MessageStore {
     this.search?.addMany(items.map(({ msg }) => ({ pos: positions.get(msg.id)!, msg })));
     const last = items.at(-1)!;
     this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", Math.max(...positions.values()), last.msg.at, conv);
+    return positions;
   }
 
   /** Stores a message and makes it its conversation's last; returns its position. */
   /** `state`: an own message's delivery state; null for others' messages. */
   insert(conv: string, msg: Message, seq: number, state: DeliveryState | null): number {
-    const media = mediaOf(msg.body);
-    const pos = this.sql.exec<{ pos: number }>(
-      "INSERT INTO messages (id, conv, sender, source, body, at, seq, state, media, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pos",
-      msg.id, conv, msg.from, msg.source, JSON.stringify(msg.body), msg.at, seq, state, media, msg.name ?? null,
-    ).one().pos;
-    this.search?.add(pos, msg);
-    this.sql.exec("UPDATE conversations SET last_pos = ?, updated_at = ? WHERE id = ?", pos, msg.at, conv);
-    return pos;
+    return this.insertMany(conv, [{ msg, seq, state }]).get(msg.id)!;
   }
 
   /** Messages in `conv` with these ids, with their position; foreign ids are dropped. */
   inConversation(conv: string, ids: string[]): { id: string; sender: string; pos: number }[] {
     const out: { id: string; sender: string; pos: number }[] = [];
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const part = ids.slice(i, i + IN_CHUNK);
+    for (const part of chunked(ids, 1, 1)) {
       out.push(
         ...this.sql
           .exec<{ id: string; sender: string; pos: number }>(`SELECT id, sender, pos FROM messages WHERE conv = ? AND id IN (${part.map(() => "?").join(",")})`, conv, ...part)

@@ -1,4 +1,5 @@
 import type { Body, Message } from "../../../core/protocol";
+import { chunked } from "../../../worker/db/client";
 import { type MessageRow, toMessage, type StoredMessage } from "./messages";
 
 /**
@@ -19,8 +20,7 @@ export class SearchStore {
   /** Several at once: a statement per fifty. */
   addMany(items: { pos: number; msg: Pick<Message, "body" | "name"> }[]): void {
     const rows = items.map(({ pos, msg }) => [pos, indexText(msg.body, msg.name)] as const).filter(([, text]) => text);
-    for (let i = 0; i < rows.length; i += 50) {
-      const part = rows.slice(i, i + 50);
+    for (const part of chunked(rows, 2, 0)) {
       this.sql.exec(`INSERT INTO message_search (rowid, text) VALUES ${part.map(() => "(?, ?)").join(", ")}`, ...part.flat());
     }
   }
