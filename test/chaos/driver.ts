@@ -1,9 +1,19 @@
 // The chaos run: users exchange messages while sockets are cut at random and the dev
 // server is restarted once with the same state. Afterwards every message must have
 // arrived exactly once, in order per conversation, and every send been accepted.
+//
+// With a group, each member also holds the group's room socket, cut at random on its
+// own. A member's group messages then come by either socket (the hub's while no room
+// socket was open, the room's otherwise, both around reconnects), and the phone shows
+// each message id once. So a duplicate is not one message arriving twice: it is the
+// server sending an entry again on a socket that already has it (a room `ev` at or below
+// that socket's resume point or last entry, or a hub event at a second hub seq), the
+// same message id under two room seqs, or one send becoming two messages. The order is
+// the room's seq order, gaps allowed, for each member as the messages first arrived.
 import type { DevServer } from "../support/dev-server";
 import { ResilientClient, type Violation } from "./client";
 import { call, makeFriends, type Session, signUp } from "./http";
+import { readRoomLog } from "./room-socket";
 
 export type ChaosOptions = {
   users: number;
@@ -31,8 +41,17 @@ export type ChaosReport = {
   /** Group members who saw the group's messages in a different order than the first member. */
   groupOrderMismatches: number;
   historyMismatches: number;
+  /** Cuts of hub sockets, and of room sockets. */
   cuts: number;
+  roomCuts: number;
   reconnects: number;
+  roomReconnects: number;
+  /** Whether group members held room sockets ("unavailable": the server has no room route). */
+  roomSockets: "used" | "unavailable" | "none";
+  /** Group messages as first shown: by the hub socket, by the room socket. */
+  groupVia: { hub: number; room: number };
+  /** Sends that went out on both sockets before `accepted` (and must be one message). */
+  crossPath: number;
   restarted: boolean;
   seconds: number;
   violations: Violation[];
@@ -62,11 +81,12 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   }
   // Message k of a user goes to the group when k is odd and there is a group.
   const toGroup = (k: number) => groupId !== undefined && k % 2 === 1;
-  const clients = sessions.map((s, i) => new ResilientClient(server.url, s.token, `user${i}`));
+  const clients = sessions.map((s, i) => new ResilientClient(server.url, s.token, `user${i}`, { group: groupId }));
   clients.forEach((c) => c.start());
 
   const quota = Math.ceil(opts.messages / opts.users);
   let cuts = 0;
+  let roomCuts = 0;
   let restarted = false;
   let stopped = false;
   const monkey = (async () => {
@@ -74,8 +94,15 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
     while (!stopped) {
       await sleep(mean * 2 * Math.random());
       if (stopped) break;
-      clients[Math.floor(Math.random() * clients.length)]!.cut();
-      cuts++;
+      const c = clients[Math.floor(Math.random() * clients.length)]!;
+      // A member's room socket and hub socket fail independently, as on a phone.
+      if (c.room && !c.room.unavailable && Math.random() < 0.5) {
+        c.cutRoom();
+        roomCuts++;
+      } else {
+        c.cut();
+        cuts++;
+      }
     }
   })();
 
@@ -143,6 +170,20 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   // One group, one order: every member sees the group's messages in the same sequence.
   const groupOrder = (c: ResilientClient) => c.messages().filter((m) => isGroupConv(m.conv)).map((m) => m.id).join();
   const groupOrderMismatches = groupId ? clients.filter((c) => groupOrder(c) !== groupOrder(clients[0]!)).length : 0;
+  const roomSockets = !groupId ? "none" : clients.some((c) => c.room!.connects > 0) ? "used" : "unavailable";
+  const checks: Violation[] = [];
+  if (roomSockets === "used") outOfOrder += await checkRoomOrder(server, groupId!, sessions, clients, checks);
+  // The message a member shows for a send is the one its sender was told of.
+  const msgIdOf = (text: string) => {
+    const [i, k] = text.split(":");
+    return clients[Number(i)]?.accepted.get(`u${i}-${k}`);
+  };
+  for (const c of clients) {
+    for (const m of c.messages()) {
+      const want = msgIdOf(m.text);
+      if (want && want !== m.id) checks.push({ kind: "accepted-changed", detail: `${c.name} shows ${m.text} as ${m.id}, accepted as ${want}` });
+    }
+  }
 
   // The persisted history agrees with what the socket delivered.
   let historyMismatches = 0;
@@ -160,22 +201,66 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   }
 
   clients.forEach((c) => c.stop());
+  const violations = [...clients.flatMap((c) => c.violations), ...checks];
+  const groupShown = clients.flatMap((c) => c.messages().filter((m) => isGroupConv(m.conv)));
   return {
     users: opts.users,
     messages: quota * opts.users,
     accepted: totalAccepted(),
     delivered,
     lost,
-    duplicated,
+    duplicated: duplicated + violations.filter((v) => v.kind === "duplicate").length,
     outOfOrder,
     groupOrderMismatches,
     historyMismatches,
     cuts,
+    roomCuts,
     reconnects: clients.reduce((n, c) => n + c.connects - 1, 0),
+    roomReconnects: clients.reduce((n, c) => n + Math.max(0, (c.room?.connects ?? 0) - 1), 0),
+    roomSockets,
+    groupVia: { hub: groupShown.filter((m) => m.via === "hub").length, room: groupShown.filter((m) => m.via === "room").length },
+    crossPath: clients.reduce((n, c) => n + c.crossPath, 0),
     restarted,
     seconds: (Date.now() - t0) / 1000,
-    violations: clients.flatMap((c) => c.violations),
+    violations,
   };
+}
+
+/**
+ * Each member saw the group's messages in the room's seq order, whichever socket brought
+ * them. The seq of a message that came by the hub socket (hub events carry none) is read
+ * from the room's log; one message has one seq for everybody. Returns how many messages
+ * some member saw after one with a higher seq.
+ */
+async function checkRoomOrder(server: DevServer, groupId: string, sessions: Session[], clients: ResilientClient[], out: Violation[]): Promise<number> {
+  const seqOf = new Map<string, number>();
+  const learn = (who: string, id: string, seq: number) => {
+    const prior = seqOf.get(id);
+    if (prior !== undefined && prior !== seq) out.push({ kind: "duplicate", detail: `${id} at room seq ${prior}, and ${seq} for ${who}` });
+    seqOf.set(id, prior ?? seq);
+  };
+  for (const [j, c] of clients.entries()) {
+    for (const [id, seq] of c.roomSeqOf) learn(c.name, id, seq);
+    const log = await readRoomLog(server.url, sessions[j]!.token, groupId);
+    for (const [id, seq] of log ?? []) learn(`${c.name}'s room log`, id, seq);
+  }
+  let reordered = 0;
+  for (const c of clients) {
+    let newest = 0;
+    for (const m of c.messages().filter((m) => m.conv === `g:${groupId}`)) {
+      const seq = seqOf.get(m.id);
+      if (seq === undefined) {
+        out.push({ kind: "unknown-entry", detail: `${c.name} shows ${m.id} (${m.text}, by ${m.via}), which is not in the room's log` });
+        continue;
+      }
+      if (seq < newest) {
+        reordered++;
+        out.push({ kind: "reorder", detail: `${c.name} showed ${m.text} (room seq ${seq}, by ${m.via}) after room seq ${newest}` });
+      }
+      newest = Math.max(newest, seq);
+    }
+  }
+  return reordered;
 }
 
 export function failures(r: ChaosReport): string[] {
