@@ -18,6 +18,8 @@ export type Options = {
   fanoutSizes: number[];
   /** Deliveries/s the fan-out scenario aims at; the message rate is this over (size − 1). */
   fanoutDeliveries: number;
+  /** A size's own ramp of msg/s, instead of the one step --fanout-deliveries gives it (issue 16: 100 members at 1, 20, 30+). */
+  fanoutRates: Record<number, number[]>;
   roomSize: number;
   roomRates: number[];
   resumeSizes: number[];
@@ -39,6 +41,7 @@ const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "ack" | "w
   rates: [50, 100, 200, 400, 800, 1600, 3200],
   fanoutSizes: [10, 100, 500],
   fanoutDeliveries: 200,
+  fanoutRates: { 100: [1, 2, 10, 20, 30, 50] },
   roomSize: 10,
   roomRates: [25, 50, 100, 200, 400, 800, 1600],
   resumeSizes: [1000, 10000],
@@ -46,7 +49,9 @@ const FULL: Omit<Options, "quick" | "targets" | "scenarios" | "pin" | "ack" | "w
   quietSeconds: 30,
 };
 
-const QUICK: Partial<Options> = { quietSeconds: 0, runs: 1, stepSeconds: 2, drainSeconds: 3, rates: [50, 200, 800, 3200], roomRates: [25, 100, 400, 1600] };
+const QUICK: Partial<Options> = {
+  quietSeconds: 0, runs: 1, stepSeconds: 2, drainSeconds: 3, rates: [50, 200, 800, 3200], fanoutRates: { 100: [1, 20, 30] }, roomRates: [25, 100, 400, 800, 1600],
+};
 
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 const numbers = (v: string) => list(v).map((s) => {
@@ -57,13 +62,14 @@ const numbers = (v: string) => list(v).map((s) => {
 
 export const USAGE = `npm run bench -- [--quick] [--runs N] [--step-seconds S] [--drain-seconds S]
   [--targets ${TARGETS.join(",")}] [--scenarios ${SCENARIOS.join(",")}]
-  [--rates 50,100,...] [--fanout-sizes 10,100,500] [--fanout-deliveries 200]
+  [--rates 50,100,...] [--fanout-sizes 10,100,500] [--fanout-deliveries 200] [--fanout-rates 100:1,20,30 …]
   [--room-size 10] [--room-rates 25,50,...] [--resume-sizes 1000,10000] [--storm-sockets 500]
   [--no-pin] [--no-ack] [--quiet-seconds 30] [--worktree] [--out bench/results/x.json]`;
 
 export function parseOptions(argv: string[]): Options {
   const o: Options = { ...FULL, quick: false, targets: [...TARGETS], scenarios: [...SCENARIOS], pin: true, ack: true, worktree: false };
   if (argv.includes("--quick")) Object.assign(o, QUICK, { quick: true });
+  let fanoutRatesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -82,6 +88,14 @@ export function parseOptions(argv: string[]): Options {
       case "--rates": o.rates = numbers(value()); break;
       case "--fanout-sizes": o.fanoutSizes = numbers(value()); break;
       case "--fanout-deliveries": o.fanoutDeliveries = numbers(value())[0]; break;
+      case "--fanout-rates": {
+        // Repeatable, one size each; the first one given replaces the defaults.
+        const [size, rates] = sizedRates(value());
+        if (!fanoutRatesGiven) o.fanoutRates = {};
+        fanoutRatesGiven = true;
+        o.fanoutRates[size] = rates;
+        break;
+      }
       case "--room-size": o.roomSize = numbers(value())[0]; break;
       case "--room-rates": o.roomRates = numbers(value()); break;
       case "--resume-sizes": o.resumeSizes = numbers(value()); break;
@@ -98,6 +112,13 @@ export function parseOptions(argv: string[]): Options {
   // Targets keep their canonical order: echo and relay first, so every later row has its baseline.
   o.targets = TARGETS.filter((t) => o.targets.includes(t));
   return o;
+}
+
+/** `100:1,20,30` → [100, [1, 20, 30]]. */
+function sizedRates(v: string): [number, number[]] {
+  const m = /^(\d+):(.+)$/.exec(v.trim());
+  if (!m) throw new Error(`--fanout-rates wants SIZE:RATE,RATE… (e.g. 100:1,20,30), not ${v}`);
+  return [Number(m[1]), numbers(m[2])];
 }
 
 function pick<T extends string>(names: string[], allowed: readonly T[], what: string): T[] {

@@ -1,7 +1,10 @@
 // One benchmark socket: opened with the user's bearer token, greeted with `hello`, and
-// handed to whoever listens for frames. Frames stay raw strings on the hot path; the
+// handed to whoever listens for frames. Either the user's own socket (`/api/ws`) or a
+// group's room socket (`/api/groups/:id/ws`, docs/protocol.md "A group's own socket"). Frames stay raw strings on the hot path; the
 // load client only peeks at them (see load.ts), so client CPU stays off the measurement.
 import WebSocket from "ws";
+
+const EV_PREFIX = '{"t":"ev","seq":';
 
 export type Conn = {
   /** Index of this socket in its scenario; the load client keys deliveries by it. */
@@ -9,20 +12,29 @@ export type Conn = {
   userId: string;
   token?: string;
   base: string;
+  /** The group of a room socket; undefined for the user's own socket. */
+  group?: string;
   ws: WebSocket;
   /** Set by whoever is measuring; receives every text frame with its arrival time. */
   onFrame: (data: string, at: number) => void;
-  /** The last seq this socket saw (the log is gap-free, so ready's head plus every `ev` since). */
+  /** The highest seq this socket saw: ready's head, then every `ev` since (a room's seqs have gaps). */
   lastSeq: number;
   /** Set when the socket closed, with the server's code and reason: a closed socket ends its target's ramp. */
   closed?: { code: number; reason: string };
 };
 
-const wsUrl = (base: string) => base.replace(/^http/, "ws") + "/api/ws";
+const wsPath = (group?: string) => (group === undefined ? "/api/ws" : `/api/groups/${encodeURIComponent(group)}/ws`);
 
-export function open(base: string, token: string | undefined, timeoutMs = 30_000): Promise<WebSocket> {
+/** The server answered the upgrade with an HTTP status instead of 101 (a 404 for a room socket: the target has none). */
+export class UpgradeRefused extends Error {
+  constructor(readonly status: number) {
+    super(`upgrade refused: HTTP ${status}`);
+  }
+}
+
+export function open(base: string, token: string | undefined, timeoutMs = 30_000, group?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl(base), {
+    const ws = new WebSocket(base.replace(/^http/, "ws") + wsPath(group), {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       perMessageDeflate: false,
     });
@@ -36,7 +48,7 @@ export function open(base: string, token: string | undefined, timeoutMs = 30_000
     });
     ws.once("unexpected-response", (_req, res) => {
       clearTimeout(timer);
-      reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
+      reject(new UpgradeRefused(res.statusCode ?? 0));
     });
     ws.once("error", (err) => {
       clearTimeout(timer);
@@ -48,8 +60,11 @@ export function open(base: string, token: string | undefined, timeoutMs = 30_000
 /** `reset`: the hub found the resume point too far back and replayed nothing (the device reloads over HTTP). */
 export type Ready = { head: number; replayed: number; helloToReadyMs: number; reset: boolean };
 
-/** Sends `hello {resume}` and waits for `ready`, counting the `ev` frames replayed before it. */
-export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_000): Promise<Ready> {
+/**
+ * Sends `hello {resume}` and waits for `ready`, counting the `ev` frames replayed before it.
+ * Without a cursor a room socket says `fresh` (its hub holds the rest), as the phone does.
+ */
+export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_000, room = false): Promise<Ready> {
   return new Promise((resolve, reject) => {
     let replayed = 0;
     const started = performance.now();
@@ -71,13 +86,14 @@ export function hello(ws: WebSocket, resume: number | undefined, timeoutMs = 60_
       resolve({ head: frame.head, replayed, helloToReadyMs: performance.now() - started, reset: frame.reset === true });
     };
     ws.on("message", onMessage);
-    ws.send(JSON.stringify(resume === undefined ? { t: "hello", device: "bench" } : { t: "hello", resume, device: "bench" }));
+    if (room) ws.send(JSON.stringify(resume === undefined ? { t: "hello", fresh: true } : { t: "hello", resume }));
+    else ws.send(JSON.stringify(resume === undefined ? { t: "hello", device: "bench" } : { t: "hello", resume, device: "bench" }));
   });
 }
 
-/** An open, greeted socket wired to a replaceable frame listener. */
-export async function connect(base: string, index: number, user: { id: string; token?: string }, opts: { greet?: boolean; resume?: number } = {}): Promise<Conn> {
-  const conn: Conn = { index, userId: user.id, token: user.token, base, ws: undefined as unknown as WebSocket, lastSeq: 0, onFrame: () => {} };
+/** An open, greeted socket wired to a replaceable frame listener: the user's own, or with `group` that group's room socket. */
+export async function connect(base: string, index: number, user: { id: string; token?: string }, opts: { greet?: boolean; resume?: number; group?: string } = {}): Promise<Conn> {
+  const conn: Conn = { index, userId: user.id, token: user.token, base, group: opts.group, ws: undefined as unknown as WebSocket, lastSeq: 0, onFrame: () => {} };
   await attach(conn, opts);
   return conn;
 }
@@ -89,20 +105,20 @@ export async function reopen(conn: Conn): Promise<void> {
 }
 
 async function attach(conn: Conn, opts: { greet?: boolean; resume?: number }): Promise<void> {
-  const ws = await open(conn.base, conn.token);
+  const ws = await open(conn.base, conn.token, 30_000, conn.group);
   conn.ws = ws;
   // Listen before `hello`, so a frame that shares a TCP read with `ready` is not missed;
   // until a measurement installs its listener, frames are history and ignored.
   let ready = false;
   ws.on("message", (data) => {
     const text = data.toString();
-    if (ready && text.startsWith('{"t":"ev"')) conn.lastSeq++;
+    if (ready && text.startsWith(EV_PREFIX)) conn.lastSeq = Math.max(conn.lastSeq, Number.parseInt(text.slice(EV_PREFIX.length), 10));
     conn.onFrame(text, performance.now());
   });
   ws.once("close", (code, reason) => (conn.closed = { code, reason: reason.toString() }));
   keepAlive(ws);
   if (opts.greet === false) return;
-  conn.lastSeq = (await hello(ws, opts.resume)).head;
+  conn.lastSeq = (await hello(ws, opts.resume, 60_000, conn.group !== undefined)).head;
   ready = true;
 }
 

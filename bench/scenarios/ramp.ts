@@ -1,7 +1,7 @@
 // Steps a fixed-rate load up a list of rates, the same rates for every target, with each
 // step's runs interleaved across targets (relay, floor, unibox, relay, …) so a slow drift
 // in the machine lands on all of them alike. A target leaves the ramp after the first step
-// it could not sustain; the others go on.
+// it could not sustain (unless `everyRate`); the others go on.
 import type { Context, Measurement } from "../lib/context";
 import { type Route, runLoad } from "../lib/load";
 import type { ScenarioName } from "../lib/options";
@@ -9,14 +9,16 @@ import { type Conn, reopen } from "../lib/socket";
 import { median, summarize } from "../lib/stats";
 import { countsSince, type Target, type TargetName } from "../targets";
 
-export type Rig = { conns: Conn[]; routes: Route[]; echo?: boolean };
+/** `roomSockets`: a group whose sends, deliveries and acks go over room sockets (recorded with each step). */
+export type Rig = { conns: Conn[]; routes: Route[]; echo?: boolean; roomSockets?: boolean };
 
 /** A step is sustained when nearly all deliveries arrive, soon: loss ≤ 0.1 %, p99 ≤ 250 ms. */
 export const SUSTAINED = { maxLoss: 0.001, maxP99Ms: 250 };
 
 const SERVER_CORE = 1;
 
-export async function ramp(ctx: Context, scenario: ScenarioName, size: number, rates: number[], rigs: Map<TargetName, Rig>): Promise<Map<TargetName, number>> {
+/** `everyRate`: the rates are points to measure, not a search for the ceiling: no target leaves after a failed step. */
+export async function ramp(ctx: Context, scenario: ScenarioName, size: number, rates: number[], rigs: Map<TargetName, Rig>, opts: { everyRate?: boolean } = {}): Promise<Map<TargetName, number>> {
   const { o } = ctx;
   const active = [...rigs.keys()];
   const best = new Map<TargetName, number>();
@@ -53,6 +55,7 @@ export async function ramp(ctx: Context, scenario: ScenarioName, size: number, r
       const sustained = lossRate <= SUSTAINED.maxLoss && p99 <= SUSTAINED.maxP99Ms;
       for (const m of ms) m.extra = { ...m.extra, sustained };
       if (sustained) best.set(name, rate);
+      else if (opts.everyRate) console.error(`  ${scenario} ${size} ${name}: not sustained at ${rate}/s (loss ${(lossRate * 100).toFixed(2)} %, p99 ${p99.toFixed(0)} ms)`);
       else {
         console.error(`  ${scenario} ${size} ${name}: not sustained at ${rate}/s (loss ${(lossRate * 100).toFixed(2)} %, p99 ${p99.toFixed(0)} ms); leaves the ramp`);
         active.splice(active.indexOf(name), 1);
@@ -97,7 +100,7 @@ export async function measureStep(ctx: Context, scenario: ScenarioName, size: nu
     cpuPerDeliveryUs: (usage.serverCpuSeconds / Math.max(1, r.delivered)) * 1e6,
     usage,
     sendLagP99Ms: summarize(r.sendLag).p99,
-    extra: { ...(calls ?? {}), sent: r.sent, sendsOnClosedSocket: r.sendsOnClosedSocket, accepted: r.accepted, strays: r.strays, ownCopies: r.ownCopies, socketsClosed: r.socketsClosed, maxBufferedBytes: r.maxBufferedBytes, ...(r.errorSamples.length ? { errorSample: r.errorSamples[0] } : {}) },
+    extra: { ...(calls ?? {}), ...(rig.roomSockets === undefined ? {} : { roomSockets: rig.roomSockets }), sent: r.sent, sendsOnClosedSocket: r.sendsOnClosedSocket, accepted: r.accepted, strays: r.strays, ownCopies: r.ownCopies, socketsClosed: r.socketsClosed, maxBufferedBytes: r.maxBufferedBytes, ...(r.errorSamples.length ? { errorSample: r.errorSamples[0] } : {}) },
   };
   ctx.record(m);
   return m;

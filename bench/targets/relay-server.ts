@@ -71,8 +71,13 @@ export function startRelay(port = 0): Promise<Relay> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   http.on("upgrade", (req, socket, head) => {
     const me = authed(req);
-    if (!me || req.url !== "/api/ws") {
+    if (!me) {
       socket.end("HTTP/1.1 401 Unauthorized\r\n\r\n");
+      return;
+    }
+    // No room sockets here: a 404 tells the bench to send groups over /api/ws.
+    if (req.url !== "/api/ws") {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
