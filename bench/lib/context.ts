@@ -1,6 +1,6 @@
 // What every scenario gets: the options, the running targets, the meter, a pool of
 // registered users per target, and one place to record measurements, skips and problems.
-import type { Target, TargetName } from "../targets";
+import { GROUPS_ONLY, type Target, type TargetName } from "../targets";
 import { type BenchUser, inParallel, register } from "./api";
 import type { Usage } from "./measure";
 import { Meter } from "./measure";
@@ -87,6 +87,16 @@ export class Context {
     const before = this.reloads.get(name) ?? 0;
     this.reloads.set(name, count);
     return count > before ? `wrangler dev reloaded the Worker ${count - before}× (sockets dropped)` : "";
+  }
+
+  /** The running targets a scenario measures; a groups-only target (roomcast) is recorded as skipped outside the group scenarios. */
+  targetsFor(scenario: ScenarioName): [TargetName, Target][] {
+    const out: [TargetName, Target][] = [];
+    for (const [name, target] of this.targets) {
+      if (GROUPS_ONLY.includes(name) && scenario !== "fanout" && scenario !== "room") this.markSkipped(scenario, name, "a room broadcast: groups only");
+      else out.push([name, target]);
+    }
+    return out;
   }
 
   markSkipped(scenario: ScenarioName, target: TargetName, why: string): void {

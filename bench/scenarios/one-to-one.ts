@@ -11,7 +11,7 @@ export async function oneToOne(ctx: Context): Promise<void> {
   const rigs = new Map<TargetName, Rig>();
   const opened: Conn[] = [];
   try {
-    for (const [name, target] of ctx.targets) {
+    for (const [name, target] of ctx.targetsFor("1to1")) {
       if (name === "echo") {
         const c = await connect(target.url, 0, { id: "echo" }, { greet: false });
         opened.push(c);

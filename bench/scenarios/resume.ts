@@ -12,7 +12,7 @@ export async function resume(ctx: Context): Promise<void> {
   console.error("resume");
   const most = Math.max(...ctx.o.resumeSizes);
   const filled = new Map<Target, { token: string; head: number }>();
-  for (const [name, target] of ctx.targets) {
+  for (const [name, target] of ctx.targetsFor("resume")) {
     if (name === "echo") continue;
     filled.set(target, await fill(ctx, target, most));
   }

@@ -13,7 +13,7 @@ export async function storm(ctx: Context): Promise<void> {
   const n = ctx.o.stormSockets;
   console.error(`connect storm of ${n}`);
   const crowds = new Map<Target, BenchUser[]>();
-  for (const [name, target] of ctx.targets) {
+  for (const [name, target] of ctx.targetsFor("storm")) {
     if (name !== "echo") crowds.set(target, await ctx.users(target, "crowd", n));
   }
   for (let run = 1; run <= ctx.o.runs; run++) {

@@ -1,7 +1,8 @@
-// Starts and stops the four things the benchmark measures, each as its own process group
+// Starts and stops the five things the benchmark measures, each as its own process group
 // so its CPU can be read from /proc and it can be pinned apart from the client:
-//   echo   – loopback floor (absolute ms)        relay  – Node `ws` relay (the baseline)
-//   floor  – minimal Worker + DO under wrangler  unibox – the real app under wrangler dev
+//   echo     – loopback floor (absolute ms)        relay  – Node `ws` relay (the baseline)
+//   floor    – minimal Worker + DO under wrangler  unibox – the real app under wrangler dev
+//   roomcast – one DO per room broadcasting to its sockets, shaped like the chat demo
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { freePort } from "../../test/support/dev-server";
 import { groupCpuByProcess, groupCpuSeconds, pinGroup } from "../lib/proc";
 
-export const TARGETS = ["echo", "relay", "floor", "unibox"] as const;
+export const TARGETS = ["echo", "relay", "floor", "roomcast", "unibox"] as const;
 
 export type Counts = { calls: Record<string, number>; statements: Record<string, number> };
 
@@ -18,6 +19,9 @@ export function countsSince(before: Record<string, number>, after: Record<string
   return Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)] as [string, number]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
 }
 export type TargetName = (typeof TARGETS)[number];
+
+/** Targets that have only groups (room sockets): the other scenarios record them as skipped. */
+export const GROUPS_ONLY: readonly TargetName[] = ["roomcast"];
 
 export type Target = {
   name: TargetName;
@@ -44,7 +48,7 @@ const env = () => ({ ...process.env, PATH: `${join(root, "node_modules/.bin")}:$
 
 export async function startTarget(name: TargetName, opts: { unibox?: "head" | "worktree"; count?: "1" | "sql" } = {}): Promise<Target> {
   if (name === "unibox") return startUnibox(opts.unibox ?? "head", opts.count ?? "1");
-  if (name === "floor") return startFloor();
+  if (name === "floor" || name === "roomcast") return startWorker(name);
   return startNode(name);
 }
 
@@ -64,7 +68,8 @@ async function startUnibox(source: "head" | "worktree", count: "1" | "sql"): Pro
   const copy = snapshot(source);
   const { startDevServer } = (await import(join(copy, "test/support/dev-server.ts"))) as typeof import("../../test/support/dev-server");
   // Every stub counts the calls made through it; the bench reads the count around each step.
-  const server = await startDevServer({ vars: { COUNT_DO_CALLS: count } });
+  // Sends per user unlimited in effect: the room scenario sends 160 a second from each member.
+  const server = await startDevServer({ vars: { COUNT_DO_CALLS: count, RATE_SENDS_PER_USER: "100000/1" } });
   // startDevServer spawns wrangler detached, so its pid is the group id; find it by port.
   const pgid = groupOfCommandLine(`--port\0${server.port}\0`);
   const target = wrap("unibox", server.url, pgid, server.logs, async () => {
@@ -116,17 +121,20 @@ export function treeVersion(): { commit: string; changedFiles: number } {
   }
 }
 
-/** The floor runs from its own directory for the same reason as Unibox: nothing in the checkout may reload it. */
-async function startFloor(): Promise<Target> {
+/**
+ * The Worker baselines (bench/floor, bench/roomcast) run from their own directory for the
+ * same reason as Unibox: nothing in the checkout may reload them.
+ */
+async function startWorker(name: "floor" | "roomcast"): Promise<Target> {
   const port = await freePort();
   const inspector = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "unibox-floor-"));
-  // The same layout as the checkout (bench/floor beside core/), so the Worker's imports of
+  const state = mkdtempSync(join(tmpdir(), `unibox-${name}-`));
+  // The same layout as the checkout (bench/<name> beside core/), so the Worker's imports of
   // core's dependency-free modules resolve inside the copy.
-  const dir = join(state, "bench/floor");
+  const dir = join(state, "bench", name);
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(state, "core"));
-  for (const f of ["wrangler.toml", "worker.ts"]) copyFileSync(join(root, "bench/floor", f), join(dir, f));
+  for (const f of ["wrangler.toml", "worker.ts"]) copyFileSync(join(root, "bench", name, f), join(dir, f));
   copyFileSync(join(root, "core/conversation.ts"), join(state, "core/conversation.ts"));
   writeFileSync(join(state, "package.json"), '{ "private": true, "type": "module" }\n');
   const child = spawn(
@@ -136,8 +144,8 @@ async function startFloor(): Promise<Target> {
   );
   const logs = collect(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/api/me`)).status === 401, 60_000, () => `floor did not come up:\n${logs()}`);
-  return wrap("floor", url, child.pid!, logs, async () => {
+  await waitFor(async () => (await fetch(`${url}/api/me`)).status === 401, 60_000, () => `${name} did not come up:\n${logs()}`);
+  return wrap(name, url, child.pid!, logs, async () => {
     await killGroup(child);
     rmSync(state, { recursive: true, force: true });
   });
