@@ -29,6 +29,8 @@ export type Row = {
   sendLagP99Ms: number;
   wallSeconds: number;
   sustained?: boolean;
+  /** A group step whose traffic went over room sockets (false: over /api/ws); undefined outside groups. */
+  roomSockets?: boolean;
   errors: number;
   extra: Record<string, number>;
   vsRelay?: { p50: number; p99: number; cpu: number };
@@ -72,6 +74,7 @@ export function toRows(ms: Measurement[]): Row[] {
       sendLagP99Ms: median(g.map((m) => m.sendLagP99Ms ?? NaN)),
       wallSeconds: median(g.map((m) => m.usage.wallSeconds)),
       sustained: g.every((m) => m.extra?.sustained === undefined) ? undefined : g[0].extra?.sustained === true,
+      roomSockets: typeof first.extra?.roomSockets === "boolean" ? first.extra.roomSockets : undefined,
       errors: g.reduce((s, m) => s + Object.values(m.errors).reduce((a, b) => a + b, 0), 0),
       extra: extraMedian,
     };
@@ -107,6 +110,7 @@ function notes(r: Row): string {
   const n: string[] = [];
   if (r.sustained === false) n.push("**not sustained**");
   if (r.errors) n.push(`${r.errors} error frames`);
+  if (r.target === "unibox" && r.roomSockets === false) n.push("groups over /api/ws");
   if (r.wallSeconds < MIN_WALL_FOR_LOAD) return n.join("; ");
   if (r.serverProc >= BUSY) n.push("server CPU-bound");
   else if (r.serverCore >= BUSY) n.push("server core saturated");

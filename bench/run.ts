@@ -8,6 +8,7 @@ import { Context, stripAnsi } from "./lib/context";
 import { type Options, type ScenarioName, parseOptions } from "./lib/options";
 import { coreBusy, coreTimes, cores, machine, pin } from "./lib/proc";
 import { keyRatios, markdown, toRows } from "./report";
+import { issueTargets, versusRoomcast } from "./versus-roomcast";
 import { fanout, room } from "./scenarios/groups";
 import { oneToOne } from "./scenarios/one-to-one";
 import { resume } from "./scenarios/resume";
@@ -81,6 +82,7 @@ async function main(o: Options) {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const table = markdown(rows, ctx.skips, o.runs);
   const key = keyRatios(rows);
+  const issue = [...versusRoomcast(rows), ...issueTargets(rows)];
   const saturated = rows.filter((r) => r.wallSeconds >= 0.5 && (r.serverCore >= 0.9 || r.clientCore >= 0.9 || r.serverProc >= 0.9 || r.clientProc >= 0.9));
   console.log(
     [
@@ -97,6 +99,7 @@ async function main(o: Options) {
       "",
       ...key.map((k) => `- ${k}`),
       "",
+      ...issue,
       `Saturation: ${saturated.length ? `${saturated.length} of ${rows.length} rows had a core ≥ 90 % busy (see notes)` : "no core reached 90 % busy"} (rows shorter than 0.5 s are not judged).`,
       ...(ctx.problems.length ? ["", "### Problems seen", "", ...ctx.problems.map((p) => `- ${p.replace(/\n/g, "\n  ")}`)] : []),
     ].join("\n"),
@@ -104,7 +107,7 @@ async function main(o: Options) {
 
   const out = o.out ?? join(new URL(".", import.meta.url).pathname, "results", `bench-${stamp(started)}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, otherLoadAtStart: idle, options: o, rows, keyRatios: key, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
+  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, otherLoadAtStart: idle, options: o, rows, keyRatios: key, issue16: issue, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
   console.error(`wrote ${out}`);
 }
 
