@@ -501,6 +501,26 @@ export function plainAck(raw: unknown): raw is { t: "ack"; seq: number } {
   return t === "ack" && typeof seq === "number" && Number.isInteger(seq) && seq >= 0 && seq <= Number.MAX_SAFE_INTEGER && "seq" in raw;
 }
 
+/**
+ * The group room's hot path: a plain text send to a group, checked by hand. Exactly
+ * what `clientFrame` accepts for that shape (same keys, same limits, text trimmed as zod
+ * trims it) or null, when the frame goes through `clientFrame` as usual.
+ */
+export function plainGroupText(raw: unknown): { t: "send"; id: string; to: { group: string }; body: { type: "text"; text: string } } | null {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return null;
+  const { t, id, to, body } = raw as Record<string, unknown>;
+  if (t !== "send" || Object.keys(raw).length !== 4 || typeof id !== "string" || id.length < 1 || id.length > LIMITS.clientIdChars) return null;
+  if (typeof to !== "object" || to === null || Array.isArray(to) || Object.keys(to).length !== 1) return null;
+  const group = (to as { group?: unknown }).group;
+  if (typeof group !== "string" || group.length < 1 || group.length > 64) return null;
+  if (typeof body !== "object" || body === null || Array.isArray(body) || Object.keys(body).length !== 2) return null;
+  const { type, text } = body as { type?: unknown; text?: unknown };
+  if (type !== "text" || typeof text !== "string") return null;
+  const trimmed = text.trim();
+  if (trimmed.length < 1 || trimmed.length > LIMITS.textChars) return null;
+  return { t: "send", id, to: { group }, body: { type: "text", text: trimmed } };
+}
+
 export const clientFrame = z.discriminatedUnion("t", [
   // `fresh`: a device with nothing stored starts at the head and loads lists and history
   // over HTTP instead of replaying the whole log. `resume` wins when both are given.

@@ -1,8 +1,8 @@
 // The user's WebSockets (Hibernation API): accepting them, reading frames, replaying the
 // log on `hello`, and closing the ones that went silent, outlived their session, or are
 // one too many.
-import { LIMITS, type ClientFrame, clientFrame, plainAck } from "../../core/protocol";
-import { describe } from "../../worker/validate";
+import type { ClientFrame } from "../../core/protocol";
+import { type Parsed, parseFrame } from "../frames";
 import { type Hub, Refused } from "./context";
 import { type Attachment, attachmentOf, send, setAttachment, tryClose } from "./socket-io";
 
@@ -48,25 +48,10 @@ export class Sockets {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** Parses a frame; a frame that is not one becomes a Refused with the frame's id if it had one. */
-  parse(ws: WebSocket, message: string | ArrayBuffer): { frame?: ClientFrame; id?: string; refused?: Refused } {
+  /** Parses a frame (frames.ts); any frame proves the socket alive. */
+  parse(ws: WebSocket, message: string | ArrayBuffer): Parsed {
     this.touch(ws);
-    if (typeof message !== "string") return { refused: new Refused("binary_frame", "frames are JSON text") };
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: most frames need no encoding to be measured.
-    if (message.length > LIMITS.frameBytes || (message.length * 3 > LIMITS.frameBytes && new TextEncoder().encode(message).length > LIMITS.frameBytes)) {
-      return { refused: new Refused("frame_too_large", `frames are at most ${LIMITS.frameBytes} bytes`) };
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(message);
-    } catch {
-      return { refused: new Refused("invalid_json", "the frame is not valid JSON") };
-    }
-    if (plainAck(raw)) return { frame: raw };
-    const id = idOf(raw);
-    const parsed = clientFrame.safeParse(raw);
-    if (!parsed.success) return { id, refused: new Refused("invalid_frame", describe(parsed.error)) };
-    return { id, frame: parsed.data };
+    return parseFrame(message);
   }
 
   /**
@@ -140,10 +125,4 @@ export class Sockets {
     const oldest = open.sort((a, b) => attachmentOf(a).connectedAt - attachmentOf(b).connectedAt).slice(0, excess);
     for (const ws of oldest) tryClose(ws, ...CLOSE.tooMany);
   }
-}
-
-function idOf(raw: unknown): string | undefined {
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const id = (raw as { id?: unknown }).id;
-  return typeof id === "string" && id.length > 0 && id.length <= LIMITS.clientIdChars ? id : undefined;
 }
