@@ -53,6 +53,7 @@ export const ERRORS = {
   unsupported_target: { status: 400, message: "this server cannot deliver to that target" },
   unsupported_body: { status: 400, message: "this kind of message cannot go there" },
   invalid_ack: { status: 400, message: "that ack is past your newest event" },
+  unsupported_frame: { status: 400, message: "this socket does not take that frame" },
   // groups
   group_not_found: { status: 404, message: "no such group, or you are not in it" },
   group_ended: { status: 409, message: "this group has ended" },

@@ -28,9 +28,16 @@ export interface UserHubApi {
   /**
    * A group's room: entries of its log, in order. The answer carries the `delivered`
    * receipts this user's devices gave for the group since (held for the room), so a busy
-   * group's receipts cost no call of their own.
+   * group's receipts cost no call of their own. Entries up to `quietUpTo` reached this
+   * user's devices on room sockets already: stored (history, search, unread), not logged
+   * or pushed. `receipts`: this user's own messages delivered, applied after the entries.
    */
-  groupDeliver(groupId: string, entries: RoomEntry[]): Promise<GroupAck>;
+  groupDeliver(groupId: string, entries: RoomEntry[], quietUpTo?: number, receipts?: StatusInput): Promise<GroupAck>;
+  /**
+   * A group's room, before it takes a media send from this user's room socket: whether
+   * the body's media is this user's own upload of a fitting kind.
+   */
+  checkMedia(body: Body): Promise<Result>;
   friendAdded(user: User, since: number, event?: HubEvent): Promise<void>;
   friendRemoved(userId: string): Promise<void>;
   /** Appends an event to this user's log and pushes it; returns its seq. */
@@ -143,7 +150,8 @@ export type RoomInit = { id: string; name: string | null; owner: string; ttlHour
 
 export interface GroupRoomApi {
   create(init: RoomInit): Promise<Result>;
-  post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<Result>;
+  /** Answers with the message id and time stored for this (sender, client id): a retry's are the first try's. */
+  post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<Result<{ msgId: string; at: number }>>;
   addMembers(by: string, users: User[]): Promise<Result>;
   leave(userId: string): Promise<Result>;
   end(by: string): Promise<Result>;
@@ -153,6 +161,10 @@ export interface GroupRoomApi {
    * (only the first `delivered` changes anything), at most once per window per sender.
    */
   delivered(by: string, msgIds: string[], at: number): Promise<void>;
+  /** The member's hub wants its copy now (a `read` of messages it does not hold yet). */
+  catchUp(userId: string): Promise<void>;
+  /** Closes the member's room sockets of ended sessions, as the hub does with its own. */
+  endSessions(userId: string, which: SessionFilter): Promise<number>;
 }
 
 // ---- RateLimiter -----------------------------------------------------------------------

@@ -7,28 +7,13 @@ import { hubOf, roomOf } from "./stubs";
 import { UserHub } from "./user-hub";
 import type { ServerFrame } from "../core/protocol";
 import { png1x1 } from "../worker/media/test-samples";
-import { api, befriend, Client, register, textBody, type TestUser } from "../worker/test/helpers";
+import { api, befriend, Client, createGroup, crew, register, textBody, type TestUser } from "../worker/test/helpers";
 
 type Ev = Extract<ServerFrame, { t: "ev" }>;
 type Accepted = Extract<ServerFrame, { t: "accepted" }>;
 const room = (id: string) => roomOf(env as unknown as Env, id);
 const groupMessages = (c: Client, conv: string) =>
   c.events("message").filter((f) => f.ev.type === "message" && f.ev.conv === conv).map((f) => (f.ev as { msg: { id: string; body: { text?: string } } }).msg);
-
-/** Owner plus friends, all befriended with the owner (and with each other when asked). */
-async function crew(n: number, { mutual = false } = {}) {
-  const users: TestUser[] = [];
-  for (let i = 0; i < n; i++) users.push(await register(`g${i}`));
-  for (const u of users.slice(1)) await befriend(users[0]!, u);
-  if (mutual) for (let i = 1; i < n; i++) for (let j = i + 1; j < n; j++) await befriend(users[i]!, users[j]!);
-  return users;
-}
-
-async function createGroup(owner: TestUser, members: TestUser[], extra: Record<string, unknown> = {}) {
-  const res = await api("/api/groups", { method: "POST", token: owner.token, json: { name: "Hike", members: members.map((m) => m.user.id), ...extra } });
-  expect(res.status, JSON.stringify(res.data)).toBe(201);
-  return res.data.group as { id: string; conv: string; members: { id: string }[] };
-}
 
 describe("groups: membership", () => {
   it("creates a group of friends; every member is invited live and sees it in their lists", async () => {

@@ -2,26 +2,37 @@ import { DurableObject } from "cloudflare:workers";
 import { and, eq, isNull } from "drizzle-orm";
 import { chunked, db } from "../worker/db/client";
 import { groups } from "../worker/db/schema";
-import { refusal, type Result } from "../core/errors";
-import { groupConversationId } from "../core/conversation";
+import { type Refusal, refusal, type Result, statusOf } from "../core/errors";
+import { groupConversationId, NATIVE_SOURCE } from "../core/conversation";
+import { newId } from "../core/ids";
 import type { Env } from "../worker/env";
-import type { GroupAck, GroupRoomApi, RoomEntry, RoomInit } from "./api";
+import type { GroupAck, GroupRoomApi, RoomEntry, RoomInit, SessionFilter, StatusInput } from "./api";
 import { countedSql } from "./call-count";
 import { hubOf } from "./stubs";
-import type { Body, Group, HubEvent, User } from "../core/protocol";
+import { type Body, type ClientFrame, type Group, type HubEvent, type ServerFrame, type User, plainGroupText } from "../core/protocol";
+import { parseFrame } from "./frames";
+import { Refused } from "./user-hub/context";
+import { SendLimit } from "./user-hub/send-limit";
+import { send, tryClose, trySend } from "./user-hub/socket-io";
 
 /**
  * One per temporary group: its members and its ordered log. Messages and membership
- * events share the log, so every member's hub receives them in one order. Each member
- * has a delivery cursor; fan-out sends what is past it, in batches, and retries from it,
- * so a member whose hub was unreachable catches up in order.
+ * events share the log, so every member sees them in one order.
  *
- * Under load, fan-out is windowed: the first entry after a quiet spell goes at once, and
- * what follows within FANOUT_WINDOW_MS of a member's last delivery waits for the window's
- * end and goes in one call. `delivered` receipts come back here (in the answer to a
- * delivery, or on their own when no delivery came for a while), and the room tells each
- * sender once per message, at most once per window: a 100-member group no longer costs
- * its sender's hub 99 receipt calls per message.
+ * Live delivery is the room's own: a member's devices hold a socket to the room (room
+ * sockets, GET /api/groups/:id/ws), and each new entry is encoded once and written to
+ * every one of them, as a chat room would. Sends come in on those sockets too, and their
+ * `delivered` receipts (the sockets' acks) end here.
+ *
+ * Each member's hub also gets every entry, from a delivery cursor per member, in batches,
+ * retried from the cursor, so history, search, unread counts and Web Push work without
+ * the room. For a member with a room socket open this is a digest (GROUP_DIGEST_MS): the
+ * hub stores what the member's devices already have and pushes none of it. For a member
+ * without one it is the live path (FANOUT_WINDOW_MS): the hub logs and pushes the
+ * entries on its own socket, or sends Web Push.
+ *
+ * `delivered` receipts come here (from room sockets, or with a hub's answer to a
+ * delivery), and the room tells each sender once per message, at most once per window.
  */
 
 export type { RoomEntry };
@@ -44,10 +55,24 @@ CREATE TABLE IF NOT EXISTS receipted (msg_id TEXT PRIMARY KEY);
 `;
 
 const BATCH = 200;
+/** Hub deliveries in flight at once (a 500-member group must not open 500 calls together). */
 const FANOUT_CONCURRENCY = 32;
+/** A `hello` replays at most this many entries; a device further behind reloads over HTTP. */
+const MAX_REPLAY = 10_000;
 const HOUR = 3_600_000;
+/** `last_activity` (the TTL's clock, counted in hours) is written at most this often. */
+const ACTIVITY_EVERY_MS = 60_000;
+
+/** Close codes of room sockets (docs/protocol.md). */
+export const ROOM_CLOSE = {
+  signedOut: [4001, "signed out"],
+  left: [4004, "left the group"],
+  ended: [4010, "group ended"],
+} as const;
 
 type HeldReceipt = { ids: Set<string>; by: string; at: number; timer?: ReturnType<typeof setTimeout> };
+/** A room socket's state, kept with the socket so it survives hibernation. */
+type RoomSocket = { user: string; device: string; ready: boolean; session?: string; expiresAt?: number };
 
 export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private sql: SqlStorage;
@@ -59,16 +84,30 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private lastCall = new Map<string, number>();
   private wake = new Map<string, () => void>();
   private urgent = new Set<string>();
+  /** Hub calls in flight, and loops waiting for one to finish. */
+  private inFlight = 0;
+  private slotWaiters: (() => void)[] = [];
   /** `delivered` receipts per sender, waiting for that sender's window. */
   private heldReceipts = new Map<string, HeldReceipt>();
   private lastReceipt = new Map<string, number>();
   /** One stub per member hub for the life of this object (making one per call showed in the profile). */
   private hubs = new Map<string, ReturnType<typeof hubOf>>();
+  /** Ready room sockets by member; rebuilt from the runtime's list after hibernation. */
+  private liveCache?: Map<string, Set<WebSocket>>;
+  /** Per member, the newest seq written to one of their room sockets: their hub need not push it. */
+  private liveSeq = new Map<string, number>();
+  /** Per member, the newest seq their room sockets acked (receipts start after it). */
+  private acked = new Map<string, number>();
+  private sendLimits = new Map<string, SendLimit>();
+  /** Parsed entries by seq, for the deliveries to every member's hub (each parses once). */
+  private entries = new Map<number, RoomEntry>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = countedSql(env, "GroupRoom", ctx.storage.sql);
     this.sql.exec(SCHEMA);
+    // Answered by the runtime without waking the object (the client's keepalive).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   // ---- meta -------------------------------------------------------------------------
@@ -118,6 +157,10 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private membersChanged(): void {
     this.memberCache = undefined;
   }
+  /** Whether entry `seq` is the member's to see: from their invitation on, up to their leaving. */
+  private sees(m: MemberRow, seq: number): boolean {
+    return seq >= m.joined_seq && (m.left_seq === null || seq <= m.left_seq);
+  }
 
   /** What every member's client shows of the group. */
   private snapshot(): Group {
@@ -134,15 +177,21 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     };
   }
 
+  /** Writes the entry with the next seq, then to the room sockets that may see it. */
   private append(entry: { kind: "message"; msgId: string; sender: string; body: Body; at: number } | { kind: "event"; ev: HubEvent; only?: string }): number {
     const seq = this.head + 1;
     const at = entry.kind === "message" ? entry.at : Date.now();
+    let ev: string;
     if (entry.kind === "message") {
-      this.sql.exec("INSERT INTO log (seq, kind, msg_id, sender, payload, at) VALUES (?, 'message', ?, ?, ?, ?)", seq, entry.msgId, entry.sender, JSON.stringify(entry.body), at);
+      const body = JSON.stringify(entry.body);
+      this.sql.exec("INSERT INTO log (seq, kind, msg_id, sender, payload, at) VALUES (?, 'message', ?, ?, ?, ?)", seq, entry.msgId, entry.sender, body, at);
+      ev = messageEvent(this.conv, entry.msgId, entry.sender, body, at);
     } else {
-      this.sql.exec("INSERT INTO log (seq, kind, payload, at, only) VALUES (?, 'event', ?, ?, ?)", seq, JSON.stringify(entry.ev), at, entry.only ?? null);
+      ev = JSON.stringify(entry.ev);
+      this.sql.exec("INSERT INTO log (seq, kind, payload, at, only) VALUES (?, 'event', ?, ?, ?)", seq, ev, at, entry.only ?? null);
     }
     this.setMeta("head", seq);
+    this.pushLive(seq, ev, entry.kind === "event" ? entry.only : undefined);
     return seq;
   }
 
@@ -180,21 +229,30 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     return { ok: true };
   }
 
-  /** A member's message. Idempotent by (sender, client id); returns once the sender's hub holds it. */
-  async post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<Result> {
+  /**
+   * A member's message through their hub (a send on /api/ws). Idempotent by (sender,
+   * client id), across both ways in: a retry gets the message id and time the first try
+   * stored. Returns once the sender's hub holds it.
+   */
+  async post(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): Promise<Result<{ msgId: string; at: number }>> {
     const refused = this.refuse(sender);
     if (refused) return refused;
-    const prior = this.sql.exec<{ seq: number }>("SELECT seq FROM posts WHERE sender = ? AND client_id = ?", sender, clientId).toArray()[0];
-    let seq = prior?.seq;
-    if (seq === undefined) {
-      seq = this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at: msg.at });
-      this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?)", sender, clientId, msg.id, seq);
-      this.setMeta("last_activity", Date.now());
-    }
+    const stored = this.postEntry(sender, clientId, msg);
     // The sender's own copy first, in log order: `accepted` means their hub holds it.
-    await this.deliveredTo(sender, seq);
+    await this.deliveredTo(sender, stored.seq);
     this.fanOut();
-    return { ok: true };
+    return { ok: true, msgId: stored.msgId, at: stored.at };
+  }
+
+  private postEntry(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): { seq: number; msgId: string; at: number } {
+    const prior = this.sql
+      .exec<{ seq: number; msg_id: string; at: number }>("SELECT p.seq, p.msg_id, l.at FROM posts p JOIN log l ON l.seq = p.seq WHERE p.sender = ? AND p.client_id = ?", sender, clientId)
+      .toArray()[0];
+    if (prior) return { seq: prior.seq, msgId: prior.msg_id, at: prior.at };
+    const seq = this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at: msg.at });
+    this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?)", sender, clientId, msg.id, seq);
+    if (msg.at - Number(this.meta("last_activity")) > ACTIVITY_EVERY_MS) this.setMeta("last_activity", msg.at);
+    return { seq, msgId: msg.id, at: msg.at };
   }
 
   async addMembers(by: string, users: User[]): Promise<Result> {
@@ -213,10 +271,13 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   async leave(userId: string): Promise<Result> {
     const refused = this.refuse(userId);
     if (refused) return refused;
-    const seq = this.append({ kind: "event", ev: { type: "group.member.left", conv: this.conv, group: this.id, user: userId } });
-    // The leaver still receives everything up to and including their own leaving.
+    // The leaver still receives everything up to and including their own leaving; their
+    // room sockets get it, then close.
+    const seq = this.head + 1;
     this.sql.exec("UPDATE members SET left_seq = ? WHERE user_id = ?", seq, userId);
     this.membersChanged();
+    this.append({ kind: "event", ev: { type: "group.member.left", conv: this.conv, group: this.id, user: userId } });
+    this.closeSockets((u) => u === userId, ROOM_CLOSE.left);
     if (this.activeMembers().length === 0) await this.expire("ended");
     this.fanOut();
     return { ok: true };
@@ -234,7 +295,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     return { state: this.state, head: this.head, members: this.activeMembers().map((m) => m.user_id) };
   }
 
-  private refuse(userId: string): Result | null {
+  private refuse(userId: string): Refusal | null {
     const state = this.state;
     if (state === "none") return refusal("group_not_found", "no such group");
     if (state !== "active") return refusal("group_ended", "this group has ended");
@@ -274,6 +335,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.setMeta("state", "expiring");
     this.setMeta("ended_at", at);
     this.setMeta("end_reason", reason);
+    this.closeSockets(() => true, ROOM_CLOSE.ended);
     await db(this.env.DB).update(groups).set({ endedAt: at, endReason: reason }).where(and(eq(groups.id, this.id), isNull(groups.endedAt)));
     await this.pumpAll();
     await this.finishExpiryIfDelivered();
@@ -288,6 +350,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     await this.ctx.storage.deleteAll();
     this.metaCache = undefined;
     this.membersChanged();
+    this.entries.clear();
     this.sql.exec(SCHEMA);
     for (const [k, v] of Object.entries(keep)) this.setMeta(k, v);
   }
@@ -302,21 +365,212 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     await this.ctx.storage.setAlarm(next);
   }
 
-  // ---- fan-out ----------------------------------------------------------------------------
+  // ---- room sockets -------------------------------------------------------------------------
+
+  /** The Worker hands over a member's socket it has authenticated (user and session in the headers). */
+  async fetch(request: Request): Promise<Response> {
+    const user = request.headers.get("X-Unibox-User");
+    if (!user || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return Response.json({ error: { code: "upgrade_required", message: "this endpoint speaks WebSocket only" } }, { status: 426 });
+    const refused = this.refuse(user);
+    if (refused) return Response.json({ error: { code: refused.code, message: refused.message } }, { status: statusOf(refused.code) });
+    const expires = Number(request.headers.get("X-Unibox-Session-Expires") ?? 0);
+    const state: RoomSocket = {
+      user,
+      device: "unknown",
+      ready: false,
+      ...(request.headers.get("X-Unibox-Session") ? { session: request.headers.get("X-Unibox-Session")! } : {}),
+      ...(expires > 0 ? { expiresAt: expires } : {}),
+    };
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [user]);
+    setSocketState(server, state);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const a = socketState(ws);
+    if (!a) return;
+    if (a.expiresAt !== undefined && a.expiresAt <= Date.now()) return tryClose(ws, ...ROOM_CLOSE.signedOut);
+    const { frame, id, refused } = parseFrame(message, plainGroupText);
+    try {
+      if (refused) throw refused;
+      const answer = await this.onFrame(ws, a, frame!);
+      if (answer) send(ws, answer);
+    } catch (err) {
+      if (err instanceof Refused) {
+        send(ws, { t: "error", ...(id ? { id } : {}), code: err.code, message: err.message, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) });
+        return;
+      }
+      console.error(`GroupRoom frame failed: group=${this.meta("id")} frame=${id ?? "-"}`, err);
+      send(ws, { t: "error", ...(id ? { id } : {}), code: "internal", message: "the server could not handle this frame; retry it" });
+    }
+  }
+
+  private async onFrame(ws: WebSocket, a: RoomSocket, frame: ClientFrame): Promise<ServerFrame | void> {
+    switch (frame.t) {
+      case "hello":
+        return this.hello(ws, a, frame);
+      case "send":
+        return this.socketSend(a.user, frame);
+      case "ack":
+        return this.ack(a.user, frame.seq);
+      default:
+        throw new Refused("unsupported_frame", `send "${frame.t}" on /api/ws; a group's socket takes hello, send and ack`);
+    }
+  }
+
+  async webSocketClose(ws: WebSocket): Promise<void> {
+    this.dropSocket(ws);
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.dropSocket(ws);
+  }
+
+  /**
+   * Replays the member's entries after `resume`, then `ready`: nothing runs in between
+   * (all synchronous), so no entry falls between the replay and the live pushes. `fresh`
+   * starts from what the member's hub holds, which is what the device loads over HTTP.
+   */
+  private hello(ws: WebSocket, a: RoomSocket, frame: Extract<ClientFrame, { t: "hello" }>): ServerFrame {
+    const m = this.member(a.user);
+    if (!m || this.state !== "active" || m.left_seq !== null) {
+      const active = this.state === "active";
+      const [code, reason] = active ? ROOM_CLOSE.left : ROOM_CLOSE.ended;
+      tryClose(ws, code, reason);
+      throw new Refused(active ? "group_not_found" : "group_ended", "you are no longer in this group");
+    }
+    const head = this.head;
+    const resume = frame.resume ?? (frame.fresh ? m.delivered_seq : 0);
+    const from = Math.max(resume, m.joined_seq - 1);
+    const reset = resume > head || head - from > MAX_REPLAY;
+    if (!reset) {
+      const rows = this.sql.exec<LogRow>("SELECT * FROM log WHERE seq > ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", from, a.user, MAX_REPLAY);
+      for (const r of rows) ws.send(`{"t":"ev","seq":${r.seq},"ev":${r.kind === "message" ? messageEvent(this.conv, r.msg_id!, r.sender!, r.payload, r.at) : r.payload}}`);
+    }
+    setSocketState(ws, { ...a, device: frame.device ?? a.device, ready: true });
+    const live = this.live();
+    live.set(a.user, (live.get(a.user) ?? new Set()).add(ws));
+    this.liveSeq.set(a.user, Math.max(this.liveSeq.get(a.user) ?? 0, head));
+    return reset ? { t: "ready", head, reset: true } : { t: "ready", head };
+  }
+
+  /** A send on a room socket: accepted once the room's log holds it (the hub gets it with the rest). */
+  private async socketSend(sender: string, frame: Extract<ClientFrame, { t: "send" }>): Promise<ServerFrame> {
+    if (!("group" in frame.to) || frame.to.group !== this.id) throw new Refused("invalid_target", "this socket sends to its own group only");
+    const refused = this.refuse(sender);
+    if (refused) throw new Refused(refused.code, refused.message);
+    const limit = this.sendLimits.get(sender) ?? new SendLimit(() => this.env.RATE_SENDS_PER_USER);
+    this.sendLimits.set(sender, limit);
+    limit.take();
+    if ("media" in frame.body) {
+      // The sender's uploads are their hub's to know: one call, for media sends only.
+      const checked = await this.hubOf(sender).checkMedia(frame.body);
+      if (!checked.ok) throw new Refused(checked.code, checked.message);
+      if (this.refuse(sender)) throw new Refused("group_ended", "this group has ended");
+    }
+    const stored = this.postEntry(sender, frame.id, { id: newId("m"), body: frame.body, at: Date.now() });
+    this.fanOut();
+    return { t: "accepted", id: frame.id, msgId: stored.msgId, conv: this.conv, at: stored.at };
+  }
+
+  /** A member's device holds every entry up to `seq`: others' messages in it are delivered. */
+  private ack(user: string, seq: number): void {
+    if (seq > this.head) throw new Refused("invalid_ack", `seq ${seq} is past the head ${this.head}`);
+    // After a restart the last ack is not known: look back a bounded way (receipted ones are skipped).
+    const from = this.acked.get(user) ?? Math.max(0, seq - BATCH);
+    if (seq <= from) return;
+    this.acked.set(user, seq);
+    const ids = this.sql
+      .exec<{ msg_id: string }>("SELECT msg_id FROM log WHERE seq > ? AND seq <= ? AND kind = 'message' AND sender != ?", from, seq, user)
+      .toArray()
+      .map((r) => r.msg_id);
+    if (ids.length > 0) this.noteDelivered(user, ids, Date.now());
+  }
+
+  /** Closes the room sockets of ended sessions (the member's hub forwards sign-outs here). */
+  async endSessions(userId: string, which: SessionFilter): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(userId)) {
+      const session = socketState(ws)?.session;
+      const hit = "only" in which ? session !== undefined && which.only.includes(session) : session !== which.except;
+      if (!hit) continue;
+      tryClose(ws, ...ROOM_CLOSE.signedOut);
+      this.dropSocket(ws);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Ready sockets by member. */
+  private live(): Map<string, Set<WebSocket>> {
+    if (!this.liveCache) {
+      this.liveCache = new Map();
+      for (const ws of this.ctx.getWebSockets()) {
+        const a = socketState(ws);
+        if (a?.ready && ws.readyState === WebSocket.OPEN) this.liveCache.set(a.user, (this.liveCache.get(a.user) ?? new Set()).add(ws));
+      }
+    }
+    return this.liveCache;
+  }
+
+  private dropSocket(ws: WebSocket): void {
+    const user = socketState(ws)?.user;
+    if (!user) return;
+    const set = this.live().get(user);
+    set?.delete(ws);
+    if (set && set.size === 0) this.live().delete(user);
+  }
+
+  private closeSockets(which: (user: string) => boolean, [code, reason]: readonly [number, string]): void {
+    for (const [user, set] of this.live()) {
+      if (!which(user)) continue;
+      for (const ws of set) tryClose(ws, code, reason);
+      this.live().delete(user);
+    }
+  }
+
+  /** One encoding of the entry, written to every ready socket of the members who may see it. */
+  private pushLive(seq: number, ev: string, only?: string): void {
+    const live = this.live();
+    if (live.size === 0) return;
+    const frame = `{"t":"ev","seq":${seq},"ev":${ev}}`;
+    const now = Date.now();
+    for (const [user, set] of live) {
+      if (only !== undefined && user !== only) continue;
+      const m = this.member(user);
+      if (!m || !this.sees(m, seq)) continue;
+      for (const ws of set) {
+        const a = socketState(ws);
+        if (a?.expiresAt !== undefined && a.expiresAt <= now) {
+          tryClose(ws, ...ROOM_CLOSE.signedOut);
+          set.delete(ws);
+          continue;
+        }
+        trySend(ws, frame);
+      }
+      if (set.size === 0) live.delete(user);
+      else this.liveSeq.set(user, seq);
+    }
+  }
+
+  // ---- fan-out to the members' hubs ---------------------------------------------------------
 
   /** Starts delivery to every member that is behind; does not wait. */
   private fanOut(): void {
-    void this.pumpAll().catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
+    const head = this.head;
+    for (const m of this.members().values()) {
+      if (m.delivered_seq >= Math.min(head, m.left_seq ?? head)) continue;
+      if (this.pumping.has(m.user_id)) this.again.add(m.user_id);
+      else void this.pump(m.user_id).catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
+    }
   }
 
+  /** Delivers to every member that is behind and waits for it (the alarm, expiry). */
   private async pumpAll(): Promise<void> {
     const head = this.head;
     const behind = [...this.members().values()].filter((m) => m.delivered_seq < Math.min(head, m.left_seq ?? head)).map((m) => m.user_id);
-    let next = 0;
-    const worker = async () => {
-      while (next < behind.length) await this.pump(behind[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(FANOUT_CONCURRENCY, behind.length) }, worker));
+    await Promise.all(behind.map((u) => this.pump(u, true)));
   }
 
   /** Waits until the member's hub holds everything up to `seq` (or delivery failed). */
@@ -326,6 +580,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       if ((this.member(userId)?.delivered_seq ?? 0) >= seq) return;
     }
     throw new Error(`GroupRoom could not deliver seq ${seq} to ${userId}`);
+  }
+
+  /** A member's hub is about to read its copy (a `read` of messages it does not hold yet): deliver now. */
+  async catchUp(userId: string): Promise<void> {
+    if (this.member(userId)) await this.pump(userId, true);
   }
 
   /**
@@ -339,7 +598,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     }
     if (this.pumping.has(userId)) {
       this.again.add(userId);
-      return new Promise((resolve) => this.waiters.set(userId, [...(this.waiters.get(userId) ?? []), resolve]));
+      return new Promise((resolve) => {
+        const list = this.waiters.get(userId);
+        if (list) list.push(resolve);
+        else this.waiters.set(userId, [resolve]);
+      });
     }
     this.pumping.add(userId);
     return this.pumpLoop(userId).finally(() => {
@@ -365,16 +628,28 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       // A short page means nothing else up to headNow is for this member: skip past it.
       const last = rows.length === BATCH ? rows.at(-1)!.seq : Math.min(headNow, upTo);
       if (rows.length > 0) {
+        // The member's held receipts ride along: their hub applies them after the copies they are about.
+        const held = this.heldReceipts.get(userId);
+        if (held) {
+          clearTimeout(held.timer);
+          this.heldReceipts.delete(userId);
+        }
+        const receipts: StatusInput | undefined = held && { conv: this.conv, msgIds: [...held.ids], state: "delivered", by: held.by, at: held.at };
+        await this.slot();
         try {
           this.lastCall.set(userId, Date.now());
-          const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map(toEntry));
+          const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map((r) => this.entry(r)), this.liveSeq.get(userId) ?? 0, receipts);
+          if (held) this.lastReceipt.set(userId, Date.now());
           if (ack?.delivered.length) this.noteDelivered(ack.by, ack.delivered, ack.at);
         } catch (err) {
           console.error(`GroupRoom delivery failed: group=${this.id} member=${userId}`, err);
           this.hubs.delete(userId); // a stub that failed may be broken for good: the next try makes a new one
+          if (held) this.holdAgain(userId, held);
           this.setMeta("retry_at", Date.now() + 2000);
           await this.scheduleAlarm();
           return;
+        } finally {
+          this.release();
         }
       }
       // Entries addressed to other members are skipped by moving the cursor past them.
@@ -387,15 +662,39 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     }
   }
 
+  private entry(r: LogRow): RoomEntry {
+    let e = this.entries.get(r.seq);
+    if (!e) {
+      e = toEntry(r);
+      this.entries.set(r.seq, e);
+      // Every member's delivery of an entry comes within a few windows: keep the newest few.
+      if (this.entries.size > 4 * BATCH) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return e;
+  }
+
+  private async slot(): Promise<void> {
+    while (this.inFlight >= FANOUT_CONCURRENCY) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    this.inFlight++;
+  }
+  private release(): void {
+    this.inFlight--;
+    this.slotWaiters.shift()?.();
+  }
+
   private hubOf(userId: string) {
     let stub = this.hubs.get(userId);
     if (!stub) this.hubs.set(userId, (stub = hubOf(this.env, userId)));
     return stub;
   }
 
-  /** Waits out the member's fan-out window, unless an urgent delivery cuts it short. */
+  /**
+   * Waits out the member's window, unless an urgent delivery cuts it short: the digest
+   * window while the member has a room socket (their devices have the entries already),
+   * the fan-out window otherwise.
+   */
   private windowOf(userId: string): Promise<void> {
-    const window = Number(this.env.FANOUT_WINDOW_MS ?? 200);
+    const window = this.live().has(userId) ? Number(this.env.GROUP_DIGEST_MS ?? 2000) : Number(this.env.FANOUT_WINDOW_MS ?? 200);
     const wait = (this.lastCall.get(userId) ?? 0) + window - Date.now();
     if (wait <= 0 || this.urgent.has(userId)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -446,9 +745,20 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     held.timer = setTimeout(() => void this.forward(sender), wait);
   }
 
+  /**
+   * The sender's hub must hold its copies before their receipts come (a copy sent on a
+   * room socket reaches it with the digest): a sender that is behind gets its delivery
+   * now, the receipts riding along; otherwise they go on their own.
+   */
   private async forward(sender: string): Promise<void> {
     const held = this.heldReceipts.get(sender);
     if (!held) return;
+    const m = this.member(sender);
+    if (m && m.delivered_seq < Math.min(this.head, m.left_seq ?? this.head)) {
+      held.timer = undefined;
+      await this.pump(sender, true);
+      if (!this.heldReceipts.has(sender)) return;
+    }
     this.heldReceipts.delete(sender);
     this.lastReceipt.set(sender, Date.now());
     try {
@@ -458,16 +768,40 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       // the next member's receipt for a later message still moves the ticks on.
       console.error(`GroupRoom receipt failed: group=${this.id} sender=${sender}`, err);
       this.hubs.delete(sender);
-      const again = this.heldReceipts.get(sender) ?? { ids: new Set<string>(), by: held.by, at: held.at };
-      for (const id of held.ids) again.ids.add(id);
-      this.heldReceipts.set(sender, again);
+      this.holdAgain(sender, held);
       this.lastReceipt.set(sender, Date.now() + 2000);
     }
     this.forwardSoon(sender);
   }
+
+  private holdAgain(sender: string, held: HeldReceipt): void {
+    const again = this.heldReceipts.get(sender) ?? { ids: new Set<string>(), by: held.by, at: held.at };
+    for (const id of held.ids) again.ids.add(id);
+    this.heldReceipts.set(sender, again);
+  }
+}
+
+/** A message entry as the event members' devices get (the body is already JSON). */
+function messageEvent(conv: string, id: string, from: string, body: string, at: number): string {
+  return `{"type":"message","conv":${JSON.stringify(conv)},"msg":{"id":${JSON.stringify(id)},"from":${JSON.stringify(from)},"source":"${NATIVE_SOURCE}","body":${body},"at":${at}}}`;
 }
 
 function toEntry(r: LogRow): RoomEntry {
   if (r.kind === "message") return { seq: r.seq, kind: "message", msg: { id: r.msg_id!, from: r.sender!, body: JSON.parse(r.payload), at: r.at } };
   return { seq: r.seq, kind: "event", ev: JSON.parse(r.payload) };
+}
+
+// Socket state is read for every socket on every entry: kept per socket object as well
+// (after hibernation the objects are new, so this starts empty and reads it back).
+const socketStates = new WeakMap<WebSocket, RoomSocket | null>();
+
+function socketState(ws: WebSocket): RoomSocket | null {
+  let a = socketStates.get(ws);
+  if (a === undefined) socketStates.set(ws, (a = ws.deserializeAttachment() as RoomSocket | null));
+  return a;
+}
+
+function setSocketState(ws: WebSocket, a: RoomSocket): void {
+  ws.serializeAttachment(a);
+  socketStates.set(ws, a);
 }

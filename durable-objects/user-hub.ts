@@ -29,6 +29,7 @@ import { People } from "./user-hub/people";
 import { Quiet } from "./user-hub/quiet";
 import { Search } from "./user-hub/search";
 import { countedSql } from "./call-count";
+import { roomOf } from "./stubs";
 import { Timelines } from "./user-hub/timeline";
 
 /**
@@ -68,7 +69,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     this.receipts = new Receipts(this.hub);
     const ledger = new SendLedger(this.hub);
     this.direct = new Direct(this.hub, ledger, this.receipts);
-    this.groups = new Groups(this.hub, ledger);
+    this.groups = new Groups(this.hub, ledger, (id) => this.receipts.applyEarly(id));
     this.media = new MediaAccess(this.hub);
     this.quiet = new Quiet(this.hub);
     this.webPush = new WebPush(this.hub, this.quiet);
@@ -138,7 +139,7 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
       case "ack":
         return this.receipts.ack(frame.seq);
       case "read":
-        return this.receipts.read(frame.conv, frame.msgIds);
+        return await this.receipts.read(frame.conv, frame.msgIds);
       case "typing":
         return this.typingOf.from(frame.conv, frame.state);
     }
@@ -196,9 +197,19 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   async receivePresence(input: PresenceInput) {
     this.presenceOf.receive(input);
   }
-  async groupDeliver(groupId: string, entries: RoomEntry[]) {
-    this.groups.deliver(groupId, entries);
+  async groupDeliver(groupId: string, entries: RoomEntry[], quietUpTo = 0, receipts?: StatusInput) {
+    this.groups.deliver(groupId, entries, quietUpTo);
+    if (receipts) this.receipts.receive(receipts);
     return this.receipts.groupAck(groupId);
+  }
+  async checkMedia(body: Body): Promise<Result> {
+    try {
+      this.media.checkBody(body);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof Refused) return refusal(err.code, err.message);
+      throw err;
+    }
   }
   async friendAdded(user: User, since: number, event?: HubEvent) {
     this.presenceOf.friendAdded(user, since, event);
@@ -235,6 +246,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   }
   async endSessions(which: SessionFilter) {
     const closed = this.sockets.endSessions(which);
+    // The same sessions' sockets to this user's groups close too.
+    await Promise.allSettled(this.hub.store.groups.active().map((g) => roomOf(this.env, g).endSessions(this.hub.me, which)));
     await this.hub.timers.schedule();
     return closed;
   }

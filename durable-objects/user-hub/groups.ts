@@ -11,6 +11,8 @@ export class Groups {
   constructor(
     private hub: Hub,
     private sends: SendLedger,
+    /** Applies receipts that arrived before our own copy of `msgId`. */
+    private early: (msgId: string) => void,
   ) {}
 
   /** Same guarantees as 1:1: idempotent by client id, `accepted` once the room and our hub hold it. */
@@ -26,12 +28,18 @@ export class Groups {
     return this.hub.inOrder(conv, async () => {
       const result = await roomOf(this.hub.env, groupId).post(this.hub.me, clientId, { id: msgId, body, at });
       if (!result.ok) throw new Refused(result.code, result.message);
-      return this.sends.finish(clientId, { msgId, conv, at });
+      // A retry of a send that first went on the room socket: the room's id and time are the message's.
+      return this.sends.finish(clientId, { msgId, conv, at }, { msgId: result.msgId, at: result.at });
     });
   }
 
-  /** Called by a group's room with entries in its log order; entries already seen are skipped. */
-  deliver(groupId: string, entries: RoomEntry[]): void {
+  /**
+   * Called by a group's room with entries in its log order; entries already seen are
+   * skipped. Those up to `quietUpTo` reached this user's devices on room sockets: they are
+   * stored for history, search and unread counts, and the membership they change is
+   * applied, but they are not logged or pushed (no `ev`, no Web Push).
+   */
+  deliver(groupId: string, entries: RoomEntry[], quietUpTo = 0): void {
     const { groups } = this.hub.store;
     const conv = groupConversationId(groupId);
     // The cursor is read once and written once per batch, and written up to the last entry
@@ -44,16 +52,17 @@ export class Groups {
     try {
       for (let i = 0; i < fresh.length; ) {
         const entry = fresh[i]!;
+        const quiet = entry.seq <= quietUpTo;
         if (entry.kind === "event") {
-          this.event(groupId, conv, entry.ev);
+          this.event(groupId, conv, entry.ev, quiet);
           upTo = entry.seq;
           i++;
           continue;
         }
         let j = i;
-        while (j < fresh.length && fresh[j]!.kind === "message") j++;
+        while (j < fresh.length && fresh[j]!.kind === "message" && fresh[j]!.seq <= quietUpTo === quiet) j++;
         const run = fresh.slice(i, j) as Extract<RoomEntry, { kind: "message" }>[];
-        this.messages(conv, run.map((e) => e.msg));
+        this.messages(conv, run.map((e) => e.msg), quiet);
         upTo = run.at(-1)!.seq;
         i = j;
       }
@@ -62,7 +71,7 @@ export class Groups {
     }
   }
 
-  private messages(conv: string, ms: Extract<RoomEntry, { kind: "message" }>["msg"][]): void {
+  private messages(conv: string, ms: Extract<RoomEntry, { kind: "message" }>["msg"][], quiet: boolean): void {
     const { store, me } = this.hub;
     const stored = store.messages.existing(ms.map((m) => m.id));
     const seen = new Set<string>();
@@ -72,13 +81,16 @@ export class Groups {
       seen.add(m.id);
       msgs.push({ id: m.id, from: m.from, source: NATIVE_SOURCE, body: m.body, at: m.at });
     }
-    this.hub.events.appendMany(
-      msgs.map((msg) => ({ type: "message", conv, msg })),
-      (seqs) => store.messages.insertMany(conv, msgs.map((msg, k) => ({ msg, seq: seqs[k]!, state: msg.from === me ? "sent" : null }))),
-    );
+    const insert = (seqs: number[]) => store.messages.insertMany(conv, msgs.map((msg, k) => ({ msg, seq: seqs[k]!, state: msg.from === me ? "sent" : null })));
+    // Quiet copies are not events: they take the log's head as their seq, so an `ack` (which
+    // names later events) never counts them as delivered again.
+    if (quiet) insert(msgs.map(() => store.log.headSeq));
+    else this.hub.events.appendMany(msgs.map((msg) => ({ type: "message", conv, msg })), insert);
+    // Receipts that came before our own copy (sent on a room socket, stored only now).
+    for (const msg of msgs) if (msg.from === me) this.early(msg.id);
   }
 
-  private event(groupId: string, conv: string, ev: HubEvent): void {
+  private event(groupId: string, conv: string, ev: HubEvent, quiet: boolean): void {
     const { store, me } = this.hub;
     if (ev.type === "group.invited") {
       store.groups.join(groupId, ev.group.name, Date.now());
@@ -86,7 +98,7 @@ export class Groups {
     }
     if (ev.type === "group.member.left" && ev.user === me) store.groups.setStatus(groupId, "left");
     if (ev.type === "group.expired") store.groups.setStatus(groupId, "ended", ev.reason);
-    this.hub.events.append(ev);
+    if (!quiet) this.hub.events.append(ev);
   }
 }
 

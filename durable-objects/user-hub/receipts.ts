@@ -40,10 +40,17 @@ export class Receipts {
     this.notifySenders(delivered, "delivered");
   }
 
-  read(conv: string, msgIds: string[]): void {
+  async read(conv: string, msgIds: string[]): Promise<void> {
     const { store, me } = this.hub;
     if (!store.conversations.has(conv)) throw new Refused("not_found", "no such conversation");
-    const found = store.messages.inConversation(conv, msgIds);
+    let found = store.messages.inConversation(conv, msgIds);
+    // A device with a room socket can read a group message before the room's digest
+    // brought this hub its copy: ask the room for it now.
+    const group = groupOf(conv);
+    if (group && found.length < new Set(msgIds).size) {
+      await roomOf(this.hub.env, group).catchUp(me);
+      found = store.messages.inConversation(conv, msgIds);
+    }
     if (found.length === 0) throw new Refused("not_found", "none of these messages are in this conversation");
     store.conversations.markRead(conv, Math.max(...found.map((m) => m.pos)));
     const theirs = found.filter((m) => m.sender !== me).map((m) => ({ ...m, conv }));
@@ -121,7 +128,10 @@ export class Receipts {
     const { messages, sends } = this.hub.store;
     // A fast reader's receipt can arrive while our own copy waits for `deliver` to return
     // (we write it after the recipient's). Keep it for that message; it applies once written.
-    for (const id of input.msgIds) if (!messages.has(id) && sends.inFlight(id)) messages.keepEarlyReceipt(id, { ...input, msgIds: [id] });
+    // In a group, our copy of a message sent on a room socket comes with the room's next
+    // digest, which may be after its receipts: any receipt for a message not here yet waits.
+    const group = conversationKind(input.conv) === "group";
+    for (const id of input.msgIds) if (!messages.has(id) && (group || sends.inFlight(id))) messages.keepEarlyReceipt(id, { ...input, msgIds: [id] });
     this.apply(input);
   }
 

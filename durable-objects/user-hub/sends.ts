@@ -29,8 +29,10 @@ export class SendLedger {
     return this.hub.store.sends.get(clientId)?.done === 1;
   }
 
-  finish(clientId: string, answer: { msgId: string; conv: string; at: number }): Accepted {
-    this.hub.store.sends.finish(clientId);
-    return { t: "accepted", id: clientId, ...answer };
+  /** `stored`: the target kept another id and time for this client id (a group room that had the send already): those are the answer. */
+  finish(clientId: string, answer: { msgId: string; conv: string; at: number }, stored?: { msgId: string; at: number }): Accepted {
+    const differs = stored && (stored.msgId !== answer.msgId || stored.at !== answer.at);
+    this.hub.store.sends.finish(clientId, differs ? stored : undefined);
+    return { t: "accepted", id: clientId, ...answer, ...(differs ? { msgId: stored.msgId, at: stored.at } : {}) };
   }
 }

@@ -12,6 +12,7 @@ import { roomOf } from "../../durable-objects/stubs";
 import { newId } from "../../core/ids";
 import { addMembersBody, createGroupBody, GROUP_LIMITS, type Group } from "../../core/protocol";
 import { json } from "../validate";
+import { upgradeHeaders } from "./ws";
 
 /** Only friends of the caller can be put in a group; names who is not. */
 async function friendsAmong(d: Db, env: Env, me: string, ids: string[]) {
@@ -119,6 +120,15 @@ export const groupsRoute = new Hono<AppEnv>()
     if (!result.ok && result.code !== "group_ended") orThrow(result);
     await d.update(groupMembers).set({ leftAt: Date.now() }).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, me)));
     return c.json({ ok: true });
+  })
+  // A member's socket to the group's room (docs/protocol.md, "A group's own socket").
+  // D1 says who is a member before any object is woken (a made-up id reaches none); the
+  // room checks again against its own members and refuses an ended group.
+  .get("/:id/ws", async (c) => {
+    const headers = upgradeHeaders(c);
+    const groupId = c.req.param("id");
+    await activeMembership(db(c.env.DB), groupId, c.get("userId"));
+    return roomOf(c.env, groupId).fetch(new Request(c.req.raw.url, { headers }));
   })
   .delete("/:id", async (c) => {
     const me = c.get("userId");

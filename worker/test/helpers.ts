@@ -105,14 +105,24 @@ export class Client {
     });
   }
 
-  static async open(token: string, resume?: number, { keepalive = true } = {}): Promise<Client> {
-    const res = await exports.default.fetch("http://unibox.test/api/ws", { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
-    expect(res.status).toBe(101);
+  static async open(token: string, resume?: number, { keepalive = true, path = "/api/ws" } = {}): Promise<Client> {
+    const res = await exports.default.fetch(`http://unibox.test${path}`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+    expect(res.status, await (res.status === 101 ? "" : res.text())).toBe(101);
     const ws = res.webSocket!;
     ws.accept();
     const client = new Client(ws, keepalive);
     if (resume !== undefined) {
       client.send({ t: "hello", resume });
+      await client.next((f) => f.t === "ready");
+    }
+    return client;
+  }
+
+  /** A socket to a group's room (`hello` given: sent, and its `ready` awaited). */
+  static async room(token: string, groupId: string, hello?: { resume?: number; fresh?: boolean }): Promise<Client> {
+    const client = await Client.open(token, undefined, { path: `/api/groups/${groupId}/ws` });
+    if (hello) {
+      client.send({ t: "hello", ...hello });
       await client.next((f) => f.t === "ready");
     }
     return client;
@@ -164,3 +174,18 @@ export function timerDueNow(hubInstance: unknown, kind: string): void {
 }
 
 export const textBody = (text: string) => ({ type: "text" as const, text });
+
+/** Owner plus friends, all befriended with the owner (and with each other when asked). */
+export async function crew(n: number, { mutual = false } = {}) {
+  const users: TestUser[] = [];
+  for (let i = 0; i < n; i++) users.push(await register(`g${i}`));
+  for (const u of users.slice(1)) await befriend(users[0]!, u);
+  if (mutual) for (let i = 1; i < n; i++) for (let j = i + 1; j < n; j++) await befriend(users[i]!, users[j]!);
+  return users;
+}
+
+export async function createGroup(owner: TestUser, members: TestUser[], extra: Record<string, unknown> = {}) {
+  const res = await api("/api/groups", { method: "POST", token: owner.token, json: { name: "Hike", members: members.map((m) => m.user.id), ...extra } });
+  expect(res.status, JSON.stringify(res.data)).toBe(201);
+  return res.data.group as { id: string; conv: string; members: { id: string }[] };
+}

@@ -17,6 +17,10 @@ export class GroupStore {
       id, name, at,
     );
   }
+  /** Groups this user is in now. */
+  active(): string[] {
+    return this.sql.exec<{ id: string }>("SELECT id FROM groups WHERE status = 'active'").toArray().map((r) => r.id);
+  }
   /** The room seq up to which this hub holds the group's log. */
   roomSeq(id: string): number {
     const known = this.seqs.get(id);

@@ -20,10 +20,12 @@ export class SendStore {
     this.sql.exec("INSERT INTO sends (client_id, msg_id, conv, at) VALUES (?, ?, ?, ?)", clientId, msgId, conv, at);
     this.remember(clientId, { msg_id: msgId, conv, at, done: 0 });
   }
-  finish(clientId: string): void {
-    this.sql.exec("UPDATE sends SET done = 1 WHERE client_id = ?", clientId);
+  /** `answer`: the message id and time the target stored, where they differ from ours (a group room that had this send already). */
+  finish(clientId: string, answer?: { msgId: string; at: number }): void {
+    if (answer) this.sql.exec("UPDATE sends SET done = 1, msg_id = ?, at = ? WHERE client_id = ?", answer.msgId, answer.at, clientId);
+    else this.sql.exec("UPDATE sends SET done = 1 WHERE client_id = ?", clientId);
     const known = this.recent.get(clientId);
-    if (known) known.done = 1;
+    if (known) Object.assign(known, { done: 1 }, answer && { msg_id: answer.msgId, at: answer.at });
   }
   private remember(clientId: string, row: SendRow): void {
     this.recent.set(clientId, row);

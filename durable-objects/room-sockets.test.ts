@@ -1,0 +1,225 @@
+// A group's own sockets (docs/protocol.md, "A group's own socket"): the room pushes its
+// entries to its members' room sockets, takes sends and acks on them, and hands each
+// member's hub a quiet digest; a member with no room socket still gets everything through
+// the hub. Every test here goes through the Worker, as a phone would.
+import { exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { ServerFrame } from "../core/protocol";
+import { png1x1 } from "../worker/media/test-samples";
+import { api, Client, createGroup, crew } from "../worker/test/helpers";
+
+type Ev = Extract<ServerFrame, { t: "ev" }>;
+type Accepted = Extract<ServerFrame, { t: "accepted" }>;
+type Msg = { id: string; from: string; body: { text?: string } };
+const texts = (c: Client, conv: string) => c.events("message").filter((f) => f.ev.type === "message" && f.ev.conv === conv).map((f) => ((f.ev as { msg: Msg }).msg.body.text));
+const history = async (token: string, conv: string) =>
+  ((await api(`/api/conversations/${encodeURIComponent(conv)}/messages`, { token })).data.messages as Msg[]).map((m) => m.body.text);
+const say = (id: string, group: string, text: string) => ({ t: "send", id, to: { group }, body: { type: "text", text } });
+
+describe("room sockets: live delivery", () => {
+  it("pushes a send on a room socket to every member's room socket, not their hub socket; the hubs store it quietly", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!, c!]);
+    const hubs = await Promise.all([a, b, c].map((u) => Client.open(u!.token, 0)));
+    const rooms = await Promise.all([a, b, c].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    rooms[0]!.send(say("r1", group.id, "  hello room  "));
+    const acc = await rooms[0]!.next<Accepted>((f) => f.t === "accepted");
+    expect(acc).toMatchObject({ id: "r1", conv: group.conv });
+    for (const r of rooms) {
+      const ev = await r.next<Ev>((f) => f.t === "ev" && f.ev.type === "message");
+      expect(ev.ev).toMatchObject({ type: "message", conv: group.conv, msg: { id: acc.msgId, from: a!.user.id, source: "unibox", body: { type: "text", text: "hello room" }, at: acc.at } });
+    }
+    // Every member's hub gets its copy in the digest (≤ GROUP_DIGEST_MS), for history and search.
+    for (const u of [a, b, c]) await vi.waitFor(() => history(u!.token, group.conv).then((h) => expect(h).toEqual(["hello room"])), { timeout: 6000 });
+    // …and no hub logged or pushed it: the room sockets had it.
+    for (const h of hubs) expect(texts(h, group.conv)).toEqual([]);
+    [...hubs, ...rooms].forEach((s) => s.close());
+  });
+
+  it("a member with no room socket gets the group's messages through the hub, live", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const bobHub = await Client.open(b!.token, 0);
+    const alice = await Client.room(a!.token, group.id, { fresh: true });
+    alice.send(say("x1", group.id, "to bob's hub"));
+    await alice.next((f) => f.t === "accepted");
+    const ev = await bobHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "message");
+    expect(ev.ev).toMatchObject({ conv: group.conv, msg: { body: { text: "to bob's hub" } } });
+    [bobHub, alice].forEach((s) => s.close());
+  });
+
+  it("sends are idempotent by client id across the room socket and the hub socket", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const room = await Client.room(a!.token, group.id, { fresh: true });
+    const hub = await Client.open(a!.token, 0);
+    room.send(say("same", group.id, "once"));
+    const first = await room.next<Accepted>((f) => f.t === "accepted");
+    room.send(say("same", group.id, "once"));
+    expect(await room.next<Accepted>((f) => f.t === "accepted")).toEqual(first);
+    // The phone's room socket dropped before `accepted`; the retry went on the hub socket.
+    hub.send(say("same", group.id, "once"));
+    expect(await hub.next<Accepted>((f) => f.t === "accepted")).toMatchObject({ id: "same", msgId: first.msgId, at: first.at });
+    // And the other way round: first on the hub, then again on the room socket.
+    hub.send(say("other", group.id, "twice?"));
+    const viaHub = await hub.next<Accepted>((f) => f.t === "accepted");
+    room.send(say("other", group.id, "twice?"));
+    expect(await room.next<Accepted>((f) => f.t === "accepted")).toMatchObject({ id: "other", msgId: viaHub.msgId });
+    await vi.waitFor(() => history(b!.token, group.conv).then((h) => expect(h).toEqual(["once", "twice?"])), { timeout: 6000 });
+    [room, hub].forEach((s) => s.close());
+  });
+
+  it("acks on room sockets become one `delivered` for the sender, on the sender's hub socket", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!, c!]);
+    const aliceHub = await Client.open(a!.token, 0);
+    const rooms = await Promise.all([a, b, c].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    rooms[0]!.send(say("d1", group.id, "tick?"));
+    const acc = await rooms[0]!.next<Accepted>((f) => f.t === "accepted");
+    for (const r of rooms.slice(1)) {
+      const ev = await r.next<Ev>((f) => f.t === "ev" && f.ev.type === "message");
+      r.send({ t: "ack", seq: ev.seq });
+    }
+    const status = await aliceHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "delivered", 8000);
+    expect(status.ev).toMatchObject({ conv: group.conv, msgIds: [acc.msgId], state: "delivered" });
+    // The sender's stored copy says so too.
+    await vi.waitFor(async () => {
+      const mine = (await api(`/api/conversations/${encodeURIComponent(group.conv)}/messages`, { token: a!.token })).data.messages as { id: string; state?: string }[];
+      expect(mine.find((m) => m.id === acc.msgId)?.state).toBe("delivered");
+    });
+    // Only the first member's receipt changes anything: one status event, not one per member.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(aliceHub.events("status").filter((f) => f.ev.type === "status" && f.ev.state === "delivered")).toHaveLength(0);
+    [aliceHub, ...rooms].forEach((s) => s.close());
+  });
+
+  it("a `read` of a message the hub does not hold yet fetches it from the room first", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    const aliceHub = await Client.open(a!.token, 0);
+    const bobHub = await Client.open(b!.token, 0);
+    rooms[0]!.send(say("rd", group.id, "read me"));
+    const acc = await rooms[0]!.next<Accepted>((f) => f.t === "accepted");
+    await rooms[1]!.next((f) => f.t === "ev" && f.ev.type === "message");
+    // At once, well inside the digest window.
+    bobHub.send({ t: "read", conv: group.conv, msgIds: [acc.msgId] });
+    const own = await bobHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "status");
+    expect(own.ev).toMatchObject({ state: "read", msgIds: [acc.msgId], unread: 0 });
+    expect(bobHub.frames.filter((f) => f.t === "error")).toEqual([]);
+    const seen = await aliceHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "read", 8000);
+    expect(seen.ev).toMatchObject({ msgIds: [acc.msgId], by: b!.user.id });
+    [...rooms, aliceHub, bobHub].forEach((s) => s.close());
+  });
+});
+
+describe("room sockets: resume", () => {
+  it("replays after the cursor, skipping entries that are not the member's; `fresh` replays what the hub lacks; a cursor past the head resets", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const alice = await Client.room(a!.token, group.id, { fresh: true });
+    for (const [i, text] of ["one", "two", "three"].entries()) {
+      alice.send(say(`s${i}`, group.id, text));
+      await alice.next((f) => f.t === "accepted");
+    }
+    const seqs = alice.events("message").map((f) => f.seq);
+    expect(seqs).toHaveLength(3);
+    // Bob's invitation is his own entry: Alice never sees it, so her seqs have a gap there.
+    const again = await Client.room(a!.token, group.id);
+    again.send({ t: "hello", resume: seqs[0] });
+    const ready = await again.next<Extract<ServerFrame, { t: "ready" }>>((f) => f.t === "ready");
+    expect([texts(again, group.conv), ready]).toEqual([["two", "three"], { t: "ready", head: seqs[2] }]);
+    const whole = await Client.room(a!.token, group.id, { resume: 0 });
+    expect(whole.events().map((f) => f.ev.type)).toEqual(["group.invited", "message", "message", "message"]);
+    expect(whole.events().every((f) => f.ev.type !== "group.invited" || (f.ev as { group: { id: string } }).group.id === group.id)).toBe(true);
+    const ahead = await Client.room(a!.token, group.id);
+    ahead.send({ t: "hello", resume: seqs[2]! + 50 });
+    expect(await ahead.next((f) => f.t === "ready")).toEqual({ t: "ready", head: seqs[2], reset: true });
+    expect(ahead.events()).toEqual([]);
+    // A device with nothing stored: what Bob's hub already holds comes over HTTP, the rest here.
+    await vi.waitFor(() => history(b!.token, group.conv).then((h) => expect(h).toEqual(["one", "two", "three"])), { timeout: 6000 });
+    const bob = await Client.room(b!.token, group.id, { fresh: true });
+    expect(bob.events()).toEqual([]);
+    alice.send(say("s4", group.id, "four"));
+    const four = await bob.next<Ev>((f) => f.t === "ev");
+    expect(four.ev).toMatchObject({ type: "message", msg: { body: { text: "four" } } });
+    [alice, again, whole, ahead, bob].forEach((s) => s.close());
+  });
+});
+
+describe("room sockets: refusals and closes", () => {
+  it("refuses strangers, non-upgrades and made-up groups; bad frames get errors and the socket stays open", async () => {
+    const [a, b] = await crew(2);
+    const [stranger] = await crew(1);
+    const group = await createGroup(a!, [b!]);
+    const upgrade = (token: string, id = group.id) => exports.default.fetch(`http://unibox.test/api/groups/${id}/ws`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
+    const refusal = async (res: Response) => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
+    expect(await refusal(await upgrade(stranger!.token))).toEqual([404, "group_not_found"]);
+    expect(await refusal(await upgrade(a!.token, "g_madeup"))).toEqual([404, "group_not_found"]);
+    expect(await refusal(await exports.default.fetch(`http://unibox.test/api/groups/${group.id}/ws`, { headers: { Authorization: `Bearer ${a!.token}` } }))).toEqual([426, "upgrade_required"]);
+    expect((await exports.default.fetch(`http://unibox.test/api/groups/${group.id}/ws`, { headers: { Upgrade: "websocket" } })).status).toBe(401);
+    const alice = await Client.room(a!.token, group.id, { fresh: true });
+    const errorOf = async (frame: unknown) => {
+      alice.send(frame);
+      return (await alice.next<Extract<ServerFrame, { t: "error" }>>((f) => f.t === "error")).code;
+    };
+    expect(await errorOf("{nope")).toBe("invalid_json");
+    expect(await errorOf({ t: "send", id: "e1", to: { group: group.id }, body: { type: "text", text: "   " } })).toBe("invalid_frame");
+    expect(await errorOf({ t: "send", id: "e2", to: { group: "g_elsewhere" }, body: { type: "text", text: "hi" } })).toBe("invalid_target");
+    expect(await errorOf({ t: "send", id: "e3", to: { user: b!.user.id }, body: { type: "text", text: "hi" } })).toBe("invalid_target");
+    expect(await errorOf({ t: "read", conv: group.conv, msgIds: ["m_x"] })).toBe("unsupported_frame");
+    expect(await errorOf({ t: "ack", seq: 10_000 })).toBe("invalid_ack");
+    expect(await errorOf({ t: "send", id: "e4", to: { group: group.id }, body: { type: "image", media: "md_notmine" } })).toBe("invalid_media");
+    expect(await errorOf("x".repeat(70_000))).toBe("frame_too_large");
+    // Still open and working.
+    alice.send(say("ok", group.id, "still here"));
+    expect(await alice.next((f) => f.t === "accepted")).toMatchObject({ id: "ok" });
+    expect(alice.closed).toBeNull();
+    alice.close();
+  });
+
+  it("takes a picture on the room socket when it is the sender's own upload", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const up = await api("/api/media", { method: "POST", token: a!.token, body: await png1x1(), headers: { "Content-Type": "image/png" } });
+    expect(up.status).toBe(201);
+    const alice = await Client.room(a!.token, group.id, { fresh: true });
+    const bob = await Client.room(b!.token, group.id, { fresh: true });
+    alice.send({ t: "send", id: "pic", to: { group: group.id }, body: { type: "image", media: up.data.media.id } });
+    await alice.next((f) => f.t === "accepted");
+    const ev = await bob.next<Ev>((f) => f.t === "ev" && f.ev.type === "message");
+    expect(ev.ev).toMatchObject({ msg: { body: { type: "image", media: up.data.media.id } } });
+    // Bob's hub learns of it with the digest, and then serves him the picture.
+    await vi.waitFor(async () => expect((await api(`/api/media/${up.data.media.id}`, { token: b!.token })).status).toBe(200), { timeout: 6000 });
+    [alice, bob].forEach((s) => s.close());
+  });
+
+  it("a member who leaves gets their leaving, then 4004; when the group ends every room socket gets it, then 4010", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!, c!]);
+    const [alice, bob, carol] = await Promise.all([a, b, c].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    expect((await api(`/api/groups/${group.id}/members/me`, { method: "DELETE", token: c!.token })).status).toBe(200);
+    const left = await carol!.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.member.left");
+    expect(left.ev).toMatchObject({ user: c!.user.id });
+    await vi.waitFor(() => expect(carol!.closed?.code).toBe(4004));
+    await alice!.next((f) => f.t === "ev" && f.ev.type === "group.member.left");
+    expect((await api(`/api/groups/${group.id}/ws`, { token: c!.token, headers: { Upgrade: "websocket" } })).status).toBe(404);
+    expect((await api(`/api/groups/${group.id}`, { method: "DELETE", token: a!.token })).status).toBe(200);
+    for (const s of [alice!, bob!]) {
+      const ended = await s.next<Ev>((f) => f.t === "ev" && f.ev.type === "group.expired");
+      expect(ended.ev).toMatchObject({ reason: "ended" });
+      await vi.waitFor(() => expect(s.closed?.code).toBe(4010));
+    }
+  });
+
+  it("signing out closes the session's room sockets with 4001", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const room = await Client.room(a!.token, group.id, { fresh: true });
+    const other = await Client.room(b!.token, group.id, { fresh: true });
+    expect((await api("/api/auth/logout", { method: "POST", token: a!.token })).status).toBe(200);
+    await vi.waitFor(() => expect(room.closed?.code).toBe(4001));
+    expect(other.closed).toBeNull();
+    other.close();
+  });
+});
