@@ -31,3 +31,21 @@ describe("receipts that come before their message", () => {
     expect(threadOf(conv).value.messages[0]?.state).toBe("delivered");
   });
 });
+
+describe("thread order", () => {
+  const msg = (id: string, conv: string, at: number, seq?: number): StoredMessage => ({ id, conv, from: "u_b", source: "unibox", body: { type: "text", text: id }, at, ...(seq !== undefined ? { seq } : {}) });
+
+  it("keeps a 1:1 chat in the hub log's order when the clocks disagree", () => {
+    const conv = "d:u_a:u_order";
+    threadOf(conv);
+    addToThread(conv, [msg("second", conv, 100, 8), msg("first", conv, 200, 7)]);
+    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["first", "second"]);
+  });
+
+  it("orders a group by time, then id, even where some messages carry a hub seq and others none", () => {
+    const conv = "g:g_order";
+    threadOf(conv);
+    addToThread(conv, [msg("late", conv, 300, 1), msg("b-tie", conv, 200), msg("a-tie", conv, 200, 9), msg("early", conv, 100, 5)]);
+    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["early", "a-tie", "b-tie", "late"]);
+  });
+});

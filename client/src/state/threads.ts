@@ -4,6 +4,7 @@ import { type Signal, signal } from "@preact/signals";
 import { ApiFailure, api, call } from "./api";
 import { cachedMessages, db } from "./db";
 import type { StatusState, StoredMessage } from "./types";
+import { groupOf } from "../../../core/conversation";
 import { DELIVERY_RANK } from "../../../core/delivery";
 
 export type Thread = {
@@ -38,8 +39,13 @@ export function loadedThreads(): Iterable<[string, Signal<Thread>]> {
   return threads.entries();
 }
 
-/** Log order where both are known (seq), else time; the id only breaks exact ties. */
-const order = (a: StoredMessage, b: StoredMessage) => (a.seq !== undefined && b.seq !== undefined ? a.seq - b.seq : a.at - b.at || a.id.localeCompare(b.id));
+/**
+ * Log order where both are known (seq), else time; the id only breaks exact ties. A group
+ * goes by time: its messages come over the hub (hub seqs) and over the room's own socket
+ * (room seqs, not kept), two counts that cannot be compared.
+ */
+const order = (a: StoredMessage, b: StoredMessage) =>
+  a.seq !== undefined && b.seq !== undefined && !groupOf(a.conv) ? a.seq - b.seq : a.at - b.at || a.id.localeCompare(b.id);
 const rank = DELIVERY_RANK;
 
 /**
@@ -115,6 +121,17 @@ export async function openThread(conv: string): Promise<void> {
   const t = threadOf(conv);
   if (!t.value.loaded) t.value = { ...t.value, messages: mergeMessages(t.value.messages, await cachedMessages(conv)), loaded: true };
   await fetchPage(conv, undefined);
+}
+
+/**
+ * The device missed part of this conversation (a room that could not replay): paging starts
+ * again from the server's newest page, so scrolling up fills the gap. What is shown stays.
+ */
+export async function reloadThread(conv: string): Promise<void> {
+  const t = threads.get(conv);
+  if (!t) return;
+  t.value = { ...t.value, before: undefined };
+  if (t.value.loaded) await fetchPage(conv, undefined);
 }
 
 export async function loadOlder(conv: string): Promise<void> {

@@ -14,9 +14,10 @@ export type StoredMessage = Message & {
   /** Own messages in a group: the members who have read it (from `status` events, `by` a member). */
   readBy?: string[];
   /**
-   * This user's event seq for the message (from its `ev` frame or a history page). The hub
-   * log's order is the conversation's order — for a group, the room's order — which two
-   * senders' clocks (`at`) cannot tell apart.
+   * This user's hub event seq for the message (from its hub `ev` frame or a history page).
+   * The hub log's order is a 1:1 conversation's order, which two clocks (`at`) cannot tell
+   * apart. A group's messages also come over the room's own socket with room seqs, another
+   * count, which is not kept here: a group is ordered by `at`, then id (threads.ts).
    */
   seq?: number;
   /** Own messages to another network that failed: why, by code and in the network's words. */
