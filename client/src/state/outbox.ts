@@ -1,9 +1,11 @@
 // Messages the user wrote, kept in IndexedDB until the hub accepts them. Every retry
 // reuses the item's client id, and the hub dedupes by it: each goes out exactly once.
 import { computed, signal } from "@preact/signals";
-import { sendFrame } from "./connection";
+import type { ClientFrame } from "../../../core/protocol";
+import { connection, sendFrame } from "./connection";
 import { db } from "./db";
 import { newClientId } from "./ids";
+import { roomReady, sendToRoom } from "./rooms";
 import type { Body, OutboxItem, ServerFrame, StoredMessage } from "./types";
 import { groupOf, NATIVE_SOURCE, remoteOf } from "../../../core/conversation";
 
@@ -14,8 +16,12 @@ export const outbox = signal<OutboxItem[]>([]);
  * message never shows twice.
  */
 export const echoes = signal<ReadonlyMap<string, string>>(new Map());
-/** Ids written on the current socket; an echo can only belong to one of these. */
-const inFlight = new Set<string>();
+/**
+ * Client id → the socket it was written on: the hub's (`HUB`), or a group's room (its group
+ * id). An echo can only belong to one of these.
+ */
+const inFlight = new Map<string, string>();
+const HUB = "hub";
 
 /** Errors that a later retry can cure; anything else is final and shown on the message. */
 const TRANSIENT = new Set(["internal", "rate_limited", "overloaded"]);
@@ -67,9 +73,30 @@ export async function replaceItem(item: OutboxItem): Promise<void> {
 
 /** Sends every unaccepted item, oldest first (the hub keeps per-conversation order). */
 export function flushOutbox(): void {
-  inFlight.clear();
+  // A new hub socket: what went out on the old one may never have arrived.
+  forget(HUB);
   for (const item of outbox.value) if (!item.error) transmit(item);
 }
+
+/** A group's room socket said `ready`: its conversation's waiting sends may take it. */
+export function flushRoom(group: string): void {
+  forget(group);
+  for (const item of outbox.value) if (!item.error && groupOf(item.conv) === group) transmit(item);
+}
+
+/** A socket went away (a room's, or the hub's): group sends in flight on it go again on one that is up. */
+export function rerouteGroupSends(): void {
+  for (const item of outbox.value) {
+    const path = inFlight.get(item.id);
+    if (path !== undefined && !live(path) && groupOf(item.conv)) transmit(item);
+  }
+}
+
+function forget(path: string): void {
+  for (const [id, p] of inFlight) if (p === path) inFlight.delete(id);
+}
+
+const live = (path: string) => (path === HUB ? connection.value === "online" : roomReady(path));
 
 /** A group conversation's items go to the group; the rest to the peer. */
 /** Where an item goes: its group, a contact on a bound account (the conversation names both), or the friend. */
@@ -79,10 +106,37 @@ function targetOf(item: OutboxItem) {
   return groupOf(item.conv) ? { group: item.to } : { user: item.to };
 }
 
-/** Sends the item if the hub is ready; a picture or clip waits until its upload is done. */
+/** Sends the item if its socket is ready; a picture or clip waits until its upload is done. */
 export function transmit(item: OutboxItem): void {
-  if (item.upload || item.error) return;
-  if (sendFrame({ t: "send", id: item.id, to: targetOf(item), body: item.body })) inFlight.add(item.id);
+  if (item.upload || item.error || isLive(item.id)) return;
+  const group = groupOf(item.conv);
+  if (group) return transmitGroup(item.conv, group);
+  if (sendFrame(sendOf(item))) inFlight.set(item.id, HUB);
+}
+
+const sendOf = (item: OutboxItem): ClientFrame => ({ t: "send", id: item.id, to: targetOf(item), body: item.body });
+
+function isLive(id: string): boolean {
+  const path = inFlight.get(id);
+  return path !== undefined && live(path);
+}
+
+/**
+ * A group's sends take its room socket once that is ready, else the hub's, with the same
+ * frame and id (the server dedupes across both). Order holds only within one socket, so a
+ * conversation's sends go on one path at a time: the one its sends still in flight took,
+ * and the rest after them, oldest first, stopping at the first that cannot go.
+ */
+function transmitGroup(conv: string, group: string): void {
+  const items = outbox.value.filter((i) => i.conv === conv && !i.upload && !i.error);
+  const busy = items.map((i) => inFlight.get(i.id)).find((p) => p !== undefined && live(p));
+  const path = busy ?? (roomReady(group) ? group : HUB);
+  for (const item of items) {
+    if (isLive(item.id)) continue;
+    const sent = path === HUB ? sendFrame(sendOf(item)) : sendToRoom(path, sendOf(item));
+    if (!sent) return;
+    inFlight.set(item.id, path);
+  }
 }
 
 /** An own message event: if it is the echo of an item in flight, link them. */

@@ -1,22 +1,24 @@
-// Turns hub frames into state. Each burst of events is applied to the signals at once,
-// written to IndexedDB in one transaction together with the new cursor, and only then
-// acknowledged: an acked seq is always on the device.
-import { batch, signal } from "@preact/signals";
+// Turns hub frames, and those of the group rooms' own sockets, into state. Each burst of
+// events is applied to the signals at once, written to IndexedDB in one transaction
+// together with the new cursors (the hub's and each room's), and only then acknowledged:
+// an acked seq is always on the device.
+import { batch, effect, signal, untracked } from "@preact/signals";
 import { api, call } from "./api";
-import { sendFrame, startConnection } from "./connection";
+import { connection, sendFrame, startConnection, stopConnection } from "./connection";
 import { conversationById, conversations, mergeServerList, upsertConversation, withLast } from "./conversations";
 import { type Stores, db, kv } from "./db";
 import { addFriend, friendById, friends, incoming, outgoing, refreshFriends, setPresence } from "./friends";
 import { applyGroupEvent, groupByConv, groupSummary, groups, refreshGroups } from "./groups";
 import { deviceId } from "./ids";
-import { accepted, flushOutbox, noteEcho, refused } from "./outbox";
+import { accepted, flushOutbox, flushRoom, noteEcho, refused, rerouteGroupSends } from "./outbox";
+import { type RoomOptions, sendToRoom, startRooms, stopRooms } from "./rooms";
 import { confirmSession, me } from "./session";
-import { addReader, addToThread, loadedThreads, mergeOne, moves, type Outcome, openThread, raiseInThread, threadOf, withOutcome } from "./threads";
+import { addReader, addToThread, loadedThreads, mergeOne, moves, type Outcome, openThread, raiseInThread, reloadThread, threadOf, withOutcome } from "./threads";
 import { type TypingIn, applyTyping, clearTyping, resetTyping } from "./typing";
 import { resumeUploads } from "./uploads";
 import type { ConversationSummary, HubEvent, ServerFrame, StatusState, StoredMessage } from "./types";
 import type { IDBPTransaction } from "idb";
-import { directPeer, groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
+import { directPeer, groupConversationId, groupOf, isNativeSource, remoteOf } from "../../../core/conversation";
 import { applyAccountEvent, refreshAccounts } from "./accounts";
 import { applyNotice } from "./notices";
 import { acceptedPost, applySocialEvent, refusedPost } from "./social";
@@ -33,8 +35,13 @@ type Tx = IDBPTransaction<any, Stores[], "readwrite">;
 type Write = (tx: Tx) => Promise<unknown>;
 
 let cursor = 0;
-const queue: ServerFrame[] = [];
+/** Group id → the newest room seq stored on this device (kv `room:<id>`), once read. */
+const roomCursors = new Map<string, number>();
+/** A frame and the socket it came on: the hub's, or a group's room (`room`, its group id). */
+type Received = { frame: ServerFrame; room?: string };
+const queue: Received[] = [];
 let draining: Promise<void> | undefined;
+let stopRerouting: (() => void) | undefined;
 /** This page load has told the server its push subscription again (onReady). */
 let pushResynced = false;
 /** Ids already sent in a `read` frame, so re-renders do not repeat them. */
@@ -47,9 +54,29 @@ export function currentCursor(): number {
   return cursor;
 }
 
-/** Connects the socket for the signed-in user. The resume point is read fresh at every dial. */
+/** Connects the sockets for the signed-in user. The resume point is read fresh at every dial. */
 export function startSync(url = defaultSocketUrl()): void {
   startConnection({ url, device: deviceId(), resume: () => cursor, onFrame: handleFrame, onSignedOut: () => void confirmSession() });
+  startRoomSync();
+}
+
+/**
+ * The active groups' room sockets (rooms.ts), feeding the same queue as the hub's. When the
+ * hub's socket goes, group sends in flight on it go again on their room if that is up.
+ */
+export function startRoomSync(transport: Pick<RoomOptions, "url" | "WebSocketImpl" | "random"> = {}): void {
+  startRooms({ resume: roomCursor, onFrame: (group, frame) => void handleRoomFrame(group, frame), onClosed: rerouteGroupSends, onSignedOut: () => void confirmSession(), ...transport });
+  stopRerouting?.();
+  stopRerouting = effect(() => {
+    if (connection.value !== "online") untracked(rerouteGroupSends);
+  });
+}
+
+export function stopSync(): void {
+  stopRerouting?.();
+  stopRerouting = undefined;
+  stopRooms();
+  stopConnection();
 }
 
 // `as`: who this page thinks is signed in. If the cookie is someone else's by now, the
@@ -66,9 +93,29 @@ export function handleFrame(frame: ServerFrame): Promise<void> {
     return draining ?? Promise.resolve();
   }
   observeMailFrame(frame);
-  queue.push(frame);
+  return enqueue({ frame });
+}
+
+/** A frame from a group's room socket: applied like the hub's, counted against that room's cursor. */
+export function handleRoomFrame(group: string, frame: ServerFrame): Promise<void> {
+  return enqueue({ frame, room: group });
+}
+
+function enqueue(received: Received): Promise<void> {
+  queue.push(received);
   draining ??= drain().finally(() => (draining = undefined));
   return draining;
+}
+
+const roomKey = (group: string) => `room:${group}`;
+
+/** The room seq this device stored for the group (0: none yet, `hello {fresh}`). */
+export async function roomCursor(group: string): Promise<number> {
+  if (!roomCursors.has(group)) {
+    const stored = (await kv.get<number>(roomKey(group))) ?? 0;
+    if (!roomCursors.has(group)) roomCursors.set(group, stored);
+  }
+  return roomCursors.get(group)!;
 }
 
 /** Resolves once every frame received so far is applied and stored (used by tests). */
@@ -76,49 +123,109 @@ export function settled(): Promise<void> {
   return draining ?? Promise.resolve();
 }
 
+/** How far one burst took a socket's cursor, and whether it held someone else's message (only those need an ack). */
+type Progress = { seq: number; theirs: boolean };
+
 async function drain(): Promise<void> {
   while (queue.length > 0) {
-    const frames = queue.splice(0);
+    const burst = queue.splice(0);
+    // Only a burst with room frames or group messages reads IndexedDB first; the rest goes straight on.
+    const loading = prepare(burst);
+    if (loading) await loading;
     let writes: Write[] = [];
-    let seq = cursor;
-    // An ack tells senders their messages reached this device; it is only worth a frame
-    // when the burst holds someone else's message (the hub's next ack covers the rest).
-    let theirs = false;
+    const hub: Progress = { seq: cursor, theirs: false };
+    const rooms = new Map<string, Progress>();
+    const progressOf = (room: string | undefined): Progress => {
+      if (!room) return hub;
+      let p = rooms.get(room);
+      if (!p) rooms.set(room, (p = { seq: roomCursors.get(room)!, theirs: false }));
+      return p;
+    };
     const flush = async () => {
-      if (writes.length === 0 && seq === cursor) return;
-      await commit(writes, seq);
+      const moved = [...rooms].filter(([group, p]) => p.seq > roomCursors.get(group)!);
+      if (writes.length === 0 && hub.seq === cursor && moved.length === 0) return;
+      await commit(writes, hub.seq, moved);
       writes = [];
-      if (seq > cursor) {
-        cursor = seq;
-        if (theirs) sendFrame({ t: "ack", seq });
-        theirs = false;
+      // An ack tells senders their messages reached this device; it is only worth a frame
+      // when the burst holds someone else's message (the next ack covers the rest).
+      if (hub.seq > cursor) {
+        cursor = hub.seq;
+        if (hub.theirs) sendFrame({ t: "ack", seq: hub.seq });
+        hub.theirs = false;
+      }
+      for (const [group, p] of moved) {
+        roomCursors.set(group, p.seq);
+        if (p.theirs) sendToRoom(group, { t: "ack", seq: p.seq });
+        p.theirs = false;
       }
     };
-    for (const frame of frames) {
+    for (const { frame, room } of burst) {
+      const p = progressOf(room);
       if (frame.t === "ev") {
-        if (frame.seq <= seq) continue; // already stored: a replay overlapping what we had
-        batch(() => writes.push(...applyEvent(frame.ev, frame.seq)));
-        seq = frame.seq;
-        theirs ||= frame.ev.type === "message" && frame.ev.msg.from !== me.value?.id;
+        // Already stored: a replay overlapping what we had. Room seqs have gaps: never +1.
+        if (frame.seq <= p.seq) continue;
+        // A room's seq is not the hub's, so it is not kept on the message (threads.ts orders groups by time).
+        batch(() => writes.push(...applyEvent(frame.ev, room ? undefined : frame.seq)));
+        p.seq = frame.seq;
+        p.theirs ||= frame.ev.type === "message" && frame.ev.msg.from !== me.value?.id;
       } else if (frame.t === "accepted") {
         writes.push(...onAccepted(frame));
       } else if (frame.t === "error") {
         writes.push(...onError(frame));
       } else if (frame.t === "ready") {
         await flush();
-        await onReady(frame);
-        seq = cursor; // a reset moves the cursor back to the server's head
+        if (room) await onRoomReady(room, frame);
+        else await onReady(frame);
+        p.seq = room ? roomCursors.get(room)! : cursor; // a reset moves the cursor back to the server's head
       }
     }
     await flush();
   }
 }
 
-async function commit(writes: Write[], seq: number): Promise<void> {
+async function commit(writes: Write[], seq: number, rooms: [string, Progress][] = []): Promise<void> {
   const tx = (await db()).transaction(["kv", "conversations", "messages", "outbox"], "readwrite") as unknown as Tx;
   const ops = writes.map((w) => w(tx));
   if (seq > cursor) ops.push(tx.objectStore("kv").put(seq, "seq"));
+  for (const [group, p] of rooms) ops.push(tx.objectStore("kv").put(p.seq, roomKey(group)));
   await Promise.all([...ops, tx.done]);
+}
+
+// ---- the same group message twice -----------------------------------------------------
+
+/**
+ * Ids of group messages this device has applied or stored, newest last. A group message
+ * can come twice, once over the hub and once over the room's socket (around reconnects,
+ * or a room replaying from an older cursor): the second copy must not count as unread
+ * again, nor be taken for the echo of another queued send.
+ */
+const knownGroupMessages = new Set<string>();
+const KNOWN_KEPT = 5_000;
+
+/** True if the id was known already; remembers it either way. */
+function knownBefore(id: string): boolean {
+  if (knownGroupMessages.has(id)) return true;
+  knownGroupMessages.add(id);
+  if (knownGroupMessages.size > KNOWN_KEPT) knownGroupMessages.delete(knownGroupMessages.values().next().value!);
+  return false;
+}
+
+/**
+ * What a burst needs read before it is applied: the cursors of the rooms it came from, and
+ * which of its group messages are stored already (from before a reload, or a history page).
+ */
+function prepare(burst: Received[]): Promise<unknown> | undefined {
+  const rooms = [...new Set(burst.flatMap((r) => (r.room ? [r.room] : [])))];
+  const ids = burst.flatMap(({ frame: f }) => (f.t === "ev" && f.ev.type === "message" && groupOf(f.ev.conv) && !knownGroupMessages.has(f.ev.msg.id) ? [f.ev.msg.id] : []));
+  if (rooms.length === 0 && ids.length === 0) return undefined;
+  return Promise.all([...rooms.map(roomCursor), recallStored(ids)]);
+}
+
+async function recallStored(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const store = (await db()).transaction("messages").store;
+  const found = await Promise.all(ids.map((id) => store.getKey(id)));
+  for (const key of found) if (key !== undefined) knownBefore(String(key));
 }
 
 const putConv = (c: ConversationSummary): Write => (tx) => tx.objectStore("conversations").put(c);
@@ -137,11 +244,14 @@ export function applyEvent(ev: HubEvent, seq?: number): Write[] {
       // An own message to another network is queued until its `status` says sent.
       const ownState = isNativeSource(ev.msg.source) ? ("sent" as const) : ("queued" as const);
       const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: ownState } : {}) };
-      if (msg.from === self) noteEcho(msg);
-      else clearTyping(ev.conv, msg.from);
+      // A group message seen before (hub and room both brought it) is merged, never counted again.
+      const again = groupOf(ev.conv) !== null && knownBefore(msg.id);
+      if (msg.from === self) {
+        if (!again) noteEcho(msg);
+      } else clearTyping(ev.conv, msg.from);
       addToThread(ev.conv, [msg]);
       const theirs = msg.from !== self;
-      const conv = withLast(conversationById(ev.conv) ?? newConversation(ev.conv, msg), msg, theirs ? 1 : 0);
+      const conv = withLast(conversationById(ev.conv) ?? newConversation(ev.conv, msg), msg, theirs && !again ? 1 : 0);
       upsertConversation(conv);
       if (theirs && activeConv.value === ev.conv) queueMicrotask(() => markRead(ev.conv));
       return [putMsg(msg), putConv(conversationById(ev.conv)!)];
@@ -275,6 +385,7 @@ function onAccepted(frame: Extract<ServerFrame, { t: "accepted" }>): Write[] {
     acceptedPost(frame);
     return [];
   }
+  if (groupOf(frame.conv)) knownBefore(done.msg.id);
   addToThread(frame.conv, [done.msg]);
   const c = conversationById(frame.conv);
   const conv = upsertConversation(withLast(c ?? newConversation(frame.conv, done.msg), done.msg, 0));
@@ -315,6 +426,24 @@ async function onReady(frame: Extract<ServerFrame, { t: "ready" }>): Promise<voi
   }
   if (activeConv.value) markRead(activeConv.value);
   await refreshLists().catch(() => undefined);
+}
+
+/**
+ * A group's room socket finished its replay. With `reset` it could not replay from our
+ * cursor: the group's history comes over HTTP again, like the hub's reset does for every
+ * conversation. A first `ready` (no cursor yet) is acked, so what waited shows delivered.
+ */
+async function onRoomReady(group: string, frame: Extract<ServerFrame, { t: "ready" }>): Promise<void> {
+  const had = roomCursors.get(group) ?? 0;
+  if (frame.reset || frame.head > had) {
+    roomCursors.set(group, frame.head);
+    await kv.set(roomKey(group), frame.head);
+  }
+  if (frame.reset) {
+    void reloadThread(groupConversationId(group)).catch(() => undefined);
+    void refreshConversations().catch(() => undefined);
+  } else if (had === 0 && frame.head > 0) sendToRoom(group, { t: "ack", seq: frame.head });
+  flushRoom(group);
 }
 
 // ---- read receipts --------------------------------------------------------------------
@@ -361,6 +490,8 @@ export async function refreshLists(): Promise<void> {
 /** For tests: forget module state between cases. */
 export function resetSyncState(): void {
   cursor = 0;
+  roomCursors.clear();
+  knownGroupMessages.clear();
   queue.length = 0;
   readSent.clear();
   pushResynced = false;
