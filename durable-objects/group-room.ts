@@ -60,6 +60,8 @@ const FANOUT_CONCURRENCY = 32;
 /** A `hello` replays at most this many entries; a device further behind reloads over HTTP. */
 const MAX_REPLAY = 10_000;
 const HOUR = 3_600_000;
+/** Messages whose receipts are answered from memory (see `recent`). */
+const RECENT = 2_000;
 /** `last_activity` (the TTL's clock, counted in hours) is written at most this often. */
 const ACTIVITY_EVERY_MS = 60_000;
 
@@ -101,6 +103,13 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private sendLimits = new Map<string, SendLimit>();
   /** Parsed entries by seq, for the deliveries to every member's hub (each parses once). */
   private entries = new Map<number, RoomEntry>();
+  /**
+   * The newest messages by seq, and which of them have had their `delivered`: every member's
+   * device acks every burst, and nearly all of those acks change nothing. Answered from here,
+   * they cost no statement; after a restart (empty) the log answers.
+   */
+  private recent = new Map<number, { msgId: string; sender: string }>();
+  private receiptedRecent = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -186,6 +195,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const body = JSON.stringify(entry.body);
       this.sql.exec("INSERT INTO log (seq, kind, msg_id, sender, payload, at) VALUES (?, 'message', ?, ?, ?, ?)", seq, entry.msgId, entry.sender, body, at);
       ev = messageEvent(this.conv, entry.msgId, entry.sender, body, at);
+      this.recent.set(seq, { msgId: entry.msgId, sender: entry.sender });
+      if (this.recent.size > RECENT) {
+        const oldest = this.recent.keys().next().value!;
+        this.receiptedRecent.delete(this.recent.get(oldest)!.msgId);
+        this.recent.delete(oldest);
+      }
     } else {
       ev = JSON.stringify(entry.ev);
       this.sql.exec("INSERT INTO log (seq, kind, payload, at, only) VALUES (?, 'event', ?, ?, ?)", seq, ev, at, entry.only ?? null);
@@ -481,10 +496,20 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const from = this.acked.get(user) ?? Math.max(0, seq - BATCH);
     if (seq <= from) return;
     this.acked.set(user, seq);
-    const ids = this.sql
-      .exec<{ msg_id: string }>("SELECT msg_id FROM log WHERE seq > ? AND seq <= ? AND kind = 'message' AND sender != ?", from, seq, user)
-      .toArray()
-      .map((r) => r.msg_id);
+    const oldest = this.recent.keys().next().value;
+    let ids: string[];
+    if (oldest !== undefined && from + 1 >= oldest) {
+      ids = [];
+      for (let s = from + 1; s <= seq; s++) {
+        const m = this.recent.get(s);
+        if (m && m.sender !== user && !this.receiptedRecent.has(m.msgId)) ids.push(m.msgId);
+      }
+    } else {
+      ids = this.sql
+        .exec<{ msg_id: string }>("SELECT msg_id FROM log WHERE seq > ? AND seq <= ? AND kind = 'message' AND sender != ?", from, seq, user)
+        .toArray()
+        .map((r) => r.msg_id);
+    }
     if (ids.length > 0) this.noteDelivered(user, ids, Date.now());
   }
 
@@ -724,6 +749,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
           ...ids, by,
         )
         .toArray();
+      for (const id of ids) this.receiptedRecent.add(id);
+      if (this.receiptedRecent.size > 2 * RECENT) this.receiptedRecent.clear(); // a cache: the table is the truth
       for (const row of fresh) {
         this.sql.exec("INSERT INTO receipted (msg_id) VALUES (?) ON CONFLICT DO NOTHING", row.msg_id);
         const held = this.heldReceipts.get(row.sender) ?? { ids: new Set<string>(), by, at };
