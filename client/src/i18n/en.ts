@@ -476,6 +476,7 @@ export const en = {
   "err.invalid_input": "Some of this isn't right. Check the highlighted fields.",
   "err.invalid_frame": "The app sent something the server didn't understand. Reload and try again.",
   "err.binary_frame": "The app sent something the server didn't understand. Reload and try again.",
+  "err.unsupported_frame": "The app sent something the server didn't understand. Reload and try again.",
   "err.frame_too_large": "That's too long to send in one message.",
   "err.body_too_large": "That's too long to send.",
   "err.unsupported_content_type": "The app sent something the server didn't understand. Reload and try again.",

@@ -478,6 +478,7 @@ export const zh: Record<MessageKey, string> = {
   "err.invalid_input": "有些内容不正确，请检查标出的栏位。",
   "err.invalid_frame": "应用发送了服务器无法识别的内容，请刷新后重试。",
   "err.binary_frame": "应用发送了服务器无法识别的内容，请刷新后重试。",
+  "err.unsupported_frame": "应用发送了服务器无法识别的内容，请刷新后重试。",
   "err.frame_too_large": "内容太长，无法一次发送。",
   "err.body_too_large": "内容太长，无法发送。",
   "err.unsupported_content_type": "应用发送了服务器无法识别的内容，请刷新后重试。",
