@@ -92,7 +92,7 @@ export function issueTargets(rows: Row[]): string[] {
   for (const [rate, most] of [[1, 1], [20, 0.2]] as const) {
     const r = uni((x) => x.scenario === "fanout" && x.size === 100 && x.rate === rate && x.extra.doCallsPerMessage !== undefined)[0];
     const perMember = r ? r.extra.doCallsPerMessage / r.size : NaN;
-    v.push({ what: `DO calls per member per message ≤ ${most} at ${rate} msg/s, 100 members`, met: r ? perMember <= most : null, found: r ? fmt(perMember) : "–" });
+    v.push({ what: `DO calls per member per message ≤ ${most} at ${rate} msg/s, 100 members`, met: r ? perMember <= most : null, found: r ? perMember.toFixed(3) : "–" });
   }
   const word = (m: boolean | null) => (m === null ? "not measured" : m ? "**met**" : "**not met**");
   return ["### Issue 16 targets (Unibox, this run)", "", ...v.map((x) => `- ${word(x.met)}: ${x.what}: ${x.found}`), ""];

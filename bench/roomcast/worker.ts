@@ -55,11 +55,15 @@ export default {
 export class Room extends DurableObject<Env> {
   /** The newest message's seq; read back from storage when the object wakes from hibernation. */
   private head = 0;
+  /** The room's sockets with their attachments, as the demo keeps its sessions: a broadcast reads no attachment. */
+  private sockets = new Map<WebSocket, Attachment>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // The keepalive is answered by the runtime without waking the object (exact text match).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    // Waking from hibernation: the sockets outlived the object, their attachments say who is who.
+    for (const ws of ctx.getWebSockets()) this.sockets.set(ws, ws.deserializeAttachment() as Attachment);
     void ctx.blockConcurrencyWhile(async () => {
       const [last] = (await ctx.storage.list<string>({ reverse: true, limit: 1 })).keys();
       this.head = last ? Number(last) : 0;
@@ -69,14 +73,25 @@ export class Room extends DurableObject<Env> {
   async fetch(req: Request): Promise<Response> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ user: req.headers.get("X-User")!, group: req.headers.get("X-Group")!, ready: false } satisfies Attachment);
+    const a: Attachment = { user: req.headers.get("X-User")!, group: req.headers.get("X-Group")!, ready: false };
+    server.serializeAttachment(a);
+    this.sockets.set(server, a);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async webSocketClose(ws: WebSocket): Promise<void> {
+    this.sockets.delete(ws);
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.sockets.delete(ws);
   }
 
   async webSocketMessage(ws: WebSocket, text: string | ArrayBuffer): Promise<void> {
     try {
       const f = JSON.parse(String(text));
-      const a = ws.deserializeAttachment() as Attachment;
+      const a = this.sockets.get(ws);
+      if (!a) return;
       if (f.t === "hello") return await this.hello(ws, a, f.resume);
       if (f.t === "send") return this.send(ws, a, f);
       // `ack`: the demo has no receipts.
@@ -89,7 +104,8 @@ export class Room extends DurableObject<Env> {
     if (typeof resume === "number") {
       for (const [key, ev] of await this.ctx.storage.list<string>({ start: seqKey(resume + 1) })) ws.send(`{"t":"ev","seq":${Number(key)},"ev":${ev}}`);
     }
-    ws.serializeAttachment({ ...a, ready: true } satisfies Attachment);
+    a.ready = true;
+    ws.serializeAttachment(a);
     ws.send(`{"t":"ready","head":${this.head}}`);
   }
 
@@ -108,8 +124,13 @@ export class Room extends DurableObject<Env> {
     // (https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/).
     void this.ctx.storage.put(seqKey(seq), ev);
     const frame = `{"t":"ev","seq":${seq},"ev":${ev}}`;
-    for (const peer of this.ctx.getWebSockets()) {
-      if ((peer.deserializeAttachment() as Attachment).ready) peer.send(frame);
+    for (const [peer, p] of this.sockets) {
+      if (!p.ready) continue;
+      try {
+        peer.send(frame);
+      } catch {
+        this.sockets.delete(peer); // closed under us; its close event may not have run yet
+      }
     }
     ws.send(JSON.stringify({ t: "accepted", id: f.id, msgId, conv, at }));
   }
