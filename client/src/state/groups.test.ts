@@ -117,18 +117,17 @@ describe("group events through sync", () => {
     expect(sock.frames().filter((f) => f.t === "ack")).toEqual([{ t: "ack", seq: 3 }]);
   });
 
-  it("orders a group's messages by time, then id, not by seq: they come with hub seqs and room seqs, two counts", async () => {
+  it("shows messages in the group log's order even when the senders' clocks disagree", async () => {
     const sock = await connect();
     threadOf(conv).value = { messages: [], before: undefined, loadingOlder: false, loaded: true };
     sock.deliver({ t: "ev", seq: 1, ev: invited });
-    // Hub seqs that disagree with the times: the times win (a room's copy would carry another count).
+    // Carol's message was ordered first by the room, though Bob's clock says earlier.
     sock.deliver({ t: "ev", seq: 2, ev: msg("from carol", "u_c", 500) });
     sock.deliver({ t: "ev", seq: 3, ev: msg("from bob", "u_b", 400) });
     sock.deliver({ t: "ev", seq: 4, ev: msg("same ms a", "u_b", 600) });
     sock.deliver({ t: "ev", seq: 5, ev: msg("same ms 0", "u_c", 600) });
     await settled();
-    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["from bob", "from carol", "same ms 0", "same ms a"]);
-    // The hub's seq is still kept with the message.
+    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["from carol", "from bob", "same ms a", "same ms 0"]);
     expect(await (await db()).get("messages", "from bob")).toMatchObject({ seq: 3 });
   });
 

@@ -226,10 +226,11 @@ describe("room sockets through sync", () => {
     await settled();
     expect(await kv.get("room:g_1")).toBe(9);
     expect(await (await db()).get("messages", "m9")).toMatchObject({ conv, from: "u_c" });
-    // The room's seqs are not the hub's: its cursor stays, and the messages do not carry them.
+    // The room's seqs are not the hub's: its cursor stays, and the messages keep them apart.
     expect(currentCursor()).toBe(0);
     expect(await kv.get("seq")).toBeUndefined();
-    expect((await (await db()).get("messages", "m9"))?.seq).toBeUndefined();
+    const m9 = await (await db()).get("messages", "m9");
+    expect([m9?.seq, m9?.roomSeq]).toEqual([undefined, 9]);
 
     roomSock.deliver({ t: "ready", head: 12 });
     roomSock.deliver({ t: "ev", seq: 12, ev: msg("old", "u_b", 95) });

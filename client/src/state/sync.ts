@@ -164,8 +164,7 @@ async function drain(): Promise<void> {
       if (frame.t === "ev") {
         // Already stored: a replay overlapping what we had. Room seqs have gaps: never +1.
         if (frame.seq <= p.seq) continue;
-        // A room's seq is not the hub's, so it is not kept on the message (threads.ts orders groups by time).
-        batch(() => writes.push(...applyEvent(frame.ev, room ? undefined : frame.seq)));
+        batch(() => writes.push(...applyEvent(frame.ev, frame.seq, room !== undefined)));
         p.seq = frame.seq;
         p.theirs ||= frame.ev.type === "message" && frame.ev.msg.from !== me.value?.id;
       } else if (frame.t === "accepted") {
@@ -237,13 +236,15 @@ const putMsg = (m: StoredMessage): Write => async (tx) => {
 
 // ---- events ------------------------------------------------------------------------
 
-export function applyEvent(ev: HubEvent, seq?: number): Write[] {
+/** `seq` is the event's hub seq, or with `fromRoom` its seq in the group room's log. */
+export function applyEvent(ev: HubEvent, seq?: number, fromRoom = false): Write[] {
   const self = me.value?.id;
   switch (ev.type) {
     case "message": {
       // An own message to another network is queued until its `status` says sent.
       const ownState = isNativeSource(ev.msg.source) ? ("sent" as const) : ("queued" as const);
-      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...(seq !== undefined ? { seq } : {}), ...(ev.msg.from === self ? { state: ownState } : {}) };
+      const place = seq === undefined ? {} : fromRoom ? { roomSeq: seq } : { seq };
+      const msg: StoredMessage = { ...ev.msg, conv: ev.conv, ...place, ...(ev.msg.from === self ? { state: ownState } : {}) };
       // A group message seen before (hub and room both brought it) is merged, never counted again.
       const again = groupOf(ev.conv) !== null && knownBefore(msg.id);
       if (msg.from === self) {

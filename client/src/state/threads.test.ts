@@ -42,10 +42,22 @@ describe("thread order", () => {
     expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["first", "second"]);
   });
 
-  it("orders a group by time, then id, even where some messages carry a hub seq and others none", () => {
+  it("orders a group by the room's seq where two messages have one, else the hub's, else time", () => {
     const conv = "g:g_order";
     threadOf(conv);
-    addToThread(conv, [msg("late", conv, 300, 1), msg("b-tie", conv, 200), msg("a-tie", conv, 200, 9), msg("early", conv, 100, 5)]);
-    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["early", "a-tie", "b-tie", "late"]);
+    const room = (id: string, at: number, roomSeq: number, seq?: number): StoredMessage => ({ ...msg(id, conv, at, seq), roomSeq });
+    // The room's log says r1, r2, r3, though the clocks say otherwise.
+    addToThread(conv, [room("r3", 100, 30), room("r1", 300, 10), room("r2", 200, 20)]);
+    expect(threadOf(conv).value.messages.map((m) => m.id)).toEqual(["r1", "r2", "r3"]);
+    // Hub seqs order what only the hub brought; copies stored quietly share one, and go by time.
+    const other = "g:g_order2";
+    threadOf(other);
+    addToThread(other, [msg("h2", other, 100, 8), msg("h1", other, 200, 7), msg("q2", other, 50, 9), msg("q1", other, 40, 9)].map((m) => ({ ...m, conv: other })));
+    expect(threadOf(other).value.messages.map((m) => m.id)).toEqual(["h1", "h2", "q1", "q2"]);
+    // A room's seq and a hub's seq are never compared: time decides between them.
+    const third = "g:g_order3";
+    threadOf(third);
+    addToThread(third, [msg("q2", third, 50, 2), room("from-room", 45, 900), msg("q1", third, 40, 1)].map((m) => ({ ...m, conv: third })));
+    expect(threadOf(third).value.messages.map((m) => m.id)).toEqual(["q1", "from-room", "q2"]);
   });
 });

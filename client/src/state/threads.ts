@@ -39,13 +39,22 @@ export function loadedThreads(): Iterable<[string, Signal<Thread>]> {
   return threads.entries();
 }
 
+/** Log order where both are known (seq), else time; the id only breaks exact ties. */
+const order = (a: StoredMessage, b: StoredMessage) => (groupOf(a.conv) ? groupOrder(a, b) : a.seq !== undefined && b.seq !== undefined ? a.seq - b.seq : byTime(a, b));
+const byTime = (a: StoredMessage, b: StoredMessage) => a.at - b.at || a.id.localeCompare(b.id);
+
 /**
- * Log order where both are known (seq), else time; the id only breaks exact ties. A group
- * goes by time: its messages come over the hub (hub seqs) and over the room's own socket
- * (room seqs, not kept), two counts that cannot be compared.
+ * A group's messages come over the room's own socket (room seqs) and over the hub (hub
+ * seqs, live or on history pages), two counts that cannot be compared with each other.
+ * Each follows the room's log, which senders' clocks (`at`) cannot: the room's seq where
+ * both messages have one, else the hub's where both have one (the copies a hub stores
+ * quietly share theirs, so an equal one says nothing), else time.
  */
-const order = (a: StoredMessage, b: StoredMessage) =>
-  a.seq !== undefined && b.seq !== undefined && !groupOf(a.conv) ? a.seq - b.seq : a.at - b.at || a.id.localeCompare(b.id);
+function groupOrder(a: StoredMessage, b: StoredMessage): number {
+  if (a.roomSeq !== undefined && b.roomSeq !== undefined) return a.roomSeq - b.roomSeq;
+  if (a.seq !== undefined && b.seq !== undefined && a.seq !== b.seq) return a.seq - b.seq;
+  return byTime(a, b);
+}
 const rank = DELIVERY_RANK;
 
 /**
@@ -63,6 +72,7 @@ export function mergeOne(prev: StoredMessage | undefined, m: StoredMessage): Sto
   let out = prev.state && (!m.state || rank[prev.state] > rank[m.state]) ? { ...m, state: prev.state } : m;
   if (prev.readBy?.length) out = { ...out, readBy: [...new Set([...(prev.readBy ?? []), ...(m.readBy ?? [])])] };
   if (out.seq === undefined && prev.seq !== undefined) out = { ...out, seq: prev.seq };
+  if (out.roomSeq === undefined && prev.roomSeq !== undefined) out = { ...out, roomSeq: prev.roomSeq };
   return out;
 }
 

@@ -14,12 +14,16 @@ export type StoredMessage = Message & {
   /** Own messages in a group: the members who have read it (from `status` events, `by` a member). */
   readBy?: string[];
   /**
-   * This user's hub event seq for the message (from its hub `ev` frame or a history page).
-   * The hub log's order is a 1:1 conversation's order, which two clocks (`at`) cannot tell
-   * apart. A group's messages also come over the room's own socket with room seqs, another
-   * count, which is not kept here: a group is ordered by `at`, then id (threads.ts).
+   * This user's hub event seq for the message (from its `ev` frame or a history page). The
+   * hub log's order is the conversation's order — for a group, the room's order — which two
+   * senders' clocks (`at`) cannot tell apart.
    */
   seq?: number;
+  /**
+   * A group message that came over the room's own socket: its seq in the room's log, another
+   * count than `seq` (threads.ts orders by whichever two messages share).
+   */
+  roomSeq?: number;
   /** Own messages to another network that failed: why, by code and in the network's words. */
   failure?: { code: string; reason: string };
   /** Own posts: where the network shows it. */
