@@ -1,7 +1,8 @@
 // One benchmark socket: opened with the user's bearer token, greeted with `hello`, and
 // handed to whoever listens for frames. Either the user's own socket (`/api/ws`) or a
-// group's room socket (`/api/groups/:id/ws`, docs/protocol.md "A group's own socket"). Frames stay raw strings on the hot path; the
-// load client only peeks at them (see load.ts), so client CPU stays off the measurement.
+// group's room socket (`/api/groups/:id/ws`, docs/protocol.md "A group's own socket").
+// Frames stay raw strings on the hot path; the load client only peeks at them (see
+// load.ts), so client CPU stays off the measurement.
 import WebSocket from "ws";
 
 const EV_PREFIX = '{"t":"ev","seq":';
