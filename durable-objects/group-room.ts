@@ -101,6 +101,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** Per member, the newest seq their room sockets acked (receipts start after it). */
   private acked = new Map<string, number>();
   private sendLimits = new Map<string, SendLimit>();
+  /** The newest message's time (message times rise strictly with the log). */
+  private lastAt?: number;
   /** Parsed entries by seq, for the deliveries to every member's hub (each parses once). */
   private entries = new Map<number, RoomEntry>();
   /**
@@ -264,10 +266,16 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       .exec<{ seq: number; msg_id: string; at: number }>("SELECT p.seq, p.msg_id, l.at FROM posts p JOIN log l ON l.seq = p.seq WHERE p.sender = ? AND p.client_id = ?", sender, clientId)
       .toArray()[0];
     if (prior) return { seq: prior.seq, msgId: prior.msg_id, at: prior.at };
-    const seq = this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at: msg.at });
+    // Message times rise with the log: a thread shown by time is in the room's order on
+    // every device (a send through a hub brings the time its hub gave it, which can be
+    // earlier than a message the room took meanwhile).
+    this.lastAt ??= this.sql.exec<{ at: number | null }>("SELECT MAX(at) AS at FROM log WHERE kind = 'message'").one().at ?? 0;
+    const at = Math.max(msg.at, this.lastAt + 1);
+    this.lastAt = at;
+    const seq = this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at });
     this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?)", sender, clientId, msg.id, seq);
-    if (msg.at - Number(this.meta("last_activity")) > ACTIVITY_EVERY_MS) this.setMeta("last_activity", msg.at);
-    return { seq, msgId: msg.id, at: msg.at };
+    if (at - Number(this.meta("last_activity")) > ACTIVITY_EVERY_MS) this.setMeta("last_activity", at);
+    return { seq, msgId: msg.id, at };
   }
 
   async addMembers(by: string, users: User[]): Promise<Result> {
@@ -366,6 +374,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.metaCache = undefined;
     this.membersChanged();
     this.entries.clear();
+    this.recent.clear();
+    this.lastAt = undefined;
     this.sql.exec(SCHEMA);
     for (const [k, v] of Object.entries(keep)) this.setMeta(k, v);
   }

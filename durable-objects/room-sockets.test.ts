@@ -2,7 +2,9 @@
 // entries to its members' room sockets, takes sends and acks on them, and hands each
 // member's hub a quiet digest; a member with no room socket still gets everything through
 // the hub. Every test here goes through the Worker, as a phone would.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import type { Env } from "../worker/env";
+import { roomOf } from "./stubs";
 import { describe, expect, it, vi } from "vitest";
 import type { ServerFrame } from "../core/protocol";
 import { png1x1 } from "../worker/media/test-samples";
@@ -110,6 +112,27 @@ describe("room sockets: live delivery", () => {
     const seen = await aliceHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "read", 8000);
     expect(seen.ev).toMatchObject({ msgIds: [acc.msgId], by: b!.user.id });
     [...rooms, aliceHub, bobHub].forEach((s) => s.close());
+  });
+});
+
+describe("room: message times", () => {
+  it("rise strictly with the log, so a thread shown by time is in the room's order", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const room = roomOf(env as unknown as Env, group.id);
+    const late = Date.now() + 60_000;
+    const first = await room.post(a!.user.id, "t1", { id: "m_t1", body: { type: "text", text: "first" }, at: late });
+    // A hub that gave its send an earlier time, arriving after: the room's time wins.
+    const second = await room.post(b!.user.id, "t2", { id: "m_t2", body: { type: "text", text: "second" }, at: late - 5_000 });
+    expect(first).toMatchObject({ ok: true, msgId: "m_t1", at: late });
+    expect(second).toMatchObject({ ok: true, msgId: "m_t2", at: late + 1 });
+    // The sender's hub answers its client with the room's time, and stores its copy with it.
+    const bob = await Client.open(b!.token, 0);
+    bob.send(say("t2", group.id, "second"));
+    expect(await bob.next<Accepted>((f) => f.t === "accepted")).toMatchObject({ msgId: "m_t2", at: late + 1 });
+    const mine = (await api(`/api/conversations/${encodeURIComponent(group.conv)}/messages`, { token: b!.token })).data.messages as { id: string; at: number }[];
+    expect(mine.map((m) => [m.id, m.at])).toEqual([["m_t1", late], ["m_t2", late + 1]]);
+    bob.close();
   });
 });
 
