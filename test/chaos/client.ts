@@ -14,12 +14,15 @@ type Send = { t: "send"; id: string; to: unknown; body: unknown };
 type Path = "hub" | "room";
 
 export type Violation = {
-  kind: "gap" | "duplicate" | "accepted-changed" | "error-frame" | "room-closed" | "reset" | "reorder" | "unknown-entry";
+  kind: "gap" | "duplicate" | "accepted-changed" | "error-frame" | "room-closed" | "reset" | "reorder" | "thread-order" | "unknown-entry";
   detail: string;
 };
 
-/** A message as the phone shows it: once per id, in the order it first arrived. */
-export type Shown = { conv: string; id: string; from: string; text: string; via: Path };
+/**
+ * A message as the phone keeps it: once per id, in the order it first arrived, with the
+ * seqs it came with by either socket (a hub seq and a room seq are two counts).
+ */
+export type Shown = { conv: string; id: string; from: string; text: string; at: number; via: Path; hubSeq?: number; roomSeq?: number };
 
 const isGroupSend = (f: Send) => typeof f.to === "object" && f.to !== null && "group" in f.to;
 
@@ -38,7 +41,7 @@ export class ResilientClient {
   crossPath = 0;
   private paths = new Map<string, Set<Path>>();
   private shown: Shown[] = [];
-  private shownIds = new Set<string>();
+  private shownById = new Map<string, Shown>();
   private ws: WebSocket | null = null;
   private ready = false;
   private stopped = false;
@@ -68,7 +71,6 @@ export class ResilientClient {
   start(): void {
     this.stopped = false;
     this.connect();
-    this.room?.start();
   }
 
   /** Abrupt cut, as a phone losing its network: no Close frame. */
@@ -164,6 +166,9 @@ export class ResilientClient {
       case "ready":
         this.ready = true;
         this.backoff = 50;
+        // The room socket's first hello is `fresh` ("what your hub does not hold yet"), so it
+        // opens once this device holds what the hub does, as a phone opens it after its sync.
+        if (this.room && !this.room.started) this.room.start();
         // Group sends stay with the room socket while it is ready.
         return this.resend((f) => !(isGroupSend(f) && this.room?.isReady));
       case "accepted":
@@ -196,7 +201,7 @@ export class ResilientClient {
       const prior = this.seenMsgIds.get(ev.msg.id);
       if (prior !== undefined) this.violations.push({ kind: "duplicate", detail: `${this.name}: ${ev.msg.id} at seq ${prior} and ${seq}` });
       this.seenMsgIds.set(ev.msg.id, seq);
-      this.show(ev, "hub");
+      this.show(ev, "hub", seq);
     }
     ws.send(JSON.stringify({ t: "ack", seq }));
     for (const f of this.eventWaiters.splice(0)) f();
@@ -208,16 +213,22 @@ export class ResilientClient {
       const prior = this.roomSeqOf.get(ev.msg.id);
       if (prior !== undefined && prior !== seq) this.violations.push({ kind: "duplicate", detail: `${this.name}: ${ev.msg.id} at room seq ${prior} and ${seq}` });
       this.roomSeqOf.set(ev.msg.id, seq);
-      this.show(ev, "room");
+      this.show(ev, "room", seq);
     }
     for (const f of this.eventWaiters.splice(0)) f();
   }
 
   /** As the phone shows it: a message id it already shows is dropped, by whichever socket it came again. */
-  private show(ev: Extract<HubEvent, { type: "message" }>, via: Path): void {
-    if (this.shownIds.has(ev.msg.id)) return;
-    this.shownIds.add(ev.msg.id);
-    if (ev.msg.body.type === "text") this.shown.push({ conv: ev.conv, id: ev.msg.id, from: ev.msg.from, text: ev.msg.body.text, via });
+  private show(ev: Extract<HubEvent, { type: "message" }>, via: Path, seq: number): void {
+    if (ev.msg.body.type !== "text") return;
+    const known = this.shownById.get(ev.msg.id);
+    if (known) {
+      known[via === "hub" ? "hubSeq" : "roomSeq"] ??= seq;
+      return;
+    }
+    const m: Shown = { conv: ev.conv, id: ev.msg.id, from: ev.msg.from, text: ev.msg.body.text, at: ev.msg.at, via, [via === "hub" ? "hubSeq" : "roomSeq"]: seq };
+    this.shownById.set(m.id, m);
+    this.shown.push(m);
   }
 
   /** What this device shows, in the order it showed it. */

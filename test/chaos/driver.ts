@@ -9,11 +9,13 @@
 // server sending an entry again on a socket that already has it (a room `ev` at or below
 // that socket's resume point or last entry, or a hub event at a second hub seq), the
 // same message id under two room seqs, or one send becoming two messages. The order is
-// the room's seq order, gaps allowed, for each member as the messages first arrived.
+// the room's seq order, gaps allowed: each socket must bring the group in it, and each
+// member must be able to show it so (group-order.ts). Arriving late by the other socket
+// around a reconnect is counted (groupLate), not refused: the thread places the message.
 import type { DevServer } from "../support/dev-server";
 import { ResilientClient, type Violation } from "./client";
 import { call, makeFriends, type Session, signUp } from "./http";
-import { readRoomLog } from "./room-socket";
+import { checkHubStream, checkThreadOrder, lateArrivals, readRoomOrder } from "./group-order";
 
 export type ChaosOptions = {
   users: number;
@@ -38,8 +40,12 @@ export type ChaosReport = {
   lost: number;
   duplicated: number;
   outOfOrder: number;
-  /** Group members who saw the group's messages in a different order than the first member. */
+  /** Group members who saw the group's messages in a different order than the first member (with room sockets: in room seq order). */
   groupOrderMismatches: number;
+  /** With room sockets: members who cannot show the group in the room's order (a pair they can only place by time, which has it the other way). */
+  threadOrderMismatches: number;
+  /** With room sockets: group messages that first arrived after one with a higher room seq (by the other socket; the thread places them). */
+  groupLate: number;
   historyMismatches: number;
   /** Cuts of hub sockets, and of room sockets. */
   cuts: number;
@@ -144,6 +150,15 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   stopped = true;
   await monkey;
 
+  // With room sockets, the room's seq is the group's order; else the order messages arrived in.
+  const roomSockets = !groupId ? "none" : clients.some((c) => c.room!.connects > 0) ? "used" : "unavailable";
+  const checks: Violation[] = [];
+  const room = roomSockets === "used" ? await readRoomOrder(server.url, groupId!, clients.map((client, j) => ({ client, token: sessions[j]!.token })), checks) : undefined;
+  const groupThread = (c: ResilientClient) => {
+    const thread = c.messages().filter((m) => isGroupConv(m.conv));
+    return room ? room.sorted(c.name, thread) : thread;
+  };
+
   // Verify: exactly once, in order, per sender → receiver conversation.
   let delivered = 0;
   let lost = 0;
@@ -165,14 +180,22 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   clients.forEach((c, j) => {
     const msgs = c.messages();
     for (const i of expectedFrom(j)) tally(msgs.filter((m) => !isGroupConv(m.conv) && m.from === sessions[i]!.id).map(kOf), directKs);
-    for (let i = 0; i < opts.users; i++) tally(msgs.filter((m) => isGroupConv(m.conv) && m.from === sessions[i]!.id).map(kOf), groupKs);
+    const group = groupThread(c);
+    for (let i = 0; i < opts.users; i++) tally(group.filter((m) => m.from === sessions[i]!.id).map(kOf), groupKs);
   });
   // One group, one order: every member sees the group's messages in the same sequence.
-  const groupOrder = (c: ResilientClient) => c.messages().filter((m) => isGroupConv(m.conv)).map((m) => m.id).join();
+  const groupOrder = (c: ResilientClient) => groupThread(c).map((m) => m.id).join();
   const groupOrderMismatches = groupId ? clients.filter((c) => groupOrder(c) !== groupOrder(clients[0]!)).length : 0;
-  const roomSockets = !groupId ? "none" : clients.some((c) => c.room!.connects > 0) ? "used" : "unavailable";
-  const checks: Violation[] = [];
-  if (roomSockets === "used") outOfOrder += await checkRoomOrder(server, groupId!, sessions, clients, checks);
+  let groupLate = 0;
+  let threadOrderMismatches = 0;
+  if (room) {
+    for (const c of clients) {
+      const arrived = c.messages().filter((m) => isGroupConv(m.conv));
+      checkHubStream(c, `g:${groupId}`, room, checks);
+      groupLate += lateArrivals(c, arrived, room);
+      if (checkThreadOrder(c, arrived, room, checks) > 0) threadOrderMismatches++;
+    }
+  }
   // The message a member shows for a send is the one its sender was told of.
   const msgIdOf = (text: string) => {
     const [i, k] = text.split(":");
@@ -210,8 +233,10 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
     delivered,
     lost,
     duplicated: duplicated + violations.filter((v) => v.kind === "duplicate").length,
-    outOfOrder,
+    outOfOrder: outOfOrder + violations.filter((v) => v.kind === "reorder").length,
     groupOrderMismatches,
+    threadOrderMismatches,
+    groupLate,
     historyMismatches,
     cuts,
     roomCuts,
@@ -226,43 +251,6 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   };
 }
 
-/**
- * Each member saw the group's messages in the room's seq order, whichever socket brought
- * them. The seq of a message that came by the hub socket (hub events carry none) is read
- * from the room's log; one message has one seq for everybody. Returns how many messages
- * some member saw after one with a higher seq.
- */
-async function checkRoomOrder(server: DevServer, groupId: string, sessions: Session[], clients: ResilientClient[], out: Violation[]): Promise<number> {
-  const seqOf = new Map<string, number>();
-  const learn = (who: string, id: string, seq: number) => {
-    const prior = seqOf.get(id);
-    if (prior !== undefined && prior !== seq) out.push({ kind: "duplicate", detail: `${id} at room seq ${prior}, and ${seq} for ${who}` });
-    seqOf.set(id, prior ?? seq);
-  };
-  for (const [j, c] of clients.entries()) {
-    for (const [id, seq] of c.roomSeqOf) learn(c.name, id, seq);
-    const log = await readRoomLog(server.url, sessions[j]!.token, groupId);
-    for (const [id, seq] of log ?? []) learn(`${c.name}'s room log`, id, seq);
-  }
-  let reordered = 0;
-  for (const c of clients) {
-    let newest = 0;
-    for (const m of c.messages().filter((m) => m.conv === `g:${groupId}`)) {
-      const seq = seqOf.get(m.id);
-      if (seq === undefined) {
-        out.push({ kind: "unknown-entry", detail: `${c.name} shows ${m.id} (${m.text}, by ${m.via}), which is not in the room's log` });
-        continue;
-      }
-      if (seq < newest) {
-        reordered++;
-        out.push({ kind: "reorder", detail: `${c.name} showed ${m.text} (room seq ${seq}, by ${m.via}) after room seq ${newest}` });
-      }
-      newest = Math.max(newest, seq);
-    }
-  }
-  return reordered;
-}
-
 export function failures(r: ChaosReport): string[] {
   const out: string[] = [];
   if (r.accepted !== r.messages) out.push(`accepted ${r.accepted} of ${r.messages}`);
@@ -270,6 +258,7 @@ export function failures(r: ChaosReport): string[] {
   if (r.duplicated) out.push(`${r.duplicated} duplicated`);
   if (r.outOfOrder) out.push(`${r.outOfOrder} out of order`);
   if (r.groupOrderMismatches) out.push(`${r.groupOrderMismatches} members saw the group in another order`);
+  if (r.threadOrderMismatches) out.push(`${r.threadOrderMismatches} members cannot place the group's messages in the room's order`);
   if (r.historyMismatches) out.push(`history differs from live delivery by ${r.historyMismatches}`);
   for (const v of r.violations.slice(0, 10)) out.push(`${v.kind}: ${v.detail}`);
   return out;

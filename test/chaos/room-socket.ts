@@ -35,8 +35,10 @@ export class RoomSocket {
   private ready = false;
   private stopped = false;
   private backoff = 50;
-  /** The newest seq this connection delivered, or what its `hello` resumed from. */
-  private socketFloor = -1;
+  /** What this connection's `hello` resumed from (-1: fresh), the seqs it brought, the newest. */
+  private resumedFrom = -1;
+  private seqsHere = new Set<number>();
+  private newestHere = -1;
 
   constructor(
     private readonly base: string,
@@ -48,6 +50,10 @@ export class RoomSocket {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  get started(): boolean {
+    return this.ws !== null;
   }
 
   start(): void {
@@ -77,7 +83,9 @@ export class RoomSocket {
     this.ready = false;
     ws.on("open", () => {
       this.connects++;
-      this.socketFloor = this.cursor ?? -1;
+      this.resumedFrom = this.cursor ?? -1;
+      this.seqsHere = new Set();
+      this.newestHere = this.resumedFrom;
       ws.send(JSON.stringify(this.cursor === null ? { t: "hello", fresh: true } : { t: "hello", resume: this.cursor }));
     });
     ws.on("message", (data) => this.onFrame(ws, data.toString()));
@@ -122,13 +130,16 @@ export class RoomSocket {
   }
 
   private onEntry(ws: WebSocket, seq: number, ev: HubEvent): void {
-    // The room's seqs rise on one socket, past what its hello resumed from: an entry at or
-    // below the socket's floor is the server sending it twice, whatever the client does with it.
-    if (seq <= this.socketFloor) {
-      this.on.violation({ kind: "duplicate", detail: `${this.name}: room ev seq ${seq} on a socket already at ${this.socketFloor}` });
+    // On one socket the room's seqs rise from what its hello resumed from. An entry at or
+    // below that, or one this socket brought already, is the server sending it twice; one
+    // below the newest it brought is out of the room's order.
+    if (seq <= this.resumedFrom || this.seqsHere.has(seq)) {
+      this.on.violation({ kind: "duplicate", detail: `${this.name}: room ev seq ${seq} again on a socket that resumed from ${this.resumedFrom}` });
       return;
     }
-    this.socketFloor = seq;
+    if (seq < this.newestHere) this.on.violation({ kind: "reorder", detail: `${this.name}: room ev seq ${seq} after ${this.newestHere} on one socket` });
+    this.seqsHere.add(seq);
+    this.newestHere = Math.max(this.newestHere, seq);
     this.cursor = Math.max(this.cursor ?? 0, seq);
     this.on.entry(seq, ev);
     ws.send(JSON.stringify({ t: "ack", seq }));

@@ -37,7 +37,7 @@ try {
       `accepted ${report.accepted}, delivered ${report.delivered}`,
       `lost ${report.lost}, duplicated ${report.duplicated}, out of order ${report.outOfOrder}, group order mismatches ${report.groupOrderMismatches}, history mismatches ${report.historyMismatches}`,
       `socket cuts ${report.cuts}, reconnects ${report.reconnects}, server restarted ${report.restarted}`,
-      `room sockets ${report.roomSockets}: cuts ${report.roomCuts}, reconnects ${report.roomReconnects}; group messages first by hub ${report.groupVia.hub}, by room ${report.groupVia.room}; sends on both sockets ${report.crossPath}`,
+      `room sockets ${report.roomSockets}: cuts ${report.roomCuts}, reconnects ${report.roomReconnects}; group messages first by hub ${report.groupVia.hub}, by room ${report.groupVia.room}, late ${report.groupLate}; sends on both sockets ${report.crossPath}; members who cannot place the group in room order ${report.threadOrderMismatches}`,
       problems.length === 0 ? "PASS" : `FAIL:\n  ${problems.join("\n  ")}`,
     ].join("\n"),
   );

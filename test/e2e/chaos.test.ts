@@ -1,8 +1,12 @@
 // End to end against a real `wrangler dev`: users exchange 1,000 messages while sockets
 // are cut at random and the server is restarted midway with the same state. The long
 // version (10,000 messages) is `npm run chaos`.
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServerFrame } from "../../core/protocol";
 import { failures, runChaos } from "../chaos/driver";
+import { call, makeFriends, signUp } from "../chaos/http";
+import { readRoomLog } from "../chaos/room-socket";
 import { type DevServer, startDevServer } from "../support/dev-server";
 
 let server: DevServer;
@@ -31,5 +35,69 @@ describe("1,000 messages through cuts and a restart", () => {
     // 300 direct (each user to the next) + 300 group messages to 3 members each.
     expect(report.delivered).toBe(300 + 300 * 3);
     expect(report.restarted).toBe(true);
+    // The room sockets carried the group, were cut, and some sends went on both sockets.
+    expect(report.roomSockets).toBe("used");
+    expect(report.groupVia.room).toBeGreaterThan(0);
+    expect(report.roomCuts).toBeGreaterThan(5);
+    expect(report.crossPath).toBeGreaterThan(0);
   });
 });
+
+describe("a group send retried on the other socket", () => {
+  it("is one message, with one id, whichever socket it went on first", async () => {
+    const [alice, bob] = [await signUp(server.url, "retry_a"), await signUp(server.url, "retry_b")];
+    await makeFriends(server.url, alice, bob);
+    const { group } = await call(server.url, "/api/groups", { token: alice.token, json: { name: "retry", members: [bob.id], ttlHours: 1 } });
+    const paths = { hub: "/api/ws", room: `/api/groups/${group.id}/ws` };
+    const ids: Record<string, string[]> = {};
+    for (const [first, then] of [["room", "hub"], ["hub", "room"]] as const) {
+      const id = `retry-${first}-first`;
+      const send = { t: "send", id, to: { group: group.id }, body: { type: "text", text: id } };
+      // Cut the moment the frame is written: the server may or may not have taken it.
+      const cut = await openSocket(server.url + paths[first], alice.token);
+      await new Promise<void>((resolve) => cut.ws.send(JSON.stringify(send), () => resolve()));
+      cut.ws.terminate();
+      for (const path of [then, first]) {
+        const s = await openSocket(server.url + paths[path], alice.token);
+        s.ws.send(JSON.stringify(send));
+        const answer = await s.next((f) => (f.t === "accepted" || f.t === "error") && f.id === id);
+        s.ws.close();
+        expect(answer.t, JSON.stringify(answer)).toBe("accepted");
+        (ids[id] ??= []).push((answer as { msgId: string }).msgId);
+      }
+    }
+    for (const [id, msgIds] of Object.entries(ids)) expect(new Set(msgIds).size, `${id}: ${msgIds}`).toBe(1);
+    // The room's log, as each member's room socket replays it: each send once.
+    for (const who of [alice, bob]) {
+      const log = await readRoomLog(server.url, who.token, group.id);
+      expect([...log!.keys()].sort()).toEqual(Object.values(ids).map((m) => m[0]).sort());
+    }
+  });
+});
+
+/** A socket past its `ready` (`hello {fresh}`), and a way to wait for a frame on it. */
+async function openSocket(url: string, token: string) {
+  const ws = new WebSocket(url.replace(/^http/, "ws"), { headers: { Authorization: `Bearer ${token}` } });
+  const frames: ServerFrame[] = [];
+  const waiting: (() => void)[] = [];
+  ws.on("message", (data) => {
+    if (data.toString() === "pong") return;
+    frames.push(JSON.parse(data.toString()) as ServerFrame);
+    for (const w of waiting.splice(0)) w();
+  });
+  const next = (pred: (f: ServerFrame) => boolean, timeoutMs = 10_000): Promise<ServerFrame> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no such frame on ${url}; got ${JSON.stringify(frames)}`)), timeoutMs);
+      const look = () => {
+        const found = frames.find(pred);
+        if (!found) return waiting.push(look);
+        clearTimeout(timer);
+        resolve(found);
+      };
+      look();
+    });
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  ws.send(JSON.stringify({ t: "hello", fresh: true }));
+  await next((f) => f.t === "ready");
+  return { ws, next };
+}
