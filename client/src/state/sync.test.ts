@@ -149,7 +149,8 @@ describe("sync", () => {
     expect(sock.frames().filter((f) => f.t === "ack")).toEqual([{ t: "ack", seq: 40 }]);
     sock.deliver({ t: "ev", seq: 41, ev: fromB("m41", 41) });
     await settled();
-    expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 41 });
+    // Acks are paced (ack-pace.ts): this one goes at the end of the 40's window.
+    await vi.waitFor(() => expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 41 }));
 
     stopConnection();
     const next = await connect();
@@ -169,7 +170,7 @@ describe("sync", () => {
     sock.deliver({ t: "ev", seq: 13, ev: fromB("new", 2) });
     await settled();
     expect(await kv.get("seq")).toBe(13);
-    expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 13 });
+    await vi.waitFor(() => expect(sock.frames().filter((f) => f.t === "ack").at(-1)).toEqual({ t: "ack", seq: 13 }));
   });
 
   it("names a new 1:1 chat after the friend at once when our own first message is accepted (no '…' in the header)", async () => {

@@ -3,6 +3,7 @@
 // together with the new cursors (the hub's and each room's), and only then acknowledged:
 // an acked seq is always on the device.
 import { batch, effect, signal, untracked } from "@preact/signals";
+import { ackPacer } from "./ack-pace";
 import { api, call } from "./api";
 import { connection, sendFrame, startConnection, stopConnection } from "./connection";
 import { conversationById, conversations, mergeServerList, upsertConversation, withLast } from "./conversations";
@@ -73,6 +74,7 @@ export function startRoomSync(transport: Pick<RoomOptions, "url" | "WebSocketImp
 }
 
 export function stopSync(): void {
+  acks.reset();
   stopRerouting?.();
   stopRerouting = undefined;
   stopRooms();
@@ -123,6 +125,10 @@ export function settled(): Promise<void> {
   return draining ?? Promise.resolve();
 }
 
+/** Acks on the hub's socket (key HUB) and each room's (key: the group id), paced (ack-pace.ts). */
+const HUB = "";
+const acks = ackPacer((key, seq) => (key === HUB ? sendFrame({ t: "ack", seq }) : sendToRoom(key, { t: "ack", seq })));
+
 /** How far one burst took a socket's cursor, and whether it held someone else's message (only those need an ack). */
 type Progress = { seq: number; theirs: boolean };
 
@@ -150,12 +156,12 @@ async function drain(): Promise<void> {
       // when the burst holds someone else's message (the next ack covers the rest).
       if (hub.seq > cursor) {
         cursor = hub.seq;
-        if (hub.theirs) sendFrame({ t: "ack", seq: hub.seq });
+        if (hub.theirs) acks.ack(HUB, hub.seq);
         hub.theirs = false;
       }
       for (const [group, p] of moved) {
         roomCursors.set(group, p.seq);
-        if (p.theirs) sendToRoom(group, { t: "ack", seq: p.seq });
+        if (p.theirs) acks.ack(group, p.seq);
         p.theirs = false;
       }
     };
