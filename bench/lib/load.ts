@@ -4,6 +4,7 @@
 // from the moment the sender's frame was handed to its socket to the moment a
 // receiver's socket surfaced the matching `ev`, both read from this process's monotonic
 // clock, so no clock sync is involved.
+import { ACK_EVERY_MS } from "../../client/src/state/ack-pace";
 import type { Conn } from "./socket";
 
 export type Route = {
@@ -84,19 +85,30 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let socketsClosed = 0;
   let lastDeliveryAt = 0;
   const prefix = `${o.tag}.`;
-  const acks = new Map<Conn, number>();
+  // The phone's acks: one per burst (what one turn of the event loop surfaced), and at most
+  // one per ACK_EVERY_MS per socket, merged to the newest seq (client/src/state/ack-pace.ts).
+  const paces = new Map<Conn, { lastAt: number; pending?: number; inBurst?: boolean; timer?: ReturnType<typeof setTimeout> }>();
+  const fireAck = (conn: Conn) => {
+    const p = paces.get(conn)!;
+    p.timer = undefined;
+    if (p.pending === undefined) return;
+    const top = p.pending;
+    p.pending = undefined;
+    p.lastAt = performance.now();
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(`{"t":"ack","seq":${top}}`);
+  };
   const noteSeq = (conn: Conn, data: string) => {
     const seq = Number.parseInt(data.slice(EV_PREFIX.length), 10);
-    const pending = acks.get(conn);
-    if (pending !== undefined) {
-      if (seq > pending) acks.set(conn, seq);
-      return;
-    }
-    acks.set(conn, seq);
+    let p = paces.get(conn);
+    if (!p) paces.set(conn, (p = { lastAt: -Infinity }));
+    p.pending = Math.max(p.pending ?? 0, seq);
+    if (p.inBurst || p.timer) return;
+    p.inBurst = true;
     setImmediate(() => {
-      const top = acks.get(conn)!;
-      acks.delete(conn);
-      if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(`{"t":"ack","seq":${top}}`);
+      p.inBurst = false;
+      const wait = p.lastAt + ACK_EVERY_MS - performance.now();
+      if (wait <= 0) fireAck(conn);
+      else p.timer = setTimeout(() => fireAck(conn), wait);
     });
   };
 
@@ -182,6 +194,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const answered = () => accepted + Object.values(errors).reduce((a, b) => a + b, 0);
   const settled = () => outstanding === 0 && (o.echo || answered() >= sent);
   while (!settled() && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
+  for (const p of paces.values()) clearTimeout(p.timer);
 
   for (const c of o.conns) {
     c.onFrame = () => {};
