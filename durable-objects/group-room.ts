@@ -648,8 +648,9 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   }
 
   private async pumpLoop(userId: string): Promise<void> {
-    for (;;) {
-      await this.windowOf(userId);
+    // A full page means more is waiting: the next page goes at once, whatever the window.
+    for (let full = false; ; ) {
+      if (!full) await this.windowOf(userId);
       this.again.delete(userId);
       this.urgent.delete(userId);
       const m = this.member(userId);
@@ -693,7 +694,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         const cached = this.member(userId);
         if (cached) cached.delivered_seq = Math.max(cached.delivered_seq, last);
       }
-      if (rows.length < BATCH && !this.again.has(userId)) return;
+      full = rows.length === BATCH;
+      if (!full && !this.again.has(userId)) return;
     }
   }
 
@@ -726,11 +728,14 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /**
    * Waits out the member's window, unless an urgent delivery cuts it short: the digest
    * window while the member has a room socket (their devices have the entries already),
-   * the fan-out window otherwise.
+   * the fan-out window otherwise (the first entry after a quiet spell at once).
    */
   private windowOf(userId: string): Promise<void> {
-    const window = this.live().has(userId) ? Number(this.env.GROUP_DIGEST_MS ?? 2000) : Number(this.env.FANOUT_WINDOW_MS ?? 200);
-    const wait = (this.lastCall.get(userId) ?? 0) + window - Date.now();
+    const live = this.live().has(userId);
+    const window = live ? Number(this.env.GROUP_DIGEST_MS ?? 2000) : Number(this.env.FANOUT_WINDOW_MS ?? 200);
+    // A digest is never in a hurry: it waits a whole window from its first entry, so a
+    // quiet group's member hub gets one call per window, not one per message.
+    const wait = live ? Math.max(window, (this.lastCall.get(userId) ?? 0) + window - Date.now()) : (this.lastCall.get(userId) ?? 0) + window - Date.now();
     if (wait <= 0 || this.urgent.has(userId)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
