@@ -14,7 +14,7 @@ type Send = { t: "send"; id: string; to: unknown; body: unknown };
 type Path = "hub" | "room";
 
 export type Violation = {
-  kind: "gap" | "duplicate" | "accepted-changed" | "error-frame" | "room-closed" | "reset" | "reorder" | "thread-order" | "unknown-entry";
+  kind: "lost" | "gap" | "duplicate" | "accepted-changed" | "error-frame" | "room-closed" | "reset" | "reorder" | "thread-order" | "unknown-entry";
   detail: string;
 };
 

@@ -164,7 +164,8 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   let lost = 0;
   let duplicated = 0;
   let outOfOrder = 0;
-  const tally = (ks: number[], expected: number[]) => {
+  const missing: string[] = [];
+  const tally = (ks: number[], expected: number[], where: (k: number) => string) => {
     const seen = new Set<number>();
     let last = -1;
     for (const k of ks) {
@@ -174,14 +175,22 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
       seen.add(k);
       last = Math.max(last, k);
     }
-    for (const k of expected) if (!seen.has(k)) lost++;
+    for (const k of expected) {
+      if (seen.has(k)) continue;
+      lost++;
+      missing.push(where(k));
+    }
   };
   const kOf = (m: { text: string }) => Number(m.text.split(":")[1]);
   clients.forEach((c, j) => {
     const msgs = c.messages();
-    for (const i of expectedFrom(j)) tally(msgs.filter((m) => !isGroupConv(m.conv) && m.from === sessions[i]!.id).map(kOf), directKs);
+    for (const i of expectedFrom(j)) tally(msgs.filter((m) => !isGroupConv(m.conv) && m.from === sessions[i]!.id).map(kOf), directKs, (k) => `${c.name} never got ${i}:${k} (1:1)`);
     const group = groupThread(c);
-    for (let i = 0; i < opts.users; i++) tally(group.filter((m) => m.from === sessions[i]!.id).map(kOf), groupKs);
+    for (let i = 0; i < opts.users; i++) tally(group.filter((m) => m.from === sessions[i]!.id).map(kOf), groupKs, (k) => {
+      const msgId = clients[i]!.accepted.get(`u${i}-${k}`);
+      const seq = msgId && room ? ` at room seq ${room.seq(c.name, { id: msgId, text: `${i}:${k}` })}` : "";
+      return `${c.name} never got ${i}:${k} (group${seq}; its room socket said hello fresh ${c.room?.freshHellos ?? 0} times)`;
+    });
   });
   // One group, one order: every member sees the group's messages in the same sequence.
   const groupOrder = (c: ResilientClient) => groupThread(c).map((m) => m.id).join();
@@ -224,7 +233,7 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
   }
 
   clients.forEach((c) => c.stop());
-  const violations = [...clients.flatMap((c) => c.violations), ...checks];
+  const violations = [...missing.slice(0, 20).map((detail): Violation => ({ kind: "lost", detail })), ...clients.flatMap((c) => c.violations), ...checks];
   const groupShown = clients.flatMap((c) => c.messages().filter((m) => isGroupConv(m.conv)));
   return {
     users: opts.users,

@@ -29,6 +29,8 @@ export class RoomSocket {
   /** The newest room seq this device stored; null until the first `ready` or entry (then `hello {fresh}`). */
   cursor: number | null = null;
   connects = 0;
+  /** Hellos without a cursor: more than one means a socket died before its first `ready` or entry. */
+  freshHellos = 0;
   /** The server has no room route (404 on the upgrade): the member stays on its hub socket. */
   unavailable = false;
   private ws: WebSocket | null = null;
@@ -86,6 +88,7 @@ export class RoomSocket {
       this.resumedFrom = this.cursor ?? -1;
       this.seqsHere = new Set();
       this.newestHere = this.resumedFrom;
+      if (this.cursor === null) this.freshHellos++;
       ws.send(JSON.stringify(this.cursor === null ? { t: "hello", fresh: true } : { t: "hello", resume: this.cursor }));
     });
     ws.on("message", (data) => this.onFrame(ws, data.toString()));
