@@ -28,11 +28,11 @@ export interface UserHubApi {
   /**
    * A group's room: entries of its log, in order. The answer carries the `delivered`
    * receipts this user's devices gave for the group since (held for the room), so a busy
-   * group's receipts cost no call of their own. Entries up to `quietUpTo` reached this
-   * user's devices on room sockets already: stored (history, search, unread), not logged
-   * or pushed. `receipts`: this user's own messages delivered, applied after the entries.
+   * group's receipts cost no call of their own. `quiet` entries are held by this user's
+   * devices already (room sockets): stored (history, search, unread), not logged or pushed.
+   * `receipts`: this user's own messages delivered, applied after the entries.
    */
-  groupDeliver(groupId: string, entries: RoomEntry[], quietUpTo?: number, receipts?: StatusInput): Promise<GroupAck>;
+  groupDeliver(groupId: string, entries: RoomEntry[], quiet?: QuietCopies, receipts?: StatusInput): Promise<GroupAck>;
   /**
    * A group's room, before it takes a media send from this user's room socket: whether
    * the body's media is this user's own upload of a fitting kind.
@@ -142,6 +142,9 @@ export interface AccountLinkApi {
 export type RoomEntry =
   | { seq: number; kind: "message"; msg: { id: string; from: string; body: Body; at: number } }
   | { seq: number; kind: "event"; ev: HubEvent };
+
+/** Which entries of a delivery are quiet: up to `upTo`, and with `own` the user's own messages. */
+export type QuietCopies = { upTo: number; own: boolean };
 
 /** A member hub's answer to a delivery: ids of the group's messages its devices now hold. */
 export type GroupAck = { delivered: string[]; by: string; at: number } | null;

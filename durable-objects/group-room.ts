@@ -85,7 +85,9 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** When each member's last delivery call started, and how to cut its window short. */
   private lastCall = new Map<string, number>();
   private wake = new Map<string, () => void>();
+  /** Members whose next delivery skips the window and holds nothing back (urgent), or only skips the window (soon). */
   private urgent = new Set<string>();
+  private soon = new Set<string>();
   /** Hub calls in flight, and loops waiting for one to finish. */
   private inFlight = 0;
   private slotWaiters: (() => void)[] = [];
@@ -96,9 +98,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private hubs = new Map<string, ReturnType<typeof hubOf>>();
   /** Ready room sockets by member; rebuilt from the runtime's list after hibernation. */
   private liveCache?: Map<string, Set<WebSocket>>;
-  /** Per member, the newest seq written to one of their room sockets: their hub need not push it. */
-  private liveSeq = new Map<string, number>();
-  /** Per member, the newest seq their room sockets acked (receipts start after it). */
+  /**
+   * Per member, the newest seq one of their devices acked on a room socket: up to there
+   * their hub stores quietly (a device holds it). Written to a socket is not enough: a
+   * socket can die with frames in flight, and a device without a cursor (hello fresh)
+   * would never be brought them. Receipts start after it too.
+   */
   private acked = new Map<string, number>();
   private sendLimits = new Map<string, SendLimit>();
   /** The newest message's time (message times rise strictly with the log). */
@@ -476,7 +481,6 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     setSocketState(ws, { ...a, device: frame.device ?? a.device, ready: true });
     const live = this.live();
     live.set(a.user, (live.get(a.user) ?? new Set()).add(ws));
-    this.liveSeq.set(a.user, Math.max(this.liveSeq.get(a.user) ?? 0, head));
     return reset ? { t: "ready", head, reset: true } : { t: "ready", head };
   }
 
@@ -585,7 +589,6 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         trySend(ws, frame);
       }
       if (set.size === 0) live.delete(user);
-      else this.liveSeq.set(user, seq);
     }
   }
 
@@ -605,13 +608,13 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private async pumpAll(): Promise<void> {
     const head = this.head;
     const behind = [...this.members().values()].filter((m) => m.delivered_seq < Math.min(head, m.left_seq ?? head)).map((m) => m.user_id);
-    await Promise.all(behind.map((u) => this.pump(u, true)));
+    await Promise.all(behind.map((u) => this.pump(u, "urgent")));
   }
 
   /** Waits until the member's hub holds everything up to `seq` (or delivery failed). */
   private async deliveredTo(userId: string, seq: number): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      await this.pump(userId, true);
+      await this.pump(userId, "urgent");
       if ((this.member(userId)?.delivered_seq ?? 0) >= seq) return;
     }
     throw new Error(`GroupRoom could not deliver seq ${seq} to ${userId}`);
@@ -619,16 +622,17 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
 
   /** A member's hub is about to read its copy (a `read` of messages it does not hold yet): deliver now. */
   async catchUp(userId: string): Promise<void> {
-    if (this.member(userId)) await this.pump(userId, true);
+    if (this.member(userId)) await this.pump(userId, "urgent");
   }
 
   /**
    * One delivery loop per member at a time, so each hub gets entries in log order.
-   * `urgent` (the sender's own copy, which `accepted` waits for) skips the window.
+   * `urgent` (the sender's own copy, which `accepted` waits for; a hub that must read its
+   * copy; expiry) skips the window and holds nothing back; `soon` only skips the window.
    */
-  private pump(userId: string, urgent = false): Promise<void> {
-    if (urgent) {
-      this.urgent.add(userId);
+  private pump(userId: string, how: "window" | "soon" | "urgent" = "window"): Promise<void> {
+    if (how !== "window") {
+      (how === "urgent" ? this.urgent : this.soon).add(userId);
       this.wake.get(userId)?.();
     }
     if (this.pumping.has(userId)) {
@@ -651,18 +655,37 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     // A full page means more is waiting: the next page goes at once, whatever the window.
     for (let full = false; ; ) {
       if (!full) await this.windowOf(userId);
+      const urgent = this.urgent.has(userId);
       this.again.delete(userId);
       this.urgent.delete(userId);
+      this.soon.delete(userId);
       const m = this.member(userId);
       if (!m) return;
       const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
       const headNow = this.head;
       if (m.delivered_seq >= Math.min(headNow, upTo)) return; // nothing new for this member
-      const rows = this.sql
+      const page = this.sql
         .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", m.delivered_seq, upTo, userId, BATCH)
         .toArray();
       // A short page means nothing else up to headNow is for this member: skip past it.
-      const last = rows.length === BATCH ? rows.at(-1)!.seq : Math.min(headNow, upTo);
+      let last = page.length === BATCH ? page.at(-1)!.seq : Math.min(headNow, upTo);
+      // Quiet (stored, not pushed): what a device acked, and, while the member has a room
+      // socket, their own messages (the device that sent one holds it; the others got it live).
+      const live = this.live().has(userId);
+      const quiet = { upTo: this.acked.get(userId) ?? 0, own: live };
+      let rows = page;
+      if (live && !urgent) {
+        // A live member's devices ack within a fraction of a second: what they have not
+        // acked yet waits for the next digest (then quiet), unless it is older than a
+        // window (then their hub logs and pushes it: a device may not have it).
+        const cutoff = Date.now() - Number(this.env.GROUP_DIGEST_MS ?? 2000);
+        const held = page.findIndex((r) => r.seq > quiet.upTo && r.sender !== userId && r.at > cutoff);
+        if (held >= 0) {
+          rows = page.slice(0, held);
+          last = page[held]!.seq - 1;
+          this.again.add(userId);
+        }
+      }
       if (rows.length > 0) {
         // The member's held receipts ride along: their hub applies them after the copies they are about.
         const held = this.heldReceipts.get(userId);
@@ -674,7 +697,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         await this.slot();
         try {
           this.lastCall.set(userId, Date.now());
-          const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map((r) => this.entry(r)), this.liveSeq.get(userId) ?? 0, receipts);
+          const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map((r) => this.entry(r)), quiet, receipts);
           if (held) this.lastReceipt.set(userId, Date.now());
           if (ack?.delivered.length) this.noteDelivered(ack.by, ack.delivered, ack.at);
         } catch (err) {
@@ -736,7 +759,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     // A digest is never in a hurry: it waits a whole window from its first entry, so a
     // quiet group's member hub gets one call per window, not one per message.
     const wait = live ? Math.max(window, (this.lastCall.get(userId) ?? 0) + window - Date.now()) : (this.lastCall.get(userId) ?? 0) + window - Date.now();
-    if (wait <= 0 || this.urgent.has(userId)) return Promise.resolve();
+    if (wait <= 0 || this.urgent.has(userId) || this.soon.has(userId)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -798,7 +821,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const m = this.member(sender);
     if (m && m.delivered_seq < Math.min(this.head, m.left_seq ?? this.head)) {
       held.timer = undefined;
-      await this.pump(sender, true);
+      await this.pump(sender, "soon");
       if (!this.heldReceipts.has(sender)) return;
     }
     this.heldReceipts.delete(sender);

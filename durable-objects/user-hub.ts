@@ -3,7 +3,7 @@ import { refusal, type Result } from "../core/errors";
 import { type Account, type Body, type ClientFrame, type HubEvent, OWN_MAILBOX, type PersonHandle, type QuietHours, type Target, type User } from "../core/protocol";
 import type { RemoteEvent, RemoteMail, StateReport } from "../worker/connectors/types";
 import type { Env } from "../worker/env";
-import type { DeliverInput, PresenceInput, PushSubscriptionKeys, RoomEntry, SearchInput, SessionFilter, StatusInput, UserHubApi } from "./api";
+import type { DeliverInput, PresenceInput, PushSubscriptionKeys, QuietCopies, RoomEntry, SearchInput, SessionFilter, StatusInput, UserHubApi } from "./api";
 import { Accounts } from "./user-hub/accounts";
 import { Broadcasts } from "./user-hub/broadcast";
 import { RemoteSends } from "./user-hub/remote-send";
@@ -197,8 +197,8 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
   async receivePresence(input: PresenceInput) {
     this.presenceOf.receive(input);
   }
-  async groupDeliver(groupId: string, entries: RoomEntry[], quietUpTo = 0, receipts?: StatusInput) {
-    this.groups.deliver(groupId, entries, quietUpTo);
+  async groupDeliver(groupId: string, entries: RoomEntry[], quiet?: QuietCopies, receipts?: StatusInput) {
+    this.groups.deliver(groupId, entries, quiet);
     if (receipts) this.receipts.receive(receipts);
     return this.receipts.groupAck(groupId);
   }

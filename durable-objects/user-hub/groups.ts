@@ -2,6 +2,7 @@
 // arriving here in its order.
 import { groupConversationId, NATIVE_SOURCE } from "../../core/conversation";
 import type { Body, Group, HubEvent, Message } from "../../core/protocol";
+import type { QuietCopies } from "../api";
 import type { RoomEntry } from "../group-room";
 import { roomOf } from "../stubs";
 import { type Hub, Refused } from "./context";
@@ -35,11 +36,12 @@ export class Groups {
 
   /**
    * Called by a group's room with entries in its log order; entries already seen are
-   * skipped. Those up to `quietUpTo` reached this user's devices on room sockets: they are
+   * skipped. `quiet` ones are held by this user's devices already (room sockets): they are
    * stored for history, search and unread counts, and the membership they change is
    * applied, but they are not logged or pushed (no `ev`, no Web Push).
    */
-  deliver(groupId: string, entries: RoomEntry[], quietUpTo = 0): void {
+  deliver(groupId: string, entries: RoomEntry[], quiet: QuietCopies = { upTo: 0, own: false }): void {
+    const isQuiet = (e: RoomEntry) => e.seq <= quiet.upTo || (quiet.own && e.kind === "message" && e.msg.from === this.hub.me);
     const { groups } = this.hub.store;
     const conv = groupConversationId(groupId);
     // The cursor is read once and written once per batch, and written up to the last entry
@@ -52,17 +54,17 @@ export class Groups {
     try {
       for (let i = 0; i < fresh.length; ) {
         const entry = fresh[i]!;
-        const quiet = entry.seq <= quietUpTo;
+        const q = isQuiet(entry);
         if (entry.kind === "event") {
-          this.event(groupId, conv, entry.ev, quiet);
+          this.event(groupId, conv, entry.ev, q);
           upTo = entry.seq;
           i++;
           continue;
         }
         let j = i;
-        while (j < fresh.length && fresh[j]!.kind === "message" && fresh[j]!.seq <= quietUpTo === quiet) j++;
+        while (j < fresh.length && fresh[j]!.kind === "message" && isQuiet(fresh[j]!) === q) j++;
         const run = fresh.slice(i, j) as Extract<RoomEntry, { kind: "message" }>[];
-        this.messages(conv, run.map((e) => e.msg), quiet);
+        this.messages(conv, run.map((e) => e.msg), q);
         upTo = run.at(-1)!.seq;
         i = j;
       }
