@@ -127,7 +127,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const id = data.slice(start, data.indexOf('"', start));
     const m = messages.get(id);
     // Like the phone: an ack only for a burst with someone else's message in it.
-    if (o.ack && (!m || conn.index !== m.sender) && data.startsWith(EV_PREFIX)) noteSeq(conn, data);
+    // Like the phone: a room socket acks every burst, its own socket only a burst with someone else's message.
+    if (o.ack && (conn.group !== undefined || !m || conn.index !== m.sender) && data.startsWith(EV_PREFIX)) noteSeq(conn, data);
     if (!m) {
       if (!id.startsWith(prefix)) strays++;
       return;

@@ -172,7 +172,9 @@ async function drain(): Promise<void> {
         if (frame.seq <= p.seq) continue;
         batch(() => writes.push(...applyEvent(frame.ev, frame.seq, room !== undefined)));
         p.seq = frame.seq;
-        p.theirs ||= frame.ev.type === "message" && frame.ev.msg.from !== me.value?.id;
+        // A room socket acks every burst: up to the ack the member's hub stores quietly, and
+        // what is not acked it also pushes on the hub's socket (docs/protocol.md).
+        p.theirs ||= room !== undefined || (frame.ev.type === "message" && frame.ev.msg.from !== me.value?.id);
       } else if (frame.t === "accepted") {
         writes.push(...onAccepted(frame));
       } else if (frame.t === "error") {
