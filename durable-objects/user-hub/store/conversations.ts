@@ -5,6 +5,9 @@ export type ConversationInit = { id: string; kind: ConversationSummary["kind"]; 
 
 /** The user's conversations: title, peer, the last message and the read mark. */
 export class ConversationStore {
+  /** What `ensure` last wrote per conversation (title and peer change rarely; messages come often). */
+  private ensured = new Map<string, string>();
+
   constructor(private sql: SqlStorage) {}
 
   has(id: string): boolean {
@@ -13,6 +16,11 @@ export class ConversationStore {
 
   /** Creates the conversation or refreshes its title and peer. `ref` names the group it belongs to. */
   ensure(c: ConversationInit, at: number): void {
+    // Every message of a chat ensures its conversation: written only when it is new or changed.
+    const key = JSON.stringify([c.kind, c.source, c.title, c.peer ?? null, c.ref ?? null]);
+    if (this.ensured.get(c.id) === key) return;
+    if (this.ensured.size > 1000) this.ensured.clear();
+    this.ensured.set(c.id, key);
     this.sql.exec(
       `INSERT INTO conversations (id, kind, source, title, peer, ref, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET title = excluded.title, peer = COALESCE(excluded.peer, conversations.peer), ref = COALESCE(excluded.ref, conversations.ref)`,

@@ -4,14 +4,26 @@ export type Presence = Record<string, { online: boolean; seenAt: number | null }
 
 /** The friend set, cached from D1: refreshed when a socket opens and on every change. */
 export class FriendStore {
+  /**
+   * Who is a friend, read on every 1:1 send and delivery: kept in memory as well (this
+   * store is the table's only writer), read once after a restart. Null: not a friend.
+   */
+  private known = new Map<string, User | null>();
+
   constructor(private sql: SqlStorage) {}
 
   has(id: string): boolean {
-    return this.sql.exec("SELECT 1 FROM friends WHERE id = ?", id).toArray().length > 0;
+    return this.get(id) !== undefined;
   }
   get(id: string): User | undefined {
-    const row = this.sql.exec<{ user: string }>("SELECT user FROM friends WHERE id = ?", id).toArray()[0];
-    return row && (JSON.parse(row.user) as User);
+    let user = this.known.get(id);
+    if (user === undefined) {
+      const row = this.sql.exec<{ user: string }>("SELECT user FROM friends WHERE id = ?", id).toArray()[0];
+      user = row ? (JSON.parse(row.user) as User) : null;
+      if (this.known.size > 1000) this.known.clear();
+      this.known.set(id, user);
+    }
+    return user ?? undefined;
   }
   ids(): string[] {
     return this.sql.exec<{ id: string }>("SELECT id FROM friends").toArray().map((r) => r.id);
@@ -21,9 +33,11 @@ export class FriendStore {
       "INSERT INTO friends (id, user, since) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET user = excluded.user, since = excluded.since",
       user.id, JSON.stringify(user), since,
     );
+    this.known.set(user.id, user);
   }
   remove(id: string): void {
     this.sql.exec("DELETE FROM friends WHERE id = ?", id);
+    this.known.set(id, null);
   }
   /** Replaces the cached set with the store's, keeping known presence. */
   replace(list: { user: User; since: number }[]): void {
