@@ -2,8 +2,10 @@
 // sampling profiler runs inside workerd (wrangler dev's inspector), then self time by
 // function and by source file, with the Durable Object calls counted over the same span.
 //
-//   npm run bench:profile -- [--size 10] [--rate 22] [--seconds 8] [--worktree] [--top 25] [--statements]
+//   npm run bench:profile -- [--size 10] [--rate 22] [--seconds 8] [--worktree] [--top 25] [--statements] [--hub]
 //
+// A group goes over room sockets, as the phone's does; --hub sends and receives it over
+// the members' hub sockets instead (a device without a room socket: the old path).
 // --callers <regex> charges matching functions (e.g. "zod") to the code that called them.
 // --statements also counts SQLite statements per delivery (a proxy on every exec, which
 // skews the CPU profile: read the two from separate runs).
@@ -133,7 +135,11 @@ async function main() {
     const users = await inParallel(Array.from({ length: size }, (_, i) => i), 4, (i) => register(target.url, i, tag));
     await inParallel(users.slice(1), 4, (u) => befriend(target.url, users[0]!, u));
     const group = size > 2 ? await createGroup(target.url, users[0]!, users.slice(1)) : null;
-    const conns = await inParallel(users, 16, (u, i) => connect(target.url, i, u));
+    const own = await inParallel(users, 16, (u, i) => connect(target.url, i, u));
+    // As the phone does: every member also holds the group's room socket, which sends,
+    // receives and acks (`--hub`: the group over the hub sockets, as a device without one).
+    const rooms = group && !process.argv.includes("--hub") ? await inParallel(users, 16, (u, i) => connect(target.url, i, u, { group })) : [];
+    const conns = [...rooms, ...own];
     const to: Record<string, string> = group ? { group } : { user: users[1]!.id };
     const routes = [{ from: conns[0]!, to, receivers: size - 1 }];
     await runLoad({ routes, conns, rate, durationMs: 2000, drainMs: 2000, tag: "warm", ack: true });
@@ -153,7 +159,7 @@ async function main() {
     const { byFn, byFile, byCaller, total } = selfTimes(profile);
     const busy = total - (byFn.get("(idle) (idle)") ?? 0);
     const calls = countsSince(before.calls, after.calls);
-    console.log(`${group ? `group of ${size}` : "1:1"} at ${rate} msg/s for ${seconds} s: ${r.sent} sent, ${r.delivered}/${r.expected} delivered, p50 ${median(r.samples).toFixed(1)} ms`);
+    console.log(`${group ? `group of ${size}${rooms.length ? " over room sockets" : " over hub sockets"}` : "1:1"} at ${rate} msg/s for ${seconds} s: ${r.sent} sent, ${r.delivered}/${r.expected} delivered, p50 ${median(r.samples).toFixed(1)} ms`);
     console.log(`server CPU ${(cpu * 1000).toFixed(0)} ms (all processes) = ${((cpu / Math.max(1, r.delivered)) * 1e6).toFixed(0)} µs per delivery; profiled busy ${(busy / 1000).toFixed(0)} ms in the isolate`);
     console.log(`Durable Object calls: ${calls.reduce((s, [, n]) => s + n, 0)} (${calls.map(([k, n]) => `${k} ${n}`).join(", ")})`);
     byFn.delete("(idle) (idle)");
