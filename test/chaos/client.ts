@@ -8,15 +8,12 @@
 // either socket, so what it shows is each message id once, where it first arrived.
 import WebSocket from "ws";
 import type { HubEvent, ServerFrame } from "../../core/protocol";
-import { RoomSocket } from "./room-socket";
+import { RoomSocket, type Violation } from "./room-socket";
 
 type Send = { t: "send"; id: string; to: unknown; body: unknown };
 type Path = "hub" | "room";
 
-export type Violation = {
-  kind: "lost" | "gap" | "duplicate" | "accepted-changed" | "error-frame" | "room-closed" | "reset" | "reorder" | "thread-order" | "unknown-entry";
-  detail: string;
-};
+export type { Violation };
 
 /**
  * A message as the phone keeps it: once per id, in the order it first arrived, with the

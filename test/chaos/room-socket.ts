@@ -4,7 +4,12 @@
 // can see: the room never sends an entry again on a socket that already has it.
 import WebSocket from "ws";
 import type { HubEvent, ServerFrame } from "../../core/protocol";
-import type { Violation } from "./client";
+
+/** What the chaos client and its room sockets report (declared here, the leaf, so the two do not import each other). */
+export type Violation = {
+  kind: "lost" | "gap" | "duplicate" | "accepted-changed" | "error-frame" | "room-closed" | "reset" | "reorder" | "thread-order" | "unknown-entry";
+  detail: string;
+};
 
 type Accepted = Extract<ServerFrame, { t: "accepted" }>;
 type ErrorFrame = Extract<ServerFrame, { t: "error" }>;
