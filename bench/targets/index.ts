@@ -136,6 +136,7 @@ async function startWorker(name: "floor" | "roomcast"): Promise<Target> {
   mkdirSync(join(state, "core"));
   for (const f of ["wrangler.toml", "worker.ts"]) copyFileSync(join(root, "bench", name, f), join(dir, f));
   copyFileSync(join(root, "core/conversation.ts"), join(state, "core/conversation.ts"));
+  copyFileSync(join(root, "bench/account-slice.ts"), join(state, "bench/account-slice.ts"));
   writeFileSync(join(state, "package.json"), '{ "private": true, "type": "module" }\n');
   const child = spawn(
     bin("wrangler"),
