@@ -13,7 +13,7 @@ import { type Body, type ClientFrame, type Group, type HubEvent, type ServerFram
 import { parseFrame } from "./frames";
 import { Refused } from "./user-hub/context";
 import { SendLimit } from "./user-hub/send-limit";
-import { send, tryClose, trySend } from "./user-hub/socket-io";
+import { attachmentOf, send, setAttachment, tryClose, trySend } from "./user-hub/socket-io";
 
 /**
  * One per temporary group: its members and its ordered log. Messages and membership
@@ -856,17 +856,5 @@ function toEntry(r: LogRow): RoomEntry {
   return { seq: r.seq, kind: "event", ev: JSON.parse(r.payload) };
 }
 
-// Socket state is read for every socket on every entry: kept per socket object as well
-// (after hibernation the objects are new, so this starts empty and reads it back).
-const socketStates = new WeakMap<WebSocket, RoomSocket | null>();
-
-function socketState(ws: WebSocket): RoomSocket | null {
-  let a = socketStates.get(ws);
-  if (a === undefined) socketStates.set(ws, (a = ws.deserializeAttachment() as RoomSocket | null));
-  return a;
-}
-
-function setSocketState(ws: WebSocket, a: RoomSocket): void {
-  ws.serializeAttachment(a);
-  socketStates.set(ws, a);
-}
+const socketState = (ws: WebSocket) => attachmentOf<RoomSocket | null>(ws);
+const setSocketState = (ws: WebSocket, a: RoomSocket) => setAttachment<RoomSocket>(ws, a);

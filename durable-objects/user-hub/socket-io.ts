@@ -14,16 +14,17 @@ export type Attachment = {
 
 // Read on every frame and for every socket on every event: kept per socket object as well.
 // After hibernation the objects are new, so the cache starts empty and reads it back.
-const attachments = new WeakMap<WebSocket, Attachment | null>();
+// Any object's sockets (the hub's, a group room's): `A` is that object's attachment type.
+const attachments = new WeakMap<WebSocket, unknown>();
 
-export function attachmentOf(ws: WebSocket): Attachment {
+export function attachmentOf<A = Attachment>(ws: WebSocket): A {
   let a = attachments.get(ws);
-  if (a === undefined) attachments.set(ws, (a = ws.deserializeAttachment() as Attachment | null));
-  return a as Attachment;
+  if (a === undefined) attachments.set(ws, (a = ws.deserializeAttachment() as unknown));
+  return a as A;
 }
 
 /** The only way to change a socket's attachment: stored with the socket and remembered here. */
-export function setAttachment(ws: WebSocket, a: Attachment): void {
+export function setAttachment<A = Attachment>(ws: WebSocket, a: A): void {
   ws.serializeAttachment(a);
   attachments.set(ws, a);
 }
