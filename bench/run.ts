@@ -92,6 +92,7 @@ async function main(o: Options) {
       `Machine: ${host.nproc} cores, ${host.cpuModel}${host.cpuMHz ? ` @ ${Math.round(host.cpuMHz)} MHz` : ""}, ${host.memGiB} GiB, Linux ${host.kernel}, Node ${host.node}. ` +
         (canPin ? "Client pinned to core 0, every server process to core 1 (taskset)." : "Not pinned.") +
         (o.ack ? " Sockets ack each burst that holds someone else's message, as the phone does." : " Sockets never ack (--no-ack): no delivered receipts."),
+      `wrangler dev's local trace explorer (X_LOCAL_OBSERVABILITY): ${localObservability() ? "on, as wrangler's default: every object call and SQL statement also pays for a span" : "off (bench/targets/index.ts says why)"}.`,
       `Unibox measured at ${o.worktree ? `the working tree (commit ${tree.commit} + ${tree.changedFiles} changed files)` : `commit ${tree.commit}`}. Other work on the machine before start: ${idle.toFixed(2)} cores.`,
       "",
       table,
@@ -107,9 +108,12 @@ async function main(o: Options) {
 
   const out = o.out ?? join(new URL(".", import.meta.url).pathname, "results", `bench-${stamp(started)}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, otherLoadAtStart: idle, options: o, rows, keyRatios: key, issue16: issue, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
+  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, localObservability: localObservability(), otherLoadAtStart: idle, options: o, rows, keyRatios: key, issue16: issue, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
   console.error(`wrote ${out}`);
 }
+
+/** What bench/targets/index.ts passes to wrangler dev (off unless X_LOCAL_OBSERVABILITY says otherwise). */
+const localObservability = () => !/^(false|0|)$/i.test(process.env.X_LOCAL_OBSERVABILITY ?? "false");
 
 const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, "-");
 

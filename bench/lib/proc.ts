@@ -40,11 +40,27 @@ export function groupCpuSeconds(pgid: number): number {
   return groupMembers(pgid).reduce((sum, s) => sum + s.cpuTicks, 0) / TICKS_PER_SECOND;
 }
 
-/** Per-process CPU seconds, for the breakdown in the JSON (which of wrangler/workerd did the work). */
+/**
+ * Per-process CPU seconds, for the breakdown in the JSON (which of wrangler/workerd did the
+ * work). `wrangler dev` runs two workerd processes: its own proxy, which every request and
+ * socket frame passes through on the way in, and the one running the Worker and its objects
+ * (the one with an inspector). Named apart, since only the second is what production runs.
+ */
 export function groupCpuByProcess(pgid: number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of groupMembers(pgid)) out[`${s.comm}:${s.pid}`] = s.cpuTicks / TICKS_PER_SECOND;
+  for (const s of groupMembers(pgid)) out[`${roleOf(s)}:${s.pid}`] = s.cpuTicks / TICKS_PER_SECOND;
   return out;
+}
+
+function roleOf(s: Stat): string {
+  if (s.comm !== "workerd") return s.comm;
+  let args = "";
+  try {
+    args = readFileSync(`/proc/${s.pid}/cmdline`, "utf8");
+  } catch {
+    return s.comm;
+  }
+  return args.includes("--inspector-addr") ? "workerd" : "workerd-proxy";
 }
 
 export type CoreTimes = { busy: number; total: number }[];

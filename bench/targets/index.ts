@@ -44,6 +44,11 @@ export type Target = {
 
 const root = new URL("../..", import.meta.url).pathname;
 const bin = (name: string) => join(root, "node_modules/.bin", name);
+// wrangler dev's local trace explorer is off for every Worker target, as in
+// test/support/dev-server.ts (its costs are there); `X_LOCAL_OBSERVABILITY=true npm run
+// bench …` measures with it. Set here, not only in env(), because Unibox's dev server may
+// be an older commit's copy of test/support/dev-server.ts, which passes process.env as is.
+process.env.X_LOCAL_OBSERVABILITY ??= "false";
 const env = () => ({ ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" });
 
 export async function startTarget(name: TargetName, opts: { unibox?: "head" | "worktree"; count?: "1" | "sql" } = {}): Promise<Target> {
