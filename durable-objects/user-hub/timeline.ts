@@ -40,16 +40,19 @@ export class Timelines {
     const now = Date.now();
     if (ev.type === "message" && ev.msg.from === me && conversationKind(ev.conv) !== "remote") {
       // Native: the message event is written once the recipient's hub (or the room) holds it.
-      return store.steps.add(ev.msg.id, { step: "acknowledged", at: now });
+      return store.steps.add(ev.msg.id, { step: "acknowledged", at: now }, true);
     }
     if (ev.type !== "status" || ev.by === me) return;
     const step = STEP_OF[ev.state];
     if (!step) return;
     const group = conversationKind(ev.conv) === "group";
+    // A status event names only messages whose state it raised (receipts.ts), and states only
+    // rise: delivered and read come once per message (in a group, the `has` below sees to it).
+    const once = step === "delivered" || step === "read";
     for (const id of ev.msgIds) {
       // In a group, the first delivery and the first reader are steps; who else read is `readBy`.
-      if (group && (step === "delivered" || step === "read") && store.steps.has(id, step)) continue;
-      store.steps.add(id, { step, at: ev.at ?? now, by: ev.by, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.code ? { code: ev.code } : {}) });
+      if (group && once && store.steps.has(id, step)) continue;
+      store.steps.add(id, { step, at: ev.at ?? now, by: ev.by, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.code ? { code: ev.code } : {}) }, once);
     }
   }
 }

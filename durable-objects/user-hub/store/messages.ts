@@ -129,12 +129,22 @@ export class MessageStore {
   }
 
   // ---- receipts that overtook our own copy -------------------------------------------
+  /**
+   * How many are waiting, counted once per object life and kept since: almost always none,
+   * so the look for a just-written message's early receipts usually costs no statement.
+   */
+  private early: number | undefined;
+
   keepEarlyReceipt(msgId: string, payload: unknown): void {
     this.sql.exec("INSERT INTO early_receipts (msg_id, payload) VALUES (?, ?)", msgId, JSON.stringify(payload));
+    if (this.early !== undefined) this.early++;
   }
   takeEarlyReceipts<T>(msgId: string): T[] {
+    this.early ??= this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM early_receipts").one().n;
+    if (this.early === 0) return [];
     const rows = this.sql.exec<{ payload: string }>("SELECT payload FROM early_receipts WHERE msg_id = ?", msgId).toArray();
     if (rows.length > 0) this.sql.exec("DELETE FROM early_receipts WHERE msg_id = ?", msgId);
+    this.early -= rows.length;
     return rows.map((r) => JSON.parse(r.payload) as T);
   }
 }

@@ -1,19 +1,22 @@
 export type SendRow = { msg_id: string; conv: string; at: number; done: number };
 
-/** Rows read or written lately, so one send's three looks (done? reserve, done?) read SQLite once. */
+/**
+ * Rows read or written lately, so one send's three looks (done? reserve, done?) read SQLite
+ * once; a client id found absent is remembered too (null) until its reservation.
+ */
 const RECENT = 256;
 
 /** Sends by client id: a message id reserved on the first try and reused by every retry. */
 export class SendStore {
-  private recent = new Map<string, SendRow>();
+  private recent = new Map<string, SendRow | null>();
 
   constructor(private sql: SqlStorage) {}
 
   get(clientId: string): SendRow | undefined {
     const known = this.recent.get(clientId);
-    if (known) return known;
+    if (known !== undefined) return known ?? undefined;
     const row = this.sql.exec<SendRow>("SELECT msg_id, conv, at, done FROM sends WHERE client_id = ?", clientId).toArray()[0];
-    if (row) this.remember(clientId, row);
+    this.remember(clientId, row ?? null);
     return row;
   }
   reserve(clientId: string, msgId: string, conv: string, at: number): void {
@@ -27,7 +30,7 @@ export class SendStore {
     const known = this.recent.get(clientId);
     if (known) Object.assign(known, { done: 1 }, answer && { msg_id: answer.msgId, at: answer.at });
   }
-  private remember(clientId: string, row: SendRow): void {
+  private remember(clientId: string, row: SendRow | null): void {
     this.recent.set(clientId, row);
     if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
   }

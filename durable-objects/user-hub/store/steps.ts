@@ -7,9 +7,13 @@ const MAX_STEPS = 40;
 export class StepStore {
   constructor(private sql: SqlStorage) {}
 
-  add(msgId: string, step: TimelineStep): void {
-    const n = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM msg_steps WHERE msg_id = ?", msgId).one().n;
-    if (n >= MAX_STEPS) return;
+  /**
+   * `once`: the caller knows this step comes at most once per message (acknowledged,
+   * delivered, read: states only rise), so the cap needs no count. Tries and failures of a
+   * network that keeps refusing are what the cap is for.
+   */
+  add(msgId: string, step: TimelineStep, once = false): void {
+    if (!once && this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM msg_steps WHERE msg_id = ?", msgId).one().n >= MAX_STEPS) return;
     const { step: name, at, ...detail } = step;
     this.sql.exec("INSERT INTO msg_steps (msg_id, step, at, detail) VALUES (?, ?, ?, ?)", msgId, name, at, Object.keys(detail).length ? JSON.stringify(detail) : null);
   }
