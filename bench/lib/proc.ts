@@ -93,13 +93,19 @@ export const cores = (): number => coreTimes().length;
  * now; threads created later inherit their creator's mask, so pinning after start-up holds.
  * Returns false when taskset is missing or refuses (e.g. a restricted container).
  */
+/**
+ * `taskset -a` walks the process's threads, and one that exits meanwhile fails the whole
+ * call: the likely reason a full bench here once reported "not pinned" where the same
+ * machine pins every other time. Tried a few times before the process counts as not pinnable.
+ */
 export function pin(pid: number, core: number): boolean {
-  try {
-    execFileSync("taskset", ["-a", "-c", "-p", String(core), String(pid)], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      execFileSync("taskset", ["-a", "-c", "-p", String(core), String(pid)], { stdio: "ignore" });
+      return true;
+    } catch {}
   }
+  return false;
 }
 
 export function pinGroup(pgid: number, core: number): boolean {
