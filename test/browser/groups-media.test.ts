@@ -108,8 +108,12 @@ describe("temporary group on three phones", () => {
     expect(devices.flatMap((d) => d.violations)).toEqual([]);
 
     // The order is the group log's; each member's server copy has it, and each screen shows it.
-    const serverOrder = await call(server.url, `/api/conversations/${encodeURIComponent(conv)}/messages?limit=200`, { token: alice.s.token });
-    const order: string[] = serverOrder.messages.map((m: { body: { text: string } }) => m.body.text);
+    // Alice's phone holds a room socket, so her hub's copy comes with the room's digest, up to
+    // GROUP_DIGEST_MS (2 s) after the room accepted the last send (docs/architecture.md).
+    const history = async (): Promise<string[]> =>
+      (await call(server.url, `/api/conversations/${encodeURIComponent(conv)}/messages?limit=200`, { token: alice.s.token })).messages.map((m: { body: { text: string } }) => m.body.text);
+    await expect.poll(async () => (await history()).length, { timeout: 10_000 }).toBe(200);
+    const order = await history();
     expect(order).toHaveLength(200);
     expect(new Set(order).size).toBe(200);
     for (const p of [bob, carol]) {
