@@ -49,12 +49,11 @@ export class Broadcasts {
   /** A status of one of a broadcast's messages is that target's state too. */
   private follow(ev: HubEvent): void {
     if (ev.type !== "status" || ev.by === this.hub.me) return;
-    for (const msgId of ev.msgIds) {
-      for (const row of this.rowsFor(msgId)) {
-        if (row.state === ev.state) continue;
-        this.hub.store.broadcasts.setState(row.id, row.target, ev.state);
-        this.status(row.id, row.target, ev.state, { msgId, conv: ev.conv, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.code ? { code: ev.code } : {}), ...(ev.url ? { url: ev.url } : {}) });
-      }
+    if (ev.msgIds.length === 0) return;
+    for (const row of this.hub.store.broadcasts.forMessages(ev.msgIds)) {
+      if (row.state === ev.state) continue;
+      this.hub.store.broadcasts.setState(row.id, row.target, ev.state);
+      this.status(row.id, row.target, ev.state, { msgId: row.msg_id!, conv: ev.conv, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.code ? { code: ev.code } : {}), ...(ev.url ? { url: ev.url } : {}) });
     }
   }
 
@@ -65,9 +64,6 @@ export class Broadcasts {
 
   private row(id: string, target: number): Row | undefined {
     return this.hub.store.broadcasts.get(id, target);
-  }
-  private rowsFor(msgId: string): Row[] {
-    return this.hub.store.broadcasts.forMessage(msgId);
   }
   private put(row: Row): void {
     this.hub.store.broadcasts.put(row);

@@ -131,7 +131,8 @@ export class Receipts {
     // In a group, our copy of a message sent on a room socket comes with the room's next
     // digest, which may be after its receipts: any receipt for a message not here yet waits.
     const group = conversationKind(input.conv) === "group";
-    for (const id of input.msgIds) if (!messages.has(id) && (group || sends.inFlight(id))) messages.keepEarlyReceipt(id, { ...input, msgIds: [id] });
+    const here = messages.existing(input.msgIds);
+    for (const id of input.msgIds) if (!here.has(id) && (group || sends.inFlight(id))) messages.keepEarlyReceipt(id, { ...input, msgIds: [id] });
     this.apply(input);
   }
 

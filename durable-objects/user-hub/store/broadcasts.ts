@@ -1,3 +1,5 @@
+import { chunked } from "../../../worker/db/client";
+
 export type BroadcastRow = { id: string; target: number; msg_id: string | null; conv: string | null; state: string; error?: string | null };
 
 /** Each broadcast's targets: the message each became and where it got. */
@@ -7,8 +9,13 @@ export class BroadcastStore {
   get(id: string, target: number): BroadcastRow | undefined {
     return this.sql.exec<BroadcastRow>("SELECT * FROM broadcasts WHERE id = ? AND target = ?", id, target).toArray()[0];
   }
-  forMessage(msgId: string): BroadcastRow[] {
-    return this.sql.exec<BroadcastRow>("SELECT * FROM broadcasts WHERE msg_id = ?", msgId).toArray();
+  /** The targets these messages are, in one statement per hundred ids (a receipt names many). */
+  forMessages(msgIds: string[]): BroadcastRow[] {
+    const out: BroadcastRow[] = [];
+    for (const part of chunked(msgIds, 1, 0)) {
+      out.push(...this.sql.exec<BroadcastRow>(`SELECT * FROM broadcasts WHERE msg_id IN (${part.map(() => "?").join(",")})`, ...part));
+    }
+    return out;
   }
   put(row: BroadcastRow): void {
     this.sql.exec(

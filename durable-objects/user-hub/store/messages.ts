@@ -78,12 +78,16 @@ export class MessageStore {
   /** Raises own messages' state (queued → sent → delivered → read, never down); returns the ids that changed. */
   raiseState(me: string, ids: string[], state: StatusState): string[] {
     const below = (Object.keys(DELIVERY_RANK) as DeliveryState[]).filter((s) => DELIVERY_RANK[s] < DELIVERY_RANK[state]);
-    const changed: string[] = [];
-    for (const id of ids) {
-      const r = this.sql.exec(`UPDATE messages SET state = ? WHERE id = ? AND sender = ? AND state IN (${below.map(() => "?").join(",")})`, state, id, me, ...below);
-      if (r.rowsWritten > 0) changed.push(id);
+    // A receipt names every message a device got in one window: one statement per hundred or so.
+    const raised = new Set<string>();
+    for (const part of chunked([...new Set(ids)], 1, 2 + below.length)) {
+      const rows = this.sql.exec<{ id: string }>(
+        `UPDATE messages SET state = ? WHERE sender = ? AND id IN (${part.map(() => "?").join(",")}) AND state IN (${below.map(() => "?").join(",")}) RETURNING id`,
+        state, me, ...part, ...below,
+      );
+      for (const r of rows) raised.add(r.id);
     }
-    return changed;
+    return ids.filter((id) => raised.delete(id));
   }
 
   /** One page of a conversation, oldest first; `before` is the cursor of the next older page. */
