@@ -49,10 +49,12 @@ export class Timelines {
     // A status event names only messages whose state it raised (receipts.ts), and states only
     // rise: delivered and read come once per message (in a group, the `has` below sees to it).
     const once = step === "delivered" || step === "read";
-    for (const id of ev.msgIds) {
-      // In a group, the first delivery and the first reader are steps; who else read is `readBy`.
-      if (group && once && store.steps.has(id, step)) continue;
-      store.steps.add(id, { step, at: ev.at ?? now, by: ev.by, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.code ? { code: ev.code } : {}) }, once);
-    }
+    const entry: TimelineStep = { step, at: ev.at ?? now, by: ev.by, ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.code ? { code: ev.code } : {}) };
+    // In a group, the first delivery and the first reader are steps; who else read is `readBy`.
+    const unique = [...new Set(ev.msgIds)];
+    const already = group && once ? store.steps.having(unique, step) : null;
+    const ids = already ? unique.filter((id) => !already.has(id)) : unique;
+    if (once) store.steps.addMany(ids, entry);
+    else for (const id of ids) store.steps.add(id, entry);
   }
 }

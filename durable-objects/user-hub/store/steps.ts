@@ -1,4 +1,5 @@
 import type { TimelineStep } from "../../../core/protocol";
+import { chunked } from "../../../worker/db/client";
 
 /** A message keeps at most this many steps (a network that is down is tried 12 times). */
 const MAX_STEPS = 40;
@@ -18,8 +19,23 @@ export class StepStore {
     this.sql.exec("INSERT INTO msg_steps (msg_id, step, at, detail) VALUES (?, ?, ?, ?)", msgId, name, at, Object.keys(detail).length ? JSON.stringify(detail) : null);
   }
 
-  has(msgId: string, step: TimelineStep["step"]): boolean {
-    return this.sql.exec("SELECT 1 FROM msg_steps WHERE msg_id = ? AND step = ?", msgId, step).toArray().length > 0;
+  /** The same once-per-message step (see `add`) for many messages: a receipt names many. */
+  addMany(msgIds: string[], step: TimelineStep): void {
+    const { step: name, at, ...detail } = step;
+    const d = Object.keys(detail).length ? JSON.stringify(detail) : null;
+    for (const part of chunked(msgIds, 4, 0)) {
+      this.sql.exec(`INSERT INTO msg_steps (msg_id, step, at, detail) VALUES ${part.map(() => "(?, ?, ?, ?)").join(", ")}`, ...part.flatMap((id) => [id, name, at, d]));
+    }
+  }
+
+  /** Which of these messages have this step already, in one statement per hundred ids. */
+  having(msgIds: string[], step: TimelineStep["step"]): Set<string> {
+    const found = new Set<string>();
+    for (const part of chunked(msgIds, 1, 1)) {
+      const rows = this.sql.exec<{ msg_id: string }>(`SELECT msg_id FROM msg_steps WHERE step = ? AND msg_id IN (${part.map(() => "?").join(",")})`, step, ...part);
+      for (const r of rows) found.add(r.msg_id);
+    }
+    return found;
   }
 
   of(msgId: string): TimelineStep[] {
