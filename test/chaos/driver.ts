@@ -24,6 +24,12 @@ export type ChaosOptions = {
   window?: number;
   /** Mean milliseconds between socket cuts. */
   cutEveryMs?: number;
+  /**
+   * Cuts of each kind (hub sockets, and room sockets where there are any) spread over the
+   * run: a user's k-th send waits until k/quota of them have happened, so a server that
+   * got faster is cut as often as a slow one.
+   */
+  minCuts?: number;
   /** Restart the server when this share of messages is accepted (0 = never). */
   restartAt?: number;
   /** Every other message goes to one group of all the users instead of the 1:1 peer. */
@@ -112,11 +118,14 @@ export async function runChaos(server: DevServer, opts: ChaosOptions): Promise<C
     }
   })();
 
+  const cutsSoFar = () => (clients.some((c) => c.room && !c.room.unavailable) ? Math.min(cuts, roomCuts) : cuts);
   const totalAccepted = () => clients.reduce((n, c) => n + c.accepted.size, 0);
   const restartAt = opts.restartAt ?? 0;
   const senders = clients.map(async (c, i) => {
     const direct = { user: sessions[peerOf(i)]!.id };
     for (let k = 0; k < quota; k++) {
+      const due = Math.ceil(((opts.minCuts ?? 0) * k) / quota);
+      while (cutsSoFar() < due) await sleep(10);
       while (c.outbox.size >= window) await c.waitAccepted(c.accepted.size + 1, opts.timeoutMs ?? 120_000);
       c.send({ t: "send", id: `u${i}-${k}`, to: toGroup(k) ? { group: groupId! } : direct, body: { type: "text", text: `${i}:${k}` } });
       if (restartAt > 0 && !restarted && totalAccepted() >= restartAt * quota * opts.users) {

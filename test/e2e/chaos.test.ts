@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe("1,000 messages through cuts and a restart", () => {
   it("delivers every message exactly once, in order, each send accepted", async () => {
-    const report = await runChaos(server, { users: 2, messages: 1000, cutEveryMs: 250, restartAt: 0.5, log: (l) => console.log(`[chaos] ${l}`) });
+    const report = await runChaos(server, { users: 2, messages: 1000, cutEveryMs: 250, minCuts: 8, restartAt: 0.5, log: (l) => console.log(`[chaos] ${l}`) });
     console.log(`[chaos] report ${JSON.stringify({ ...report, violations: report.violations.length })}`);
     expect(failures(report)).toEqual([]);
     expect(report.delivered).toBe(1000);
@@ -29,7 +29,7 @@ describe("1,000 messages through cuts and a restart", () => {
   });
 
   it("keeps one group order for every member through cuts and a restart", async () => {
-    const report = await runChaos(server, { users: 3, messages: 600, cutEveryMs: 250, restartAt: 0.5, group: true, log: (l) => console.log(`[chaos group] ${l}`) });
+    const report = await runChaos(server, { users: 3, messages: 600, cutEveryMs: 250, minCuts: 8, restartAt: 0.5, group: true, log: (l) => console.log(`[chaos group] ${l}`) });
     console.log(`[chaos group] report ${JSON.stringify({ ...report, violations: report.violations.length })}`);
     expect(failures(report)).toEqual([]);
     // 300 direct (each user to the next) + 300 group messages to 3 members each.
