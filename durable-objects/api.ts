@@ -7,7 +7,8 @@ import type { AccountRef, RemoteEvent, RemoteMail, SendResult, StateReport, Text
 
 // ---- UserHub ---------------------------------------------------------------------------
 
-export type DeliverInput = { conv: string; msg: Message; from: User };
+/** A conversation's messages in order; `msg` alone is the shape from before batches. */
+export type DeliverInput = { conv: string; from: User } & ({ msgs: Message[] } | { msg: Message });
 export type StatusInput = { conv: string; msgIds: string[]; state: ReceiptState; by: string; at: number };
 export type PresenceInput = { user: string; online: boolean; at: number };
 export type PresenceMap = Record<string, { online: boolean; seenAt: number | null }>;
@@ -19,7 +20,7 @@ export type SessionFilter = { only: string[] } | { except?: string };
 export interface UserHubApi {
   /** The Worker, before handing over a socket: the profile and friend set from D1. */
   syncProfile(profile: User, friends: { user: User; since: number }[]): Promise<void>;
-  /** Another user's hub: a 1:1 message for this user. */
+  /** Another user's hub: 1:1 messages for this user, in order (those sent while one was on its way go together). */
   deliver(input: DeliverInput): Promise<Result>;
   /** A recipient's hub: this user's messages were delivered or read. */
   receiveStatus(input: StatusInput): Promise<void>;

@@ -105,6 +105,54 @@ describe("UserHub: 1:1 messages", () => {
     bob.close();
   });
 
+  it("hands the messages sent while one is on its way over together, in order, each accepted", async () => {
+    const { a, b } = await pair();
+    const alice = await Client.open(a.token, 0);
+    const bob = await Client.open(b.token, 0);
+    // Bob's hub holds the first hand-over until Alice's hub has taken every send of the burst.
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await runInDurableObject(hub(b), (instance) => {
+      const direct = (instance as unknown as { direct: Direct }).direct;
+      const deliver = direct.deliver.bind(direct);
+      direct.deliver = ((input: Parameters<Direct["deliver"]>[0]) => {
+        const msgs = "msgs" in input ? input.msgs : [input.msg];
+        calls.push(msgs.map((m) => (m.body as { text: string }).text));
+        return calls.length === 1 ? gate.then(() => deliver(input)) : deliver(input);
+      }) as Direct["deliver"];
+    });
+    const n = 30;
+    for (let i = 0; i < n; i++) alice.send({ t: "send", id: `burst-${i}`, to: { user: b.user.id }, body: textBody(`b${i}`) });
+    const taken = () => runInDurableObject(hub(a), (instance) => (instance as unknown as { hub: Hub }).hub.store.sends.get(`burst-${n - 1}`) !== undefined);
+    while (!(await taken())) await new Promise((r) => setTimeout(r, 10));
+    release();
+
+    const accepted: Accepted[] = [];
+    for (let i = 0; i < n; i++) accepted.push(await alice.next<Accepted>((f) => f.t === "accepted"));
+    expect(accepted.map((f) => f.id)).toEqual(Array.from({ length: n }, (_, i) => `burst-${i}`));
+    expect(calls).toEqual([["b0"], Array.from({ length: n - 1 }, (_, i) => `b${i + 1}`)]);
+    const got: Ev[] = [];
+    for (let i = 0; i < n; i++) got.push(await bob.next<Ev>(isMessage));
+    expect(got.map((f) => (f.ev as any).msg.id)).toEqual(accepted.map((f) => f.msgId));
+    expect(got.every((f, i) => i === 0 || f.seq === got[i - 1]!.seq + 1)).toBe(true);
+    // Alice's own log has them in the same order.
+    const page = await api(`/api/conversations/${accepted[0]!.conv}/messages?limit=50`, { token: a.token });
+    expect(page.data.messages.map((m: any) => m.id)).toEqual(accepted.map((f) => f.msgId));
+    alice.close();
+    bob.close();
+  });
+
+  it("takes a hand-over of one message in the shape from before batches", async () => {
+    const { a, b } = await pair();
+    const conv = directConversationId(a.user.id, b.user.id);
+    const msg = { id: "m_legacy1", from: a.user.id, source: "unibox", body: textBody("old shape"), at: Date.now() };
+    expect(await hub(b).deliver({ conv, msg, from: a.user })).toEqual({ ok: true });
+    expect(await hub(b).deliver({ conv, msg, from: a.user })).toEqual({ ok: true });
+    const page = await api(`/api/conversations/${conv}/messages`, { token: b.token });
+    expect(page.data.messages.map((m: any) => m.id)).toEqual(["m_legacy1"]);
+  });
+
   it("sends the sender's own message to every one of the sender's devices", async () => {
     const { a, b } = await pair();
     const phone = await Client.open(a.token, 0);
