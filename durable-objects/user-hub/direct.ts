@@ -14,7 +14,6 @@ const SLOW_DELIVERY_MS = 1000;
 /** Messages in one hand-over at most (those queued behind one on its way go together). */
 const MAX_BATCH = 64;
 
-
 type Queued = { clientId: string; conv: string; peer: User; msg: Message; resolve: (a: Accepted) => void; reject: (err: unknown) => void };
 type PeerQueue = { items: Queued[]; busy: boolean };
 
@@ -72,25 +71,24 @@ export class Direct {
     }
   }
 
+  /** Never throws: every send of the batch is answered, accepted or failed with the reason. */
   private async handOver(to: string, batch: Queued[]): Promise<void> {
+    try {
+      await this.handOverOrThrow(to, batch);
+    } catch (err) {
+      for (const b of batch) b.reject(err); // those already accepted stay accepted
+    }
+  }
+
+  private async handOverOrThrow(to: string, batch: Queued[]): Promise<void> {
     const { store } = this.hub;
     const { conv, peer } = batch[0]!;
     const started = Date.now();
-    let result: Result;
-    try {
-      // The recipient's hub holds them first, so our log never shows a message they lack.
-      result = await hubOf(this.hub.env, to).deliver({ conv, msgs: batch.map((b) => b.msg), from: this.hub.profile() });
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-      return;
-    }
+    // The recipient's hub holds them first, so our log never shows a message they lack.
+    const result = await hubOf(this.hub.env, to).deliver({ conv, msgs: batch.map((b) => b.msg), from: this.hub.profile() });
     const ms = Date.now() - started;
     if (ms >= SLOW_DELIVERY_MS) this.hub.log("warn", "delivery.slow", { conv, msgs: batch.length, ms });
-    if (!result.ok) {
-      const refused = new Refused(result.code, result.message);
-      for (const b of batch) b.reject(refused);
-      return;
-    }
+    if (!result.ok) throw new Refused(result.code, result.message);
     // Our copies, in order, in one write with the sends' answers.
     const stored = store.messages.existing(batch.map((b) => b.msg.id));
     const fresh = batch.filter((b) => !stored.has(b.msg.id));
@@ -110,8 +108,7 @@ export class Direct {
     const { store } = this.hub;
     const msgs = "msgs" in input ? input.msgs : [input.msg];
     const stored = store.messages.existing(msgs.map((m) => m.id));
-    const seen = new Set<string>();
-    const fresh = msgs.filter((m) => !stored.has(m.id) && !seen.has(m.id) && seen.add(m.id));
+    const fresh = [...new Map(msgs.filter((m) => !stored.has(m.id)).map((m) => [m.id, m])).values()];
     if (fresh.length === 0) return { ok: true };
     if (!store.friends.has(input.from.id)) return refusal("not_friend", "you can only message your friends");
     const peer = store.friends.get(input.from.id) ?? input.from;

@@ -25,10 +25,6 @@ export class SendLedger {
     return reserved;
   }
 
-  isDone(clientId: string): boolean {
-    return this.hub.store.sends.get(clientId)?.done === 1;
-  }
-
   /** `stored`: the target kept another id and time for this client id (a group room that had the send already): those are the answer. */
   finish(clientId: string, answer: { msgId: string; conv: string; at: number }, stored?: { msgId: string; at: number }): Accepted {
     const differs = stored && (stored.msgId !== answer.msgId || stored.at !== answer.at);
