@@ -26,10 +26,15 @@ import { attachmentOf, send, setAttachment, tryClose, trySend } from "./user-hub
  *
  * Each member's hub also gets every entry, from a delivery cursor per member, in batches,
  * retried from the cursor, so history, search, unread counts and Web Push work without
- * the room. For a member with a room socket open this is a digest (GROUP_DIGEST_MS): the
- * hub stores what the member's devices already have and pushes none of it. For a member
- * without one it is the live path (FANOUT_WINDOW_MS): the hub logs and pushes the
- * entries on its own socket, or sends Web Push.
+ * the room. For a member without a room socket open it is the live path
+ * (FANOUT_WINDOW_MS): the hub logs and pushes the entries on its own socket, or sends Web
+ * Push. For a member with one it is a digest of what their devices acked, stored and
+ * pushed nowhere, and it is lazy: it goes when the hub needs its copy (it asks, `catchUp`:
+ * a history page, the conversation list, search, a read), when the member's last room
+ * socket closes, when a page (BATCH) has piled up, or at the latest GROUP_DIGEST_MS after
+ * the oldest entry it lacks (the room's alarm). What no device acked within
+ * GROUP_ACK_GRACE_MS is handed to the hub at once, to log and push (a socket can die with
+ * frames in flight).
  *
  * `delivered` receipts come here (from room sockets, or with a hub's answer to a
  * delivery), and the room tells each sender once per message, at most once per window.
@@ -342,7 +347,15 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     try {
       const state = this.state;
       if (state === "active" && Date.now() >= this.expiresAt()) await this.expire("ttl");
-      else await this.pumpAll();
+      else {
+        // Cleared before the deliveries: one that fails again sets `retry_at` anew (left set,
+        // it would bring the alarm back at once, forever).
+        const retryDue = this.due("retry_at");
+        if (retryDue) this.setMeta("retry_at", null);
+        if (this.due("digest_at")) this.setMeta("digest_at", null);
+        // A retry holds nothing back; a digest holds back what a device may not have acked yet.
+        await this.pumpAll(retryDue ? "urgent" : "soon");
+      }
       await this.finishExpiryIfDelivered();
     } catch (err) {
       console.error(`Error in GroupRoom alarm: group=${this.meta("id")}`, err);
@@ -350,6 +363,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     } finally {
       await this.scheduleAlarm();
     }
+  }
+
+  private due(k: "retry_at" | "digest_at"): boolean {
+    const at = this.meta(k);
+    return at !== undefined && Number(at) <= Date.now();
   }
 
   private expiresAt(): number {
@@ -389,8 +407,10 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const state = this.state;
     let next: number | null = null;
     if (state === "active") next = this.expiresAt();
-    const retry = this.meta("retry_at");
-    if (retry && state !== "expired") next = Math.min(next ?? Infinity, Number(retry));
+    for (const k of ["retry_at", "digest_at"]) {
+      const at = this.meta(k);
+      if (at && state !== "expired") next = Math.min(next ?? Infinity, Number(at));
+    }
     if (next === null) return this.ctx.storage.deleteAlarm();
     await this.ctx.storage.setAlarm(next);
   }
@@ -559,6 +579,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const set = this.live().get(user);
     set?.delete(ws);
     if (set && set.size === 0) this.live().delete(user);
+    // The member's last room socket went: their hub takes over, with what no device acked to push.
+    const m = this.member(user);
+    if (!this.live().has(user) && m && m.delivered_seq < Math.min(this.head, m.left_seq ?? this.head)) {
+      void this.pump(user, "soon").catch((err) => console.error(`Error in GroupRoom hand-over: group=${this.meta("id")}`, err));
+    }
   }
 
   private closeSockets(which: (user: string) => boolean, [code, reason]: readonly [number, string]): void {
@@ -602,13 +627,18 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       if (this.pumping.has(m.user_id)) this.again.add(m.user_id);
       else void this.pump(m.user_id).catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
     }
+    // The latest a lazy digest waits: the alarm, armed once per digest (one write, not one per message).
+    if (this.meta("digest_at") === undefined && this.live().size > 0) {
+      this.setMeta("digest_at", Date.now() + Number(this.env.GROUP_DIGEST_MS ?? 60_000));
+      void this.scheduleAlarm().catch((err) => console.error(`Error in GroupRoom digest alarm: group=${this.meta("id")}`, err));
+    }
   }
 
   /** Delivers to every member that is behind and waits for it (the alarm, expiry). */
-  private async pumpAll(): Promise<void> {
+  private async pumpAll(how: "soon" | "urgent" = "urgent"): Promise<void> {
     const head = this.head;
     const behind = [...this.members().values()].filter((m) => m.delivered_seq < Math.min(head, m.left_seq ?? head)).map((m) => m.user_id);
-    await Promise.all(behind.map((u) => this.pump(u, "urgent")));
+    await Promise.all(behind.map((u) => this.pump(u, how)));
   }
 
   /** Waits until the member's hub holds everything up to `seq` (or delivery failed). */
@@ -656,6 +686,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     for (let full = false; ; ) {
       if (!full) await this.windowOf(userId);
       const urgent = this.urgent.has(userId);
+      const soon = this.soon.has(userId);
       this.again.delete(userId);
       this.urgent.delete(userId);
       this.soon.delete(userId);
@@ -664,6 +695,17 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
       const headNow = this.head;
       if (m.delivered_seq >= Math.min(headNow, upTo)) return; // nothing new for this member
+      const live = this.live().has(userId);
+      if (live && !urgent && !soon && !full && Math.min(headNow, upTo) - m.delivered_seq < BATCH) {
+        // A live member's hub waits for its digest (see the class comment), unless a device
+        // has not acked an entry within the grace: then it may not have it.
+        const oldest = this.oldestUnacked(userId, m, upTo);
+        if (oldest === undefined) return;
+        if (oldest > Date.now() - this.ackGrace) {
+          this.again.add(userId);
+          continue;
+        }
+      }
       const page = this.sql
         .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", m.delivered_seq, upTo, userId, BATCH)
         .toArray();
@@ -671,14 +713,13 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       let last = page.length === BATCH ? page.at(-1)!.seq : Math.min(headNow, upTo);
       // Quiet (stored, not pushed): what a device acked, and, while the member has a room
       // socket, their own messages (the device that sent one holds it; the others got it live).
-      const live = this.live().has(userId);
       const quiet = { upTo: this.acked.get(userId) ?? 0, own: live };
       let rows = page;
       if (live && !urgent) {
         // A live member's devices ack within a fraction of a second: what they have not
-        // acked yet waits for the next digest (then quiet), unless it is older than a
-        // window (then their hub logs and pushes it: a device may not have it).
-        const cutoff = Date.now() - Number(this.env.GROUP_DIGEST_MS ?? 2000);
+        // acked yet waits (then goes quiet with a later digest), unless it is older than
+        // the grace (then their hub logs and pushes it: a device may not have it).
+        const cutoff = Date.now() - this.ackGrace;
         const held = page.findIndex((r) => r.seq > quiet.upTo && r.sender !== userId && r.at > cutoff);
         if (held >= 0) {
           rows = page.slice(0, held);
@@ -749,16 +790,13 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   }
 
   /**
-   * Waits out the member's window, unless an urgent delivery cuts it short: the digest
-   * window while the member has a room socket (their devices have the entries already),
-   * the fan-out window otherwise (the first entry after a quiet spell at once).
+   * Waits out the member's window, unless an urgent delivery cuts it short: the ack grace
+   * while the member has a room socket (their devices have the entries already), the
+   * fan-out window otherwise (the first entry after a quiet spell at once).
    */
   private windowOf(userId: string): Promise<void> {
-    const live = this.live().has(userId);
-    const window = live ? Number(this.env.GROUP_DIGEST_MS ?? 2000) : Number(this.env.FANOUT_WINDOW_MS ?? 200);
-    // A digest is never in a hurry: it waits a whole window from its first entry, so a
-    // quiet group's member hub gets one call per window, not one per message.
-    const wait = live ? Math.max(window, (this.lastCall.get(userId) ?? 0) + window - Date.now()) : (this.lastCall.get(userId) ?? 0) + window - Date.now();
+    // A live member's loop only looks again once their devices have had the grace to ack.
+    const wait = this.live().has(userId) ? this.ackGrace : (this.lastCall.get(userId) ?? 0) + Number(this.env.FANOUT_WINDOW_MS ?? 200) - Date.now();
     if (wait <= 0 || this.urgent.has(userId) || this.soon.has(userId)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -769,6 +807,19 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const timer = setTimeout(done, wait);
       this.wake.set(userId, done);
     });
+  }
+
+  /** How long a live member's devices have to ack an entry before their hub pushes it too. */
+  private get ackGrace(): number {
+    return Number(this.env.GROUP_ACK_GRACE_MS ?? 2000);
+  }
+
+  /** The time of the member's oldest entry no device of theirs acked (their own messages aside), if any. */
+  private oldestUnacked(userId: string, m: MemberRow, upTo: number): number | undefined {
+    const from = Math.max(this.acked.get(userId) ?? 0, m.delivered_seq);
+    return this.sql
+      .exec<{ at: number }>("SELECT at FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) AND (sender IS NULL OR sender != ?) ORDER BY seq LIMIT 1", from, upTo, userId, userId)
+      .toArray()[0]?.at;
   }
 
   // ---- receipts -----------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 // entries to its members' room sockets, takes sends and acks on them, and hands each
 // member's hub a quiet digest; a member with no room socket still gets everything through
 // the hub. Every test here goes through the Worker, as a phone would.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { Env } from "../worker/env";
-import { roomOf } from "./stubs";
+import { hubOf, roomOf } from "./stubs";
 import { describe, expect, it, vi } from "vitest";
 import type { ServerFrame } from "../core/protocol";
 import { png1x1 } from "../worker/media/test-samples";
@@ -133,6 +134,110 @@ describe("room sockets: live delivery", () => {
     const seen = await aliceHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "read", 8000);
     expect(seen.ev).toMatchObject({ msgIds: [acc.msgId], by: b!.user.id });
     [...rooms, aliceHub, bobHub].forEach((s) => s.close());
+  });
+});
+
+const roomStub = (id: string) => roomOf(env as unknown as Env, id);
+/** How many of the group's messages the member's hub holds, read from its storage (asking the hub over HTTP would make it catch up). */
+const held = (userId: string, conv: string) =>
+  runInDurableObject(hubOf(env as unknown as Env, userId), async (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE conv = ?", conv).one().n);
+/** The member's devices sent `n` messages on their room socket; the others acked each. */
+async function chat(rooms: Client[], group: string, texts: string[]): Promise<Accepted[]> {
+  const accepted: Accepted[] = [];
+  for (const [i, text] of texts.entries()) {
+    rooms[0]!.send(say(`lz${i}`, group, text));
+    accepted.push(await rooms[0]!.next<Accepted>((f) => f.t === "accepted" && f.id === `lz${i}`));
+  }
+  for (const r of rooms.slice(1)) {
+    const last = accepted.at(-1)!;
+    const ev = await r.next<Ev>((f) => f.t === "ev" && f.ev.type === "message" && f.ev.msg.id === last.msgId);
+    r.send({ t: "ack", seq: ev.seq });
+  }
+  return accepted;
+}
+
+describe("room sockets: the hubs' copy is lazy while the members are live", () => {
+  it("no hub call for what the devices acked; a history page brings the hub its copy first", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const bobHub = await Client.open(b!.token, 0);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    await chat(rooms, group.id, ["one", "two"]);
+    // Past the ack grace (GROUP_ACK_GRACE_MS, 2 s), well inside the digest (GROUP_DIGEST_MS, 60 s).
+    await new Promise((r) => setTimeout(r, 3000));
+    // Bob's hub has nothing yet. Alice's has her own two: Bob's `delivered` for them came
+    // back, and a receipt brings its sender's copies along (the ticks need them).
+    expect([await held(a!.user.id, group.conv), await held(b!.user.id, group.conv)]).toEqual([2, 0]);
+    expect(await history(b!.token, group.conv)).toEqual(["one", "two"]);
+    expect(await held(b!.user.id, group.conv)).toBe(2);
+    // The conversation list catches up too.
+    await chat([rooms[1]!, rooms[0]!], group.id, ["three"]);
+    expect(await held(a!.user.id, group.conv)).toBe(2);
+    const convs = (await api("/api/conversations", { token: a!.token })).data.conversations as { id: string; last?: { body: { text: string } } }[];
+    expect(convs.find((c) => c.id === group.conv)?.last?.body.text).toBe("three");
+    // Bob's devices had both on the room socket: his hub pushed neither.
+    expect(texts(bobHub, group.conv)).toEqual([]);
+    [bobHub, ...rooms].forEach((s) => s.close());
+  });
+
+  it("search catches up the groups first", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    await chat(rooms, group.id, ["pancakes at nine"]);
+    expect(await held(b!.user.id, group.conv)).toBe(0);
+    const found = (await api(`/api/search?q=pancakes`, { token: b!.token })).data.hits as { message?: { body: { text: string } } }[];
+    expect(found.map((h) => h.message?.body.text)).toEqual(["pancakes at nine"]);
+    rooms.forEach((s) => s.close());
+  });
+
+  it("the member's last room socket closing hands over: acked entries stored quietly, the unacked one pushed on /api/ws", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const bobHub = await Client.open(b!.token, 0);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    await chat(rooms, group.id, ["acked"]);
+    rooms[0]!.send(say("un", group.id, "not acked"));
+    await rooms[0]!.next((f) => f.t === "accepted" && f.id === "un");
+    await rooms[1]!.next((f) => f.t === "ev" && f.ev.type === "message" && f.ev.msg.body.type === "text" && f.ev.msg.body.text === "not acked");
+    rooms[1]!.close();
+    // Well before the ack grace would have made it go.
+    const pushed = await bobHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "message", 1500);
+    expect(pushed.ev).toMatchObject({ conv: group.conv, msg: { body: { text: "not acked" } } });
+    await vi.waitFor(async () => expect(await held(b!.user.id, group.conv)).toBe(2));
+    // The acked one stayed quiet.
+    expect(texts(bobHub, group.conv)).toEqual([]);
+    [bobHub, rooms[0]!].forEach((s) => s.close());
+  });
+
+  it("at the latest, the room's digest alarm brings every live member's hub its copy, quietly", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!, c!]);
+    const hubs = await Promise.all([b, c].map((u) => Client.open(u!.token, 0)));
+    const rooms = await Promise.all([a, b, c].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    await chat(rooms, group.id, ["later", "is fine"]);
+    await new Promise((r) => setTimeout(r, 2500));
+    const digestAt = () => runInDurableObject(roomStub(group.id), async (_i, state) => state.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'digest_at'").toArray()[0]?.v);
+    // Armed once, by the first entry, GROUP_DIGEST_MS ahead.
+    expect(Number(await digestAt())).toBeGreaterThan(Date.now() + 50_000);
+    for (const u of [b, c]) expect(await held(u!.user.id, group.conv)).toBe(0);
+    // Its time comes.
+    await runInDurableObject(roomStub(group.id), async (instance) => (instance as unknown as { setMeta(k: string, v: number): void }).setMeta("digest_at", Date.now() - 1));
+    expect(await runDurableObjectAlarm(roomStub(group.id))).toBe(true);
+    for (const u of [a, b, c]) expect(await held(u!.user.id, group.conv)).toBe(2);
+    expect(await digestAt()).toBeUndefined();
+    for (const h of hubs) expect(texts(h, group.conv)).toEqual([]);
+    [...hubs, ...rooms].forEach((s) => s.close());
+  });
+
+  it("a page piled up goes at once, without waiting for the digest", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    // One page (BATCH, 200) behind, acked: the room's next look (after the grace) delivers it.
+    await chat(rooms, group.id, Array.from({ length: 200 }, (_, i) => `n${i}`));
+    await vi.waitFor(async () => expect(await held(b!.user.id, group.conv)).toBe(200), { timeout: 6000 });
+    rooms.forEach((s) => s.close());
   });
 });
 

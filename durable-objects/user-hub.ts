@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { groupOf, NATIVE_SOURCE } from "../core/conversation";
 import { refusal, type Result } from "../core/errors";
 import { type Account, type Body, type ClientFrame, type HubEvent, OWN_MAILBOX, type PersonHandle, type QuietHours, type Target, type User } from "../core/protocol";
 import type { RemoteEvent, RemoteMail, StateReport } from "../worker/connectors/types";
@@ -192,6 +193,10 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     return this.direct.deliver(input);
   }
   async receiveStatus(input: StatusInput) {
+    // A read of a group message this hub has no copy of yet (sent on a room socket, its
+    // digest not here yet): the copy first, so the ticks move now and not with the digest.
+    const group = groupOf(input.conv);
+    if (group && this.hub.store.messages.existing(input.msgIds).size < new Set(input.msgIds).size) await this.groups.catchUp([group]);
     this.receipts.receive(input);
   }
   async receivePresence(input: PresenceInput) {
@@ -239,9 +244,12 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     return this.media.canSee(mediaId);
   }
   async listConversations() {
+    await this.groups.catchUp();
     return this.history.conversations();
   }
   async listMessages(conv: string, before: number | undefined, limit: number) {
+    const group = groupOf(conv);
+    if (group && this.hub.store.groups.get(group)?.status === "active") await this.groups.catchUp([group]);
     return this.history.messages(conv, before, limit);
   }
   async endSessions(which: SessionFilter) {
@@ -322,9 +330,16 @@ export class UserHub extends DurableObject<Env> implements UserHubApi {
     return this.people.messages(id, before ? { at: at!, pos: pos! } : undefined, limit);
   }
   async search(input: SearchInput) {
+    // Group messages are native: a search of other sources alone needs no rooms.
+    if (!input.source || input.source === NATIVE_SOURCE) {
+      const group = input.conv ? groupOf(input.conv) : undefined;
+      if (group !== null) await this.groups.catchUp(group ? [group] : undefined);
+    }
     return this.searchOf.find(input);
   }
   async messageTimeline(conv: string, msgId: string) {
+    const group = groupOf(conv);
+    if (group && !this.hub.store.messages.existing([msgId]).size) await this.groups.catchUp([group]);
     return this.timelines.of(conv, msgId);
   }
   async notifySettings() {

@@ -35,6 +35,17 @@ export class Groups {
   }
 
   /**
+   * The hub's copy of a live member's groups comes lazily (a digest; durable-objects/
+   * group-room.ts): before answering from it (history, the conversation list, search, a
+   * timeline), the rooms bring it up to date. A room that does not answer leaves the copy
+   * as it is: the device's room socket replays what the hub lacks (`hello {fresh}`).
+   */
+  async catchUp(groupIds: string[] = this.hub.store.groups.active()): Promise<void> {
+    const results = await Promise.allSettled(groupIds.map((g) => roomOf(this.hub.env, g).catchUp(this.hub.me)));
+    for (const [i, r] of results.entries()) if (r.status === "rejected") console.error(`Group catch-up failed: group=${groupIds[i]}`, r.reason);
+  }
+
+  /**
    * Called by a group's room with entries in its log order; entries already seen are
    * skipped. `quiet` ones are held by this user's devices already (room sockets): they are
    * stored for history, search and unread counts, and the membership they change is
