@@ -326,6 +326,20 @@ describe("groups: ending", () => {
     alice.close();
   });
 
+  it("a retry alarm runs once: it clears its time, so the next alarm is the group's expiry, not at once again", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!], { ttlHours: 1 });
+    // A delivery failed a while ago (the room set retry_at) and its alarm has come.
+    await runInDurableObject(room(group.id), async (instance) => (instance as unknown as { setMeta(k: string, v: number): void }).setMeta("retry_at", Date.now() - 1));
+    expect(await runDurableObjectAlarm(room(group.id))).toBe(true);
+    const after = await runInDurableObject(room(group.id), async (_i, state) => ({
+      retry: state.storage.sql.exec("SELECT v FROM meta WHERE k = 'retry_at'").toArray().length,
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(after.retry).toBe(0);
+    expect(after.alarm).toBeGreaterThan(Date.now() + 30 * 60_000);
+  });
+
   it("an alarm that fires before ttlHours of silence leaves the group active", async () => {
     const [a, b] = await crew(2);
     const group = await createGroup(a!, [b!], { ttlHours: 1 });

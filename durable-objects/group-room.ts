@@ -31,7 +31,7 @@ import { attachmentOf, send, setAttachment, tryClose, trySend } from "./user-hub
  * Push. For a member with one it is a digest of what their devices acked, stored and
  * pushed nowhere, and it is lazy: it goes when the hub needs its copy (it asks, `catchUp`:
  * a history page, the conversation list, search, a read), when the member's last room
- * socket closes, when a page (BATCH) has piled up, or at the latest GROUP_DIGEST_MS after
+ * socket closes, when about a page has piled up (`pileOf`), or at the latest GROUP_DIGEST_MS after
  * the oldest entry it lacks (the room's alarm). What no device acked within
  * GROUP_ACK_GRACE_MS is handed to the hub at once, to log and push (a socket can die with
  * frames in flight).
@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS receipted (msg_id TEXT PRIMARY KEY);
 const BATCH = 200;
 /** Hub deliveries in flight at once (a 500-member group must not open 500 calls together). */
 const FANOUT_CONCURRENCY = 32;
+/**
+ * Of those, digests to live members' hubs: never in a hurry, and a burst of them (the
+ * alarm, pages piling up on every member at once) must leave the room's live writes and
+ * the live path their turn.
+ */
+const DIGEST_CONCURRENCY = 4;
 /** A `hello` replays at most this many entries; a device further behind reloads over HTTP. */
 const MAX_REPLAY = 10_000;
 const HOUR = 3_600_000;
@@ -95,7 +101,9 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private soon = new Set<string>();
   /** Hub calls in flight, and loops waiting for one to finish. */
   private inFlight = 0;
+  private digestsInFlight = 0;
   private slotWaiters: (() => void)[] = [];
+  private digestWaiters: (() => void)[] = [];
   /** `delivered` receipts per sender, waiting for that sender's window. */
   private heldReceipts = new Map<string, HeldReceipt>();
   private lastReceipt = new Map<string, number>();
@@ -696,7 +704,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const headNow = this.head;
       if (m.delivered_seq >= Math.min(headNow, upTo)) return; // nothing new for this member
       const live = this.live().has(userId);
-      if (live && !urgent && !soon && !full && Math.min(headNow, upTo) - m.delivered_seq < BATCH) {
+      if (live && !urgent && !soon && !full && Math.min(headNow, upTo) - m.delivered_seq < pileOf(userId)) {
         // A live member's hub waits for its digest (see the class comment), unless a device
         // has not acked an entry within the grace: then it may not have it.
         const oldest = this.oldestUnacked(userId, m, upTo);
@@ -735,7 +743,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
           this.heldReceipts.delete(userId);
         }
         const receipts: StatusInput | undefined = held && { conv: this.conv, msgIds: [...held.ids], state: "delivered", by: held.by, at: held.at };
-        await this.slot();
+        const digest = live && !urgent;
+        await this.slot(digest);
         try {
           this.lastCall.set(userId, Date.now());
           const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map((r) => this.entry(r)), quiet, receipts);
@@ -749,7 +758,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
           await this.scheduleAlarm();
           return;
         } finally {
-          this.release();
+          this.release(digest);
         }
       }
       // Entries addressed to other members are skipped by moving the cursor past them.
@@ -774,13 +783,20 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     return e;
   }
 
-  private async slot(): Promise<void> {
-    while (this.inFlight >= FANOUT_CONCURRENCY) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  private async slot(digest: boolean): Promise<void> {
+    while (this.inFlight >= FANOUT_CONCURRENCY || (digest && this.digestsInFlight >= DIGEST_CONCURRENCY)) {
+      await new Promise<void>((resolve) => (digest ? this.digestWaiters : this.slotWaiters).push(resolve));
+    }
     this.inFlight++;
+    if (digest) this.digestsInFlight++;
   }
-  private release(): void {
+  private release(digest: boolean): void {
     this.inFlight--;
-    this.slotWaiters.shift()?.();
+    if (digest) this.digestsInFlight--;
+    // The live path first; a digest when its own limit allows. A waiter that loses its
+    // slot to another meanwhile queues again, and the next release wakes the next one.
+    const next = this.slotWaiters.shift() ?? (this.digestsInFlight < DIGEST_CONCURRENCY ? this.digestWaiters.shift() : undefined);
+    next?.();
   }
 
   private hubOf(userId: string) {
@@ -895,6 +911,17 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     for (const id of held.ids) again.ids.add(id);
     this.heldReceipts.set(sender, again);
   }
+}
+
+/**
+ * How many entries may pile up for a live member before their digest goes without being
+ * asked for: between half a page and a page, spread by member, so a busy group's members
+ * do not all get theirs in the same moment.
+ */
+function pileOf(userId: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 16777619);
+  return BATCH / 2 + ((h >>> 0) % (BATCH / 2));
 }
 
 /** A message entry as the event members' devices get (the body is already JSON). */
