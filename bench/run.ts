@@ -1,7 +1,7 @@
 // `npm run bench`: starts the targets, runs the scenarios, prints a markdown table to
 // stdout (progress goes to stderr) and writes the full JSON to bench/results/.
 // Never part of `npm test`: these are measurements, not assertions.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Context, stripAnsi } from "./lib/context";
@@ -82,7 +82,7 @@ async function main(o: Options) {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const table = markdown(rows, ctx.skips, o.runs);
   const key = keyRatios(rows);
-  const issue = [...versusRoomcast(rows), ...issueTargets(rows)];
+  const issue = [...versusRoomcast(rows), ...issueTargets(rows, ctx.handOvers, { digestSeconds: digestSeconds(), stepSeconds: o.stepSeconds })];
   const saturated = rows.filter((r) => r.wallSeconds >= 0.5 && (r.serverCore >= 0.9 || r.clientCore >= 0.9 || r.serverProc >= 0.9 || r.clientProc >= 0.9));
   console.log(
     [
@@ -108,7 +108,7 @@ async function main(o: Options) {
 
   const out = o.out ?? join(new URL(".", import.meta.url).pathname, "results", `bench-${stamp(started)}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, localObservability: localObservability(), otherLoadAtStart: idle, options: o, rows, keyRatios: key, issue16: issue, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
+  writeFileSync(out, JSON.stringify({ startedAt: started.toISOString(), seconds, command, machine: host, tree, pinned: canPin, localObservability: localObservability(), otherLoadAtStart: idle, options: o, rows, keyRatios: key, issue16: issue, handOvers: ctx.handOvers, skips: ctx.skips, problems: ctx.problems, measurements: ctx.measurements }, null, 1));
   console.error(`wrote ${out}`);
 }
 
@@ -128,3 +128,9 @@ main(parseOptions(process.argv.slice(2))).catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
+/** GROUP_DIGEST_MS as wrangler.toml sets it for the Unibox target, in seconds. */
+function digestSeconds(): number {
+  const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
+  return Number(/^GROUP_DIGEST_MS\s*=\s*"(\d+)"/m.exec(toml)?.[1] ?? 60_000) / 1000;
+}

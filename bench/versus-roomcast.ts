@@ -1,7 +1,17 @@
 // The summary issue 16 asks of every run: Unibox ÷ roomcast (the chat-demo-shaped room on
 // the same machine, in the same run) per group size, and the issue's targets, each met or
 // not, from this run's rows. Nothing here is measured: it reads report.ts's rows.
+import type { HandOver } from "./lib/context";
 import { type Row, fmt } from "./report";
+
+/**
+ * A live member's hub gets its copy in a lazy digest (durable-objects/group-room.ts): after
+ * 100–199 entries (`pileOf`), or GROUP_DIGEST_MS after the first it lacks. What a step of
+ * `stepSeconds` at `rate` did not see of it is charged from the hand-over's cost per call.
+ */
+export type DigestTerms = { digestSeconds: number; stepSeconds: number };
+const PILE_MIN = 100;
+const PILE_MEAN = 150;
 
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${fmt(a / b)}×` : "–");
 const find = (rows: Row[], target: string, where: (r: Row) => boolean) => rows.filter((r) => r.target === target && where(r));
@@ -42,8 +52,15 @@ export function versusRoomcast(rows: Row[]): string[] {
 type Verdict = { met: boolean | null; what: string; found: string };
 
 /** The issue's targets for Unibox, judged on this run; null: this run did not measure it. */
-export function issueTargets(rows: Row[]): string[] {
+export function issueTargets(rows: Row[], handOvers: HandOver[] = [], terms?: DigestTerms): string[] {
   const v: Verdict[] = [];
+  /** µs per delivery of the digests a step at this rate did not contain (0 where piles come inside every step). */
+  const digestShare = (r: Row): number => {
+    const h = handOvers.find((x) => x.target === "unibox" && x.size === r.size);
+    const rate = r.rate ?? 0;
+    if (!h || !terms || rate <= 0 || rate * terms.stepSeconds >= PILE_MIN) return 0;
+    return h.cpuPerCallUs / Math.min(rate * terms.digestSeconds, PILE_MEAN);
+  };
   const uni = (where: (r: Row) => boolean) => find(rows, "unibox", where);
 
   // A size's best over its scenarios: at 10 members the room scenario (every member sends) reaches the rates.
@@ -80,8 +97,15 @@ export function issueTargets(rows: Row[]): string[] {
     .filter((r): r is Row => r !== undefined);
   v.push({
     what: "server CPU per group delivery ≤ 300 µs (at each size's highest sustained rate)",
-    met: tops.length ? tops.every((r) => r.cpuPerDeliveryUs.median <= 300) : null,
-    found: tops.map((r) => `${r.scenario} ${r.size} @${fmt(r.rate ?? NaN)}/s: ${fmt(r.cpuPerDeliveryUs.median)} µs`).join(", ") || "none sustained",
+    met: tops.length ? tops.every((r) => r.cpuPerDeliveryUs.median + digestShare(r) <= 300) : null,
+    found:
+      tops
+        .map((r) => {
+          const share = digestShare(r);
+          const total = `${fmt(r.cpuPerDeliveryUs.median + share)} µs`;
+          return `${r.scenario} ${r.size} @${fmt(r.rate ?? NaN)}/s: ${share > 0 ? `${total} (${fmt(r.cpuPerDeliveryUs.median)} in the steps + ${fmt(share)} for the digests between them)` : total}`;
+        })
+        .join(", ") || "none sustained",
   });
 
   const top1 = upTo(rows, "unibox", "1to1", 2).best;

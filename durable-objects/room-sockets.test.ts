@@ -1,6 +1,6 @@
 // A group's own sockets (docs/protocol.md, "A group's own socket"): the room pushes its
 // entries to its members' room sockets, takes sends and acks on them, and hands each
-// member's hub a quiet digest; a member with no room socket still gets everything through
+// member's hub a quiet, lazy digest; a member with no room socket still gets everything through
 // the hub. Every test here goes through the Worker, as a phone would.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
@@ -34,7 +34,7 @@ describe("room sockets: live delivery", () => {
       // The devices ack what they stored (the sender's own copy needs none).
       if (r !== rooms[0]) r.send({ t: "ack", seq: ev.seq });
     }
-    // Every member's hub gets its copy in the digest (≤ GROUP_DIGEST_MS), for history and search.
+    // Every member's hub gets its copy for history and search (a history page catches it up).
     for (const u of [a, b, c]) await vi.waitFor(() => history(u!.token, group.conv).then((h) => expect(h).toEqual(["hello room"])), { timeout: 6000 });
     // …and no hub logged or pushed it: the room sockets had it.
     await new Promise((r) => setTimeout(r, 300));
@@ -42,7 +42,7 @@ describe("room sockets: live delivery", () => {
     [...hubs, ...rooms].forEach((s) => s.close());
   });
 
-  it("an entry no device acked on a room socket also comes on /api/ws once the digest window has passed", async () => {
+  it("an entry no device acked on a room socket also comes on /api/ws once the ack grace has passed", async () => {
     // A room socket can die with frames in flight, and a device without a cursor says hello
     // fresh: what no device confirmed is logged and pushed by the hub as well.
     const [a, b] = await crew(2);

@@ -30,11 +30,14 @@ export type Measurement = {
 };
 
 export type Skip = { scenario: ScenarioName; target: TargetName; why: string };
+/** A group's hand-over to its members' hubs as their room sockets closed (bench/scenarios/groups.ts). */
+export type HandOver = { size: number; target: TargetName; calls: number; serverCpuSeconds: number; cpuPerCallUs: number };
 
 export class Context {
   readonly meter: Meter;
   readonly measurements: Measurement[] = [];
   readonly skips: Skip[] = [];
+  readonly handOvers: HandOver[] = [];
   readonly problems: string[] = [];
   private pools = new Map<string, BenchUser[]>();
   private phones = new Map<TargetName, number>();

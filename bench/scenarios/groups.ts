@@ -42,7 +42,7 @@ async function groupTargets(ctx: Context, scenario: ScenarioName): Promise<Targe
  * own sockets stay listened to under the member's index, so a message that reached a
  * member on both counts as a duplicate.
  */
-async function groupRig(ctx: Context, target: Target, size: number, allSend: boolean): Promise<{ rig: Rig; conns: Conn[] }> {
+async function groupRig(ctx: Context, target: Target, size: number, allSend: boolean): Promise<{ rig: Rig; conns: Conn[]; rooms: Conn[] | null }> {
   const members = await ctx.users(target, "crowd", Math.max(size, ctx.o.stormSockets));
   const group = members.slice(0, size);
   const owner = group[0];
@@ -65,7 +65,7 @@ async function groupRig(ctx: Context, target: Target, size: number, allSend: boo
   const talking = rooms ?? own;
   const senders = allSend ? talking : [talking[0]];
   const conns = [...(rooms ?? []), ...own];
-  return { rig: { conns, routes: senders.map((from) => ({ from, to: { group: id }, receivers: size - 1 })), roomSockets: rooms !== null }, conns };
+  return { rig: { conns, routes: senders.map((from) => ({ from, to: { group: id }, receivers: size - 1 })), roomSockets: rooms !== null }, conns, rooms };
 }
 
 /** Every member's room socket for the group (`hello {fresh}`), or null when the target has no such route (404). */
@@ -88,23 +88,61 @@ export async function fanout(ctx: Context): Promise<void> {
   for (const size of ctx.o.fanoutSizes) {
     const rates = ctx.o.fanoutRates[size] ?? [Math.round((ctx.o.fanoutDeliveries / (size - 1)) * 100) / 100];
     const rigs = new Map<TargetName, Rig>();
+    const roomConns = new Map<TargetName, Conn[]>();
     const opened: Conn[] = [];
     try {
       for (const t of targets) {
         // One target failing to form the group (a server error) is reported; the others still run.
         try {
-          const { rig, conns } = await groupRig(ctx, t, size, false);
+          const { rig, conns, rooms } = await groupRig(ctx, t, size, false);
           rigs.set(t.name, rig);
+          if (rooms) roomConns.set(t.name, rooms);
           opened.push(...conns);
         } catch (err) {
           ctx.problem(`fanout ${size} ${t.name}: ${(err as Error).message}`, t.name);
         }
       }
       // Every rate for every target: issue 16 asks for DO calls at 1 and 20 msg/s even where 1 already fails.
-      if (rigs.size) await ramp(ctx, "fanout", size, rates, rigs, { everyRate: true });
+      if (rigs.size) {
+        await ramp(ctx, "fanout", size, rates, rigs, { everyRate: true });
+        await handOvers(ctx, size, roomConns);
+      }
     } finally {
       await closeAll(opened);
     }
+  }
+}
+
+/**
+ * What the members' hubs cost when the room hands them the entries they lack, measured as
+ * the room sockets close (the members go offline): the same delivery the room's lazy digest
+ * makes at the latest every GROUP_DIGEST_MS. A digest that falls between the steps is in no
+ * step's CPU, so it is measured here, per hub call, and the issue's CPU verdict charges each
+ * low-rate step its share (bench/versus-roomcast.ts). Targets without member hubs (no
+ * `groupDeliver` calls) have nothing to hand over.
+ */
+async function handOvers(ctx: Context, size: number, rooms: Map<TargetName, Conn[]>): Promise<void> {
+  for (const [name, conns] of rooms) {
+    const target = ctx.targets.get(name)!;
+    if (!target.doCounts) continue;
+    await ctx.prepare(target);
+    const delivers = async () => (await target.doCounts!()).calls["UserHub.groupDeliver"] ?? 0;
+    const before = await delivers();
+    const began = performance.now();
+    const { result: calls, usage } = await ctx.meter.measure(target, async () => {
+      await closeAll(conns);
+      // Until the hub calls stop: none new for a second (at most 30 s).
+      for (let last = -1; ; ) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const n = (await delivers()) - before;
+        if (n === last || performance.now() - began > 30_000) return n;
+        last = n;
+      }
+    });
+    if (calls === 0) continue;
+    const cpuPerCallUs = (usage.serverCpuSeconds / calls) * 1e6;
+    ctx.handOvers.push({ size, target: name, calls, serverCpuSeconds: usage.serverCpuSeconds, cpuPerCallUs });
+    console.error(`  hand-over ${size} ${name}: ${calls} hub calls, ${(usage.serverCpuSeconds * 1000).toFixed(0)} ms server CPU, ${cpuPerCallUs.toFixed(0)} µs per call`);
   }
 }
 

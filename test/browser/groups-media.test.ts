@@ -108,8 +108,8 @@ describe("temporary group on three phones", () => {
     expect(devices.flatMap((d) => d.violations)).toEqual([]);
 
     // The order is the group log's; each member's server copy has it, and each screen shows it.
-    // Alice's phone holds a room socket, so her hub's copy comes with the room's digest, up to
-    // GROUP_DIGEST_MS (2 s) after the room accepted the last send (docs/architecture.md).
+    // Alice's phone holds a room socket, so her hub's copy comes with the room's lazy digest;
+    // a history page asks the room for it first (docs/architecture.md).
     const history = async (): Promise<string[]> =>
       (await call(server.url, `/api/conversations/${encodeURIComponent(conv)}/messages?limit=200`, { token: alice.s.token })).messages.map((m: { body: { text: string } }) => m.body.text);
     await expect.poll(async () => (await history()).length, { timeout: 10_000 }).toBe(200);

@@ -95,7 +95,7 @@ describe("a room socket that dies before its device read anything", () => {
     }
     await dying.next((f) => f.t === "ev" && f.ev.type === "message" && f.ev.msg.body.type === "text" && f.ev.msg.body.text === "in flight 2");
     dying.ws.terminate();
-    // Offline a little longer than the hub's digest (GROUP_DIGEST_MS, 2 s here), then, still
+    // Offline a little longer than the ack grace (GROUP_ACK_GRACE_MS, 2 s), then, still
     // without a cursor, the next room socket says hello fresh.
     await new Promise((r) => setTimeout(r, 3000));
     const next = await openSocket(room, bob.token);
