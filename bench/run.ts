@@ -132,5 +132,5 @@ main(parseOptions(process.argv.slice(2))).catch((err) => {
 /** GROUP_DIGEST_MS as wrangler.toml sets it for the Unibox target, in seconds. */
 function digestSeconds(): number {
   const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
-  return Number(/^GROUP_DIGEST_MS\s*=\s*"(\d+)"/m.exec(toml)?.[1] ?? 60_000) / 1000;
+  return Number(/^GROUP_DIGEST_MS\s*=\s*"(\d+)"/m.exec(toml)?.[1] ?? 600_000) / 1000;
 }

@@ -637,7 +637,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     }
     // The latest a lazy digest waits: the alarm, armed once per digest (one write, not one per message).
     if (this.meta("digest_at") === undefined && this.live().size > 0) {
-      this.setMeta("digest_at", Date.now() + Number(this.env.GROUP_DIGEST_MS ?? 60_000));
+      this.setMeta("digest_at", Date.now() + Number(this.env.GROUP_DIGEST_MS ?? 600_000));
       void this.scheduleAlarm().catch((err) => console.error(`Error in GroupRoom digest alarm: group=${this.meta("id")}`, err));
     }
   }
@@ -868,11 +868,16 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     for (const sender of this.heldReceipts.keys()) this.forwardSoon(sender);
   }
 
-  /** One `receiveStatus` per sender per RECEIPT_HOLD_MS: the first at once, the rest at the window's end. */
+  /**
+   * One forward per sender per GROUP_RECEIPT_HOLD_MS: the first at once, the rest at the
+   * window's end. Each is a call to the sender's hub, with their own copies when it lacks
+   * them (sent on a room socket): at 200 ms (RECEIPT_HOLD_MS, the hubs' window) a busy
+   * group's sender got five a second, most of a 10-member group's hub calls.
+   */
   private forwardSoon(sender: string): void {
     const held = this.heldReceipts.get(sender);
     if (!held || held.timer) return;
-    const hold = Number(this.env.RECEIPT_HOLD_MS ?? 200);
+    const hold = Number(this.env.GROUP_RECEIPT_HOLD_MS ?? 1500);
     const wait = Math.max(0, (this.lastReceipt.get(sender) ?? 0) + hold - Date.now());
     held.timer = setTimeout(() => void this.forward(sender), wait);
   }

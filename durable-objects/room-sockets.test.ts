@@ -163,7 +163,7 @@ describe("room sockets: the hubs' copy is lazy while the members are live", () =
     const bobHub = await Client.open(b!.token, 0);
     const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
     await chat(rooms, group.id, ["one", "two"]);
-    // Past the ack grace (GROUP_ACK_GRACE_MS, 2 s), well inside the digest (GROUP_DIGEST_MS, 60 s).
+    // Past the ack grace (GROUP_ACK_GRACE_MS, 2 s), well inside the digest (GROUP_DIGEST_MS, 10 min).
     await new Promise((r) => setTimeout(r, 3000));
     // Bob's hub has nothing yet. Alice's has her own two: Bob's `delivered` for them came
     // back, and a receipt brings its sender's copies along (the ticks need them).

@@ -24,7 +24,7 @@ export type Env = {
   FANOUT_WINDOW_MS?: string;
   /** How long a member hub holds a group's `delivered` receipts for the room's next delivery to carry (default 1500). */
   GROUP_RECEIPT_HOLD_MS?: string;
-  /** The longest a live member's hub waits for what their room sockets already got (a lazy digest; default 60000). */
+  /** The longest a live member's hub waits for what their room sockets already got (a lazy digest; default 600000). */
   GROUP_DIGEST_MS?: string;
   /** How long a live member's devices have to ack a room entry before their hub logs and pushes it too (default 2000). */
   GROUP_ACK_GRACE_MS?: string;

@@ -8,6 +8,9 @@ import { roomOf } from "../stubs";
 import { type Hub, Refused } from "./context";
 import type { Accepted, SendLedger } from "./sends";
 
+/** The longest a read waits for the rooms to bring the hub's copy up to date. */
+const CATCH_UP_MS = 2000;
+
 export class Groups {
   constructor(
     private hub: Hub,
@@ -37,11 +40,18 @@ export class Groups {
   /**
    * The hub's copy of a live member's groups comes lazily (a digest; durable-objects/
    * group-room.ts): before answering from it (history, the conversation list, search, a
-   * timeline), the rooms bring it up to date. A room that does not answer leaves the copy
-   * as it is: the device's room socket replays what the hub lacks (`hello {fresh}`).
+   * timeline), the rooms bring it up to date. A room that fails or takes longer than
+   * CATCH_UP_MS leaves the copy as it is: the answer goes out with what the hub holds, and
+   * the device's room socket replays what the hub lacks (`hello {fresh}`).
    */
   async catchUp(groupIds: string[] = this.hub.store.groups.active()): Promise<void> {
-    const results = await Promise.allSettled(groupIds.map((g) => roomOf(this.hub.env, g).catchUp(this.hub.me)));
+    if (groupIds.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), CATCH_UP_MS)));
+    const all = Promise.allSettled(groupIds.map((g) => roomOf(this.hub.env, g).catchUp(this.hub.me)));
+    const results = await Promise.race([all, late]);
+    clearTimeout(timer);
+    if (results === "late") return console.error(`Group catch-up slower than ${CATCH_UP_MS} ms: groups=${groupIds.join(",")}`);
     for (const [i, r] of results.entries()) if (r.status === "rejected") console.error(`Group catch-up failed: group=${groupIds[i]}`, r.reason);
   }
 
