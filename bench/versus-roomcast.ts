@@ -7,7 +7,9 @@ import { type Row, fmt } from "./report";
 /**
  * A live member's hub gets its copy in a lazy digest (durable-objects/group-room.ts): after
  * 100–199 entries (`pileOf`), or GROUP_DIGEST_MS after the first it lacks. What a step of
- * `stepSeconds` at `rate` did not see of it is charged from the hand-over's cost per call.
+ * `stepSeconds` at `rate` did not see of it is charged from the hand-over's cost per call,
+ * spread over the entries one digest carries at that rate, but never over more than the
+ * hand-over carried: a call costs a fixed wake plus a little per entry, so this errs high.
  */
 export type DigestTerms = { digestSeconds: number; stepSeconds: number };
 const PILE_MIN = 100;
@@ -59,7 +61,7 @@ export function issueTargets(rows: Row[], handOvers: HandOver[] = [], terms?: Di
     const h = handOvers.find((x) => x.target === "unibox" && x.size === r.size);
     const rate = r.rate ?? 0;
     if (!h || !terms || rate <= 0 || rate * terms.stepSeconds >= PILE_MIN) return 0;
-    return h.cpuPerCallUs / Math.min(rate * terms.digestSeconds, PILE_MEAN);
+    return h.cpuPerCallUs / Math.max(1, Math.min(rate * terms.digestSeconds, PILE_MEAN, h.entries));
   };
   const uni = (where: (r: Row) => boolean) => find(rows, "unibox", where);
 

@@ -31,7 +31,8 @@ export type Measurement = {
 
 export type Skip = { scenario: ScenarioName; target: TargetName; why: string };
 /** A group's hand-over to its members' hubs as their room sockets closed (bench/scenarios/groups.ts). */
-export type HandOver = { size: number; target: TargetName; calls: number; serverCpuSeconds: number; idleCpuSeconds: number; cpuPerCallUs: number };
+/** `entries`: what each hub lacked when the room sockets closed (bench/scenarios/groups.ts handOvers). */
+export type HandOver = { size: number; target: TargetName; calls: number; entries: number; serverCpuSeconds: number; idleCpuSeconds: number; cpuPerCallUs: number };
 
 export class Context {
   readonly meter: Meter;

@@ -14,7 +14,8 @@
 import { type BenchUser, befriend, createGroup, hasGroupApi, inParallel } from "../lib/api";
 import type { Context } from "../lib/context";
 import type { ScenarioName } from "../lib/options";
-import { type Conn, UpgradeRefused, closeAll, connect } from "../lib/socket";
+import { runLoad } from "../lib/load";
+import { type Conn, UpgradeRefused, closeAll, connect, reopen } from "../lib/socket";
 import type { Target, TargetName } from "../targets";
 import { type Rig, ramp } from "./ramp";
 
@@ -105,13 +106,18 @@ export async function fanout(ctx: Context): Promise<void> {
       // Every rate for every target: issue 16 asks for DO calls at 1 and 20 msg/s even where 1 already fails.
       if (rigs.size) {
         await ramp(ctx, "fanout", size, rates, rigs, { everyRate: true });
-        await handOvers(ctx, size, roomConns);
+        await handOvers(ctx, size, roomConns, rigs);
       }
     } finally {
       await closeAll(opened);
     }
   }
 }
+
+/** Entries each member's hub lacks when the measured hand-over starts: just under the smallest pile (100), so none went early. */
+const HAND_OVER_ENTRIES = 99;
+/** Deliveries/s while those entries are sent (at most 20 msg/s): quick, and under what every size sustains. */
+const HAND_OVER_DELIVERIES = 2000;
 
 /**
  * What the members' hubs cost when the room hands them the entries they lack, measured as
@@ -120,33 +126,48 @@ export async function fanout(ctx: Context): Promise<void> {
  * step's CPU, so it is measured here, per hub call, and the issue's CPU verdict charges each
  * low-rate step its share (bench/versus-roomcast.ts). Targets without member hubs (no
  * `groupDeliver` calls) have nothing to hand over.
+ *
+ * The backlog is set, not left to chance: the sockets close once (unmeasured) so every hub
+ * is level, reopen, HAND_OVER_ENTRIES messages go through the room while everyone is live,
+ * and then the measured close hands each hub exactly those, about what a real digest
+ * carries (100–199 piled up, or what the digest interval gathered).
  */
-async function handOvers(ctx: Context, size: number, rooms: Map<TargetName, Conn[]>): Promise<void> {
+async function handOvers(ctx: Context, size: number, rooms: Map<TargetName, Conn[]>, rigs: Map<TargetName, Rig>): Promise<void> {
   for (const [name, conns] of rooms) {
     const target = ctx.targets.get(name)!;
-    if (!target.doCounts) continue;
+    const rig = rigs.get(name);
+    if (!target.doCounts || !rig) continue;
     await ctx.prepare(target);
     const delivers = async () => (await target.doCounts!()).calls["UserHub.groupDeliver"] ?? 0;
-    const before = await delivers();
-    const began = performance.now();
-    const { result: calls, usage } = await ctx.meter.measure(target, async () => {
+    /** Closes the room sockets and waits until the hub calls stop: none new for a second (at most 30 s). */
+    const closeAndSettle = async () => {
+      const before = await delivers();
+      const began = performance.now();
       await closeAll(conns);
-      // Until the hub calls stop: none new for a second (at most 30 s).
       for (let last = -1; ; ) {
         await new Promise((r) => setTimeout(r, 1000));
         const n = (await delivers()) - before;
         if (n === last || performance.now() - began > 30_000) return n;
         last = n;
       }
-    });
+    };
+    await closeAndSettle();
+    await inParallel(conns, 16, (c) => reopen(c));
+    const rate = Math.min(HAND_OVER_DELIVERIES / (size - 1), 20);
+    const load = await runLoad({ ...rig, rate, durationMs: Math.ceil((HAND_OVER_ENTRIES / rate) * 1000), drainMs: ctx.o.drainSeconds * 1000, tag: `handover${name}${size}`, ack: ctx.o.ack });
+    const entries = load.accepted;
+    if (load.lost > 0) ctx.problem(`hand-over ${size} ${name}: ${load.lost} of ${load.expected} deliveries lost while the backlog was sent`, name);
+    const { result: calls, usage } = await ctx.meter.measure(target, closeAndSettle);
     if (calls === 0) continue;
     // The seconds of waiting for the calls to stop are not the hand-over's: the idle
     // server's own CPU over as long, measured right after, is taken off.
     const { usage: idle } = await ctx.meter.measure(target, () => new Promise((r) => setTimeout(r, usage.wallSeconds * 1000)));
     const serverCpuSeconds = Math.max(0, usage.serverCpuSeconds - idle.serverCpuSeconds);
     const cpuPerCallUs = (serverCpuSeconds / calls) * 1e6;
-    ctx.handOvers.push({ size, target: name, calls, serverCpuSeconds, idleCpuSeconds: idle.serverCpuSeconds, cpuPerCallUs });
-    console.error(`  hand-over ${size} ${name}: ${calls} hub calls, ${(serverCpuSeconds * 1000).toFixed(0)} ms server CPU (idle ${(idle.serverCpuSeconds * 1000).toFixed(0)} ms taken off), ${cpuPerCallUs.toFixed(0)} µs per call`);
+    ctx.handOvers.push({ size, target: name, calls, entries, serverCpuSeconds, idleCpuSeconds: idle.serverCpuSeconds, cpuPerCallUs });
+    console.error(
+      `  hand-over ${size} ${name}: ${entries} entries to each hub, ${calls} hub calls, ${(serverCpuSeconds * 1000).toFixed(0)} ms server CPU (idle ${(idle.serverCpuSeconds * 1000).toFixed(0)} ms taken off), ${cpuPerCallUs.toFixed(0)} µs per call, ${(cpuPerCallUs / Math.max(1, entries)).toFixed(1)} µs per entry`,
+    );
   }
 }
 
