@@ -12,7 +12,8 @@ import { type Row, fmt } from "./report";
  * hand-over carried: a call costs a fixed wake plus a little per entry, so this errs high.
  */
 export type DigestTerms = { digestSeconds: number; stepSeconds: number };
-const PILE_MIN = 100;
+/** The room's pile-up digest goes after 100–199 entries (`pileOf`, half a page to a page of BATCH 200). */
+export const PILE_MIN = 100;
 const PILE_MEAN = 150;
 
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${fmt(a / b)}×` : "–");

@@ -30,8 +30,7 @@ export type Measurement = {
 };
 
 export type Skip = { scenario: ScenarioName; target: TargetName; why: string };
-/** A group's hand-over to its members' hubs as their room sockets closed (bench/scenarios/groups.ts). */
-/** `entries`: what each hub lacked when the room sockets closed (bench/scenarios/groups.ts handOvers). */
+/** A group's hand-over to its members' hubs as their room sockets closed (bench/scenarios/groups.ts); `entries`: what each hub lacked then. */
 export type HandOver = { size: number; target: TargetName; calls: number; entries: number; serverCpuSeconds: number; idleCpuSeconds: number; cpuPerCallUs: number };
 
 export class Context {

@@ -17,6 +17,7 @@ import type { ScenarioName } from "../lib/options";
 import { runLoad } from "../lib/load";
 import { type Conn, UpgradeRefused, closeAll, connect, reopen } from "../lib/socket";
 import type { Target, TargetName } from "../targets";
+import { PILE_MIN } from "../versus-roomcast";
 import { type Rig, ramp } from "./ramp";
 
 export const NO_GROUP_API = "no group API yet";
@@ -114,8 +115,8 @@ export async function fanout(ctx: Context): Promise<void> {
   }
 }
 
-/** Entries each member's hub lacks when the measured hand-over starts: just under the smallest pile (100), so none went early. */
-const HAND_OVER_ENTRIES = 99;
+/** Entries each member's hub lacks when the measured hand-over starts: just under the smallest pile, so none went early. */
+const HAND_OVER_ENTRIES = PILE_MIN - 1;
 /** Deliveries/s while those entries are sent (at most 20 msg/s): quick, and under what every size sustains. */
 const HAND_OVER_DELIVERIES = 2000;
 
@@ -137,38 +138,43 @@ async function handOvers(ctx: Context, size: number, rooms: Map<TargetName, Conn
     const target = ctx.targets.get(name)!;
     const rig = rigs.get(name);
     if (!target.doCounts || !rig) continue;
-    await ctx.prepare(target);
-    const delivers = async () => (await target.doCounts!()).calls["UserHub.groupDeliver"] ?? 0;
-    /** Closes the room sockets and waits until the hub calls stop: none new for a second (at most 30 s). */
-    const closeAndSettle = async () => {
-      const before = await delivers();
-      const began = performance.now();
-      await closeAll(conns);
-      for (let last = -1; ; ) {
-        await new Promise((r) => setTimeout(r, 1000));
-        const n = (await delivers()) - before;
-        if (n === last || performance.now() - began > 30_000) return n;
-        last = n;
-      }
-    };
-    await closeAndSettle();
-    await inParallel(conns, 16, (c) => reopen(c));
-    const rate = Math.min(HAND_OVER_DELIVERIES / (size - 1), 20);
-    const load = await runLoad({ ...rig, rate, durationMs: Math.ceil((HAND_OVER_ENTRIES / rate) * 1000), drainMs: ctx.o.drainSeconds * 1000, tag: `handover${name}${size}`, ack: ctx.o.ack });
-    const entries = load.accepted;
-    if (load.lost > 0) ctx.problem(`hand-over ${size} ${name}: ${load.lost} of ${load.expected} deliveries lost while the backlog was sent`, name);
-    const { result: calls, usage } = await ctx.meter.measure(target, closeAndSettle);
-    if (calls === 0) continue;
-    // The seconds of waiting for the calls to stop are not the hand-over's: the idle
-    // server's own CPU over as long, measured right after, is taken off.
-    const { usage: idle } = await ctx.meter.measure(target, () => new Promise((r) => setTimeout(r, usage.wallSeconds * 1000)));
-    const serverCpuSeconds = Math.max(0, usage.serverCpuSeconds - idle.serverCpuSeconds);
-    const cpuPerCallUs = (serverCpuSeconds / calls) * 1e6;
-    ctx.handOvers.push({ size, target: name, calls, entries, serverCpuSeconds, idleCpuSeconds: idle.serverCpuSeconds, cpuPerCallUs });
-    console.error(
-      `  hand-over ${size} ${name}: ${entries} entries to each hub, ${calls} hub calls, ${(serverCpuSeconds * 1000).toFixed(0)} ms server CPU (idle ${(idle.serverCpuSeconds * 1000).toFixed(0)} ms taken off), ${cpuPerCallUs.toFixed(0)} µs per call, ${(cpuPerCallUs / Math.max(1, entries)).toFixed(1)} µs per entry`,
-    );
+    // A socket that will not reopen is reported; the other sizes and scenarios still run.
+    await handOver(ctx, size, name, target, conns, rig).catch((err) => ctx.problem(`hand-over ${size} ${name}: ${(err as Error).message}`, name));
   }
+}
+
+async function handOver(ctx: Context, size: number, name: TargetName, target: Target, conns: Conn[], rig: Rig): Promise<void> {
+  await ctx.prepare(target);
+  const delivers = async () => (await target.doCounts!()).calls["UserHub.groupDeliver"] ?? 0;
+  /** Closes the room sockets and waits until the hub calls stop: none new for a second (at most 30 s). */
+  const closeAndSettle = async () => {
+    const before = await delivers();
+    const began = performance.now();
+    await closeAll(conns);
+    for (let last = -1; ; ) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const n = (await delivers()) - before;
+      if (n === last || performance.now() - began > 30_000) return n;
+      last = n;
+    }
+  };
+  await closeAndSettle();
+  await inParallel(conns, 16, (c) => reopen(c));
+  const rate = Math.min(HAND_OVER_DELIVERIES / (size - 1), 20);
+  const load = await runLoad({ ...rig, rate, durationMs: Math.ceil((HAND_OVER_ENTRIES / rate) * 1000), drainMs: ctx.o.drainSeconds * 1000, tag: `handover${name}${size}`, ack: ctx.o.ack });
+  const entries = load.accepted;
+  if (load.lost > 0) ctx.problem(`hand-over ${size} ${name}: ${load.lost} of ${load.expected} deliveries lost while the backlog was sent`, name);
+  const { result: calls, usage } = await ctx.meter.measure(target, closeAndSettle);
+  if (calls === 0) return;
+  // The seconds of waiting for the calls to stop are not the hand-over's: the idle
+  // server's own CPU over as long, measured right after, is taken off.
+  const { usage: idle } = await ctx.meter.measure(target, () => new Promise((r) => setTimeout(r, usage.wallSeconds * 1000)));
+  const serverCpuSeconds = Math.max(0, usage.serverCpuSeconds - idle.serverCpuSeconds);
+  const cpuPerCallUs = (serverCpuSeconds / calls) * 1e6;
+  ctx.handOvers.push({ size, target: name, calls, entries, serverCpuSeconds, idleCpuSeconds: idle.serverCpuSeconds, cpuPerCallUs });
+  console.error(
+    `  hand-over ${size} ${name}: ${entries} entries to each hub, ${calls} hub calls, ${(serverCpuSeconds * 1000).toFixed(0)} ms server CPU (idle ${(idle.serverCpuSeconds * 1000).toFixed(0)} ms taken off), ${cpuPerCallUs.toFixed(0)} µs per call, ${(cpuPerCallUs / Math.max(1, entries)).toFixed(1)} µs per entry`,
+  );
 }
 
 export async function room(ctx: Context): Promise<void> {
