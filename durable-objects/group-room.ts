@@ -162,8 +162,15 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private get state(): "none" | "active" | "expiring" | "expired" {
     return (this.meta("state") as "active" | "expiring" | "expired" | undefined) ?? "none";
   }
+  /**
+   * The log's newest seq, in memory: the log is never trimmed, so after a restart its last
+   * row says it (rooms from before 2026-12-03 also wrote it to meta `head` on every entry,
+   * one statement per message).
+   */
+  private headCache?: number;
   private get head(): number {
-    return Number(this.meta("head") ?? 0);
+    this.headCache ??= Math.max(Number(this.meta("head") ?? 0), this.sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM log").one().s ?? 0);
+    return this.headCache;
   }
   private get id(): string {
     return this.meta("id")!;
@@ -225,7 +232,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       ev = JSON.stringify(entry.ev);
       this.sql.exec("INSERT INTO log (seq, kind, payload, at, only) VALUES (?, 'event', ?, ?, ?)", seq, ev, at, entry.only ?? null);
     }
-    this.setMeta("head", seq);
+    this.headCache = seq;
     this.pushLive(seq, ev, entry.kind === "event" ? entry.only : undefined);
     return seq;
   }
@@ -280,18 +287,33 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   }
 
   private postEntry(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): { seq: number; msgId: string; at: number } {
-    const prior = this.sql
-      .exec<{ seq: number; msg_id: string; at: number }>("SELECT p.seq, p.msg_id, l.at FROM posts p JOIN log l ON l.seq = p.seq WHERE p.sender = ? AND p.client_id = ?", sender, clientId)
-      .toArray()[0];
-    if (prior) return { seq: prior.seq, msgId: prior.msg_id, at: prior.at };
+    // The (sender, client id) is claimed first, with the seq the entry is about to take, in
+    // one transaction with the entry: one statement for a new send, the lookup only for a retry.
+    try {
+      return this.ctx.storage.transactionSync(() => this.claimAndAppend(sender, clientId, msg));
+    } catch (err) {
+      // Rolled back: what memory says of the log's end is read again.
+      this.headCache = this.lastAt = undefined;
+      throw err;
+    }
+  }
+
+  private claimAndAppend(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): { seq: number; msgId: string; at: number } {
+    const seq = this.head + 1;
+    const claimed = this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq", sender, clientId, msg.id, seq).toArray().length > 0;
+    if (!claimed) {
+      const prior = this.sql
+        .exec<{ seq: number; msg_id: string; at: number }>("SELECT p.seq, p.msg_id, l.at FROM posts p JOIN log l ON l.seq = p.seq WHERE p.sender = ? AND p.client_id = ?", sender, clientId)
+        .one();
+      return { seq: prior.seq, msgId: prior.msg_id, at: prior.at };
+    }
     // Message times rise with the log: a thread shown by time is in the room's order on
     // every device (a send through a hub brings the time its hub gave it, which can be
     // earlier than a message the room took meanwhile).
     this.lastAt ??= this.sql.exec<{ at: number | null }>("SELECT MAX(at) AS at FROM log WHERE kind = 'message'").one().at ?? 0;
     const at = Math.max(msg.at, this.lastAt + 1);
     this.lastAt = at;
-    const seq = this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at });
-    this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?)", sender, clientId, msg.id, seq);
+    this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at });
     if (at - Number(this.meta("last_activity")) > ACTIVITY_EVERY_MS) this.setMeta("last_activity", at);
     return { seq, msgId: msg.id, at };
   }
@@ -406,7 +428,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.membersChanged();
     this.entries.clear();
     this.recent.clear();
-    this.lastAt = undefined;
+    this.lastAt = this.headCache = undefined;
     this.sql.exec(SCHEMA);
     for (const [k, v] of Object.entries(keep)) this.setMeta(k, v);
   }
@@ -539,19 +561,20 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     if (seq <= from) return;
     this.acked.set(user, seq);
     const oldest = this.recent.keys().next().value;
-    let ids: string[];
     if (oldest !== undefined && from + 1 >= oldest) {
-      ids = [];
+      // The first device to ack a message: its sender is known, no statement.
+      const fresh: { msg_id: string; sender: string }[] = [];
       for (let s = from + 1; s <= seq; s++) {
         const m = this.recent.get(s);
-        if (m && m.sender !== user && !this.receiptedRecent.has(m.msgId)) ids.push(m.msgId);
+        if (m && m.sender !== user && !this.receiptedRecent.has(m.msgId)) fresh.push({ msg_id: m.msgId, sender: m.sender });
       }
-    } else {
-      ids = this.sql
-        .exec<{ msg_id: string }>("SELECT msg_id FROM log WHERE seq > ? AND seq <= ? AND kind = 'message' AND sender != ?", from, seq, user)
-        .toArray()
-        .map((r) => r.msg_id);
+      if (fresh.length > 0) this.hold(user, fresh, Date.now());
+      return;
     }
+    const ids = this.sql
+      .exec<{ msg_id: string }>("SELECT msg_id FROM log WHERE seq > ? AND seq <= ? AND kind = 'message' AND sender != ?", from, seq, user)
+      .toArray()
+      .map((r) => r.msg_id);
     if (ids.length > 0) this.noteDelivered(user, ids, Date.now());
   }
 
@@ -748,7 +771,10 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         try {
           this.lastCall.set(userId, Date.now());
           const ack = await this.hubOf(userId).groupDeliver(this.id, rows.map((r) => this.entry(r)), quiet, receipts);
-          if (held) this.lastReceipt.set(userId, Date.now());
+          if (held) {
+            this.lastReceipt.set(userId, Date.now());
+            this.sent(held);
+          }
           if (ack?.delivered.length) this.noteDelivered(ack.by, ack.delivered, ack.at);
         } catch (err) {
           console.error(`GroupRoom delivery failed: group=${this.id} member=${userId}`, err);
@@ -833,6 +859,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** The time of the member's oldest entry no device of theirs acked (their own messages aside), if any. */
   private oldestUnacked(userId: string, m: MemberRow, upTo: number): number | undefined {
     const from = Math.max(this.acked.get(userId) ?? 0, m.delivered_seq);
+    if (from >= Math.min(this.head, upTo)) return undefined; // a device acked it all: no statement
     return this.sql
       .exec<{ at: number }>("SELECT at FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) AND (sender IS NULL OR sender != ?) ORDER BY seq LIMIT 1", from, upTo, userId, userId)
       .toArray()[0]?.at;
@@ -855,17 +882,33 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         )
         .toArray();
       for (const id of ids) this.receiptedRecent.add(id);
-      if (this.receiptedRecent.size > 2 * RECENT) this.receiptedRecent.clear(); // a cache: the table is the truth
-      for (const row of fresh) {
-        this.sql.exec("INSERT INTO receipted (msg_id) VALUES (?) ON CONFLICT DO NOTHING", row.msg_id);
-        const held = this.heldReceipts.get(row.sender) ?? { ids: new Set<string>(), by, at };
-        held.ids.add(row.msg_id);
-        held.by = by;
-        held.at = Math.max(held.at, at);
-        this.heldReceipts.set(row.sender, held);
-      }
+      this.hold(by, fresh, at);
     }
+  }
+
+  /**
+   * Holds receipts for their senders. Nothing is written here: `receipted` gets them when
+   * they go (`sent`), so an ack turn writes nothing and commits nothing. A receipt held when
+   * the room restarts is lost either way (it is state; the next one moves the ticks on).
+   */
+  private hold(by: string, fresh: { msg_id: string; sender: string }[], at: number): void {
+    for (const row of fresh) {
+      this.receiptedRecent.add(row.msg_id);
+      const held = this.heldReceipts.get(row.sender) ?? { ids: new Set<string>(), by, at };
+      held.ids.add(row.msg_id);
+      held.by = by;
+      held.at = Math.max(held.at, at);
+      this.heldReceipts.set(row.sender, held);
+    }
+    if (this.receiptedRecent.size > 2 * RECENT) this.receiptedRecent.clear(); // a cache: the table is the truth
     for (const sender of this.heldReceipts.keys()) this.forwardSoon(sender);
+  }
+
+  /** Receipts that reached their sender's hub: later `delivered` for them stop at the table. */
+  private sent(held: HeldReceipt): void {
+    for (const ids of chunked([...held.ids], 1, 0)) {
+      this.sql.exec(`INSERT INTO receipted (msg_id) VALUES ${ids.map(() => "(?)").join(", ")} ON CONFLICT DO NOTHING`, ...ids);
+    }
   }
 
   /**
@@ -900,6 +943,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.lastReceipt.set(sender, Date.now());
     try {
       await this.hubOf(sender).receiveStatus({ conv: this.conv, msgIds: [...held.ids], state: "delivered", by: held.by, at: held.at });
+      this.sent(held);
     } catch (err) {
       // Kept in memory and tried again: a receipt is state, not a message; after a restart
       // the next member's receipt for a later message still moves the ticks on.

@@ -156,6 +156,40 @@ async function chat(rooms: Client[], group: string, texts: string[]): Promise<Ac
   return accepted;
 }
 
+describe("room sockets: what a send and an ack write", () => {
+  it("the log's head and the receipts survive a restart: the next send takes the next seq, a retry its first answer, a receipt is recorded once it reached the sender", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const aliceHub = await Client.open(a!.token, 0);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    const [first, second] = await chat(rooms, group.id, ["one", "two"]);
+    const status = await aliceHub.next<Ev>((f) => f.t === "ev" && f.ev.type === "status" && f.ev.state === "delivered", 8000);
+    expect(status.ev).toMatchObject({ msgIds: [first!.msgId, second!.msgId] });
+    const seqOf = async (msgId: string) => (await rooms[1]!.next<Ev>((f) => f.t === "ev" && f.ev.type === "message" && f.ev.msg.id === msgId)).seq;
+    type Info = { info(): Promise<{ head: number }> };
+    const stored = await runInDurableObject(roomStub(group.id), async (instance, state) => {
+      // A fresh instance over the same storage is the room after a restart: nothing in memory.
+      const restarted = new (instance.constructor as new (s: DurableObjectState, e: unknown) => Info)(state, env);
+      return {
+        live: (await (instance as unknown as Info).info()).head,
+        head: (await restarted.info()).head,
+        receipted: state.storage.sql.exec<{ msg_id: string }>("SELECT msg_id FROM receipted ORDER BY msg_id").toArray().map((r) => r.msg_id),
+        posts: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM posts").one().n,
+      };
+    });
+    // Two invitations and two messages.
+    expect(stored).toEqual({ live: 4, head: 4, receipted: [first!.msgId, second!.msgId].sort(), posts: 2 });
+    // The same client id again: the first answer, no new entry; then a new send takes head + 1.
+    rooms[0]!.send(say("lz0", group.id, "one"));
+    expect(await rooms[0]!.next<Accepted>((f) => f.t === "accepted" && f.id === "lz0")).toEqual(first);
+    rooms[0]!.send(say("lz9", group.id, "three"));
+    const third = await rooms[0]!.next<Accepted>((f) => f.t === "accepted" && f.id === "lz9");
+    expect(await seqOf(third.msgId)).toBe(5);
+    expect(await history(b!.token, group.conv)).toEqual(["one", "two", "three"]);
+    [aliceHub, ...rooms].forEach((s) => s.close());
+  }, 20_000);
+});
+
 describe("room sockets: the hubs' copy is lazy while the members are live", () => {
   it("no hub call for what the devices acked; a history page brings the hub its copy first", async () => {
     const [a, b] = await crew(2);

@@ -6,6 +6,7 @@ import { type CoreTimes, coreBusy, coreTimes } from "./proc";
 
 export type Usage = {
   wallSeconds: number;
+  /** CPU of the processes that serve (wrangler dev's bundler is in serverCpuByName only: lib/proc.ts NOT_SERVING). */
   serverCpuSeconds: number;
   /** The same, by process name (node = wrangler's CLI or the relay, workerd = the runtime). */
   serverCpuByName: Record<string, number>;
@@ -28,7 +29,7 @@ export class Meter {
       cores: coreTimes(),
       server: server.cpuSeconds(),
       byProcess: server.cpuByProcess(),
-      ours: this.all().reduce((s, t) => s + t.cpuSeconds(), 0),
+      ours: this.all().reduce((s, t) => s + t.allCpuSeconds(), 0),
       client: process.cpuUsage(),
     };
   }

@@ -35,9 +35,19 @@ export function groupMembers(pgid: number): Stat[] {
   return allPids().map(readStat).filter((s): s is Stat => s !== undefined && s.pgrp === pgid);
 }
 
-/** CPU seconds (user + system) used so far by the live members of a process group. */
-export function groupCpuSeconds(pgid: number): number {
-  return groupMembers(pgid).reduce((sum, s) => sum + s.cpuTicks, 0) / TICKS_PER_SECOND;
+/**
+ * Processes of a target that serve nothing: wrangler dev's bundler (esbuild in watch mode,
+ * which polls the source files for changes, 10–25 ms of CPU a second whatever the load).
+ * Production has no bundler; its CPU is kept apart (by name in the breakdown) so a
+ * low-rate step is not charged the dev tool's idle polling as server CPU per delivery.
+ */
+export const NOT_SERVING: ReadonlySet<string> = new Set(["esbuild"]);
+
+/** CPU seconds (user + system) used so far by the live members of a process group; `serving`: without NOT_SERVING. */
+export function groupCpuSeconds(pgid: number, which: "all" | "serving" = "all"): number {
+  return groupMembers(pgid)
+    .filter((s) => which === "all" || !NOT_SERVING.has(s.comm))
+    .reduce((sum, s) => sum + s.cpuTicks, 0) / TICKS_PER_SECOND;
 }
 
 /**

@@ -28,7 +28,10 @@ export type Target = {
   url: string;
   /** Process group holding every process of this target. */
   pgid: number;
+  /** CPU seconds of the processes that serve (wrangler dev's bundler left out: lib/proc.ts NOT_SERVING). */
   cpuSeconds(): number;
+  /** CPU seconds of every process of the target, the bundler too: what the machine spent on it. */
+  allCpuSeconds(): number;
   cpuByProcess(): Record<string, number>;
   pin(core: number): boolean;
   logs(): string;
@@ -58,7 +61,7 @@ export async function startTarget(name: TargetName, opts: { unibox?: "head" | "w
 }
 
 function wrap(name: TargetName, url: string, pgid: number, logs: () => string, stop: () => Promise<void>): Target {
-  return { name, url, pgid, cpuSeconds: () => groupCpuSeconds(pgid), cpuByProcess: () => groupCpuByProcess(pgid), pin: (core) => pinGroup(pgid, core), logs, stop };
+  return { name, url, pgid, cpuSeconds: () => groupCpuSeconds(pgid, "serving"), allCpuSeconds: () => groupCpuSeconds(pgid), cpuByProcess: () => groupCpuByProcess(pgid), pin: (core) => pinGroup(pgid, core), logs, stop };
 }
 
 /**

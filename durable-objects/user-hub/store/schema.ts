@@ -138,12 +138,28 @@ export function backfillSearch(sql: SqlStorage): void {
 }
 
 export function migrate(sql: SqlStorage): void {
-  sql.exec(BASE);
-  const applied = Number(sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema'").toArray()[0]?.v ?? 0);
+  // Runs on every wake: a hub whose steps are all applied reads one row, not the base's
+  // dozen CREATE … IF NOT EXISTS (the base is only ever created, with the first step after it).
+  let applied = schemaVersion(sql);
+  if (applied === STEPS.length) return;
+  if (applied === 0) {
+    sql.exec(BASE);
+    applied = schemaVersion(sql);
+  }
   for (let v = applied; v < STEPS.length; v++) {
     const step = STEPS[v]!;
     if (typeof step === "string") sql.exec(step);
     else step(sql);
     sql.exec("INSERT INTO meta (k, v) VALUES ('schema', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", String(v + 1));
+  }
+}
+
+/** Steps applied so far; 0 for a new hub (no meta table yet). */
+function schemaVersion(sql: SqlStorage): number {
+  try {
+    return Number(sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'schema'").toArray()[0]?.v ?? 0);
+  } catch (err) {
+    if (/no such table/.test(String(err))) return 0; // nothing was ever created
+    throw err;
   }
 }
