@@ -140,12 +140,9 @@ export function backfillSearch(sql: SqlStorage): void {
 export function migrate(sql: SqlStorage): void {
   // Runs on every wake: a hub whose steps are all applied reads one row, not the base's
   // dozen CREATE … IF NOT EXISTS (the base is only ever created, with the first step after it).
-  let applied = schemaVersion(sql);
+  const applied = schemaVersion(sql);
   if (applied === STEPS.length) return;
-  if (applied === 0) {
-    sql.exec(BASE);
-    applied = schemaVersion(sql);
-  }
+  if (applied === 0) sql.exec(BASE);
   for (let v = applied; v < STEPS.length; v++) {
     const step = STEPS[v]!;
     if (typeof step === "string") sql.exec(step);
