@@ -154,6 +154,8 @@ export async function xmppPeer(opts: XmppPeerOptions): Promise<XmppPeer> {
       }
     },
     async stop() {
+      stopped = true;
+      clearTimeout(retry);
       await xmpp.stop().catch(() => {});
     },
   };
@@ -191,7 +193,20 @@ export async function xmppPeer(opts: XmppPeerOptions): Promise<XmppPeer> {
   });
   // Roster pushes (RFC 6121 §2.1.6) get a result, not @xmpp/client's default service-unavailable error.
   xmpp.iqCallee.set(NS.roster, "query", () => true);
-  xmpp.on("error", () => {}); // a refused login rejects start(); later socket errors end in reconnect
+  // A refused login rejects start(); later socket errors end in a reconnect. @xmpp/reconnect
+  // tries once a second after a "disconnect", but a WebSocket refused before it opened (the
+  // server is still starting, e.g. across prosody.restart() on a busy machine) leaves the
+  // client in "connecting" with no further "disconnect", so it never tries again. Try again
+  // ourselves until it is online or stopped.
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  xmpp.on("error", () => {
+    if (stopped || xmpp.status !== "connecting" || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (!stopped && xmpp.status === "connecting") xmpp.reconnect.reconnect().catch(() => {});
+    }, 1000);
+  });
 
   // RFC 6121 §3.1.3: subscription requests go to resources that asked for the roster; then the
   // initial presence, before any archive query (see the note in prosody.ts).
@@ -203,7 +218,7 @@ export async function xmppPeer(opts: XmppPeerOptions): Promise<XmppPeer> {
   };
   // A refused login rejects start(); stop the client, or it would keep reconnecting.
   const address = await xmpp.start().catch(async (e) => {
-    await xmpp.stop().catch(() => {});
+    await peer.stop();
     throw e;
   });
   await setUp(address);
