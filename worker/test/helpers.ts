@@ -5,8 +5,13 @@ import type { ServerFrame, User } from "../../core/protocol";
 
 let ipCounter = 0;
 let phoneCounter = 0;
-/** A fresh client IP per call keeps per-IP rate limits out of unrelated tests. */
-export const freshIp = () => `198.51.100.${++ipCounter % 250}`;
+/**
+ * A fresh client IP per call keeps per-IP rate limits out of unrelated tests. Never reused:
+ * the project's files share one workerd (vitest.config.ts), so a limiter another file hit
+ * is still counting. IPv6 documentation space, a random /48 per module load.
+ */
+const ipPrefix = `2001:db8:${crypto.getRandomValues(new Uint16Array(1))[0]!.toString(16)}`;
+export const freshIp = () => `${ipPrefix}::${(++ipCounter).toString(16)}`;
 
 export async function api(path: string, init: RequestInit & { token?: string; json?: unknown; ip?: string } = {}) {
   const headers = new Headers(init.headers);
