@@ -51,10 +51,6 @@ export default defineConfig(async () => ({
         ],
         test: {
           name: "workers",
-          // One workerd for every file of the project, not a fresh one per file (~6 s each
-          // here: 7.5 min of the project's 8). Files then share the runtime and what its
-          // objects hold (a rate limiter's count), so the helpers never reuse an id or an IP.
-          isolate: false,
           // Our code logs from waitUntil work that can outlive a test file; relayed to vitest
           // over its RPC, such a line fails the run at teardown ("Closing rpc while
           // onUserConsoleLog was pending", vitest-dev/vitest#11153). Straight to stdout instead.

@@ -6,9 +6,9 @@ import type { ServerFrame, User } from "../../core/protocol";
 let ipCounter = 0;
 let phoneCounter = 0;
 /**
- * A fresh client IP per call keeps per-IP rate limits out of unrelated tests. Never reused:
- * the project's files share one workerd (vitest.config.ts), so a limiter another file hit
- * is still counting. IPv6 documentation space, a random /48 per module load.
+ * A fresh client IP per call keeps per-IP rate limits out of unrelated tests. Never reused
+ * (it used to wrap after 250), and random per module load, so it holds even where files
+ * share one runtime (`isolate: false`). IPv6 documentation space.
  */
 const ipPrefix = `2001:db8:${crypto.getRandomValues(new Uint16Array(1))[0]!.toString(16)}`;
 export const freshIp = () => `${ipPrefix}::${(++ipCounter).toString(16)}`;
