@@ -1,5 +1,7 @@
 // The hub's SQLite schema: a base created once, then numbered steps applied in order;
-// `meta.schema` counts the steps applied. Steps are never edited once shipped.
+// `meta.schema` counts the steps applied. Steps are never edited once shipped, and nor is
+// the base: it runs only for a new hub (`migrate`), so a table or column added to it would
+// never reach an existing one. New tables and columns go in a new step.
 import { parseConversation } from "../../../core/conversation";
 import { mailIndexText } from "./search";
 import { SearchStore } from "./search";
