@@ -103,6 +103,8 @@ function selfTimes(p: Profile) {
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
   const byFn = new Map<string, number>();
   const byFile = new Map<string, number>();
+  /** Inclusive: each sample charged once to every function on its stack (a whole path's cost: a delivery, a frame). */
+  const inclusive = new Map<string, number>();
   let total = 0;
   for (const [id, us] of self) {
     const f = byId.get(id)!.callFrame;
@@ -119,9 +121,12 @@ function selfTimes(p: Profile) {
     // The nearest caller outside the matched code (zod's internals call each other).
     if (callersOf?.test(fn)) charge(fn, (up) => callersOf.test(label(up)));
     if (!f.url && !f.functionName.startsWith("(")) charge(f.functionName, (up) => !up.url);
+    const onStack = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) onStack.add(label(byId.get(n)!.callFrame));
+    for (const k of onStack) inclusive.set(k, (inclusive.get(k) ?? 0) + us);
     total += us;
   }
-  return { byFn, byFile, byCaller, total };
+  return { byFn, byFile, byCaller, inclusive, total };
 }
 
 const table = (m: Map<string, number>, total: number, n: number) =>
@@ -156,7 +161,7 @@ async function main() {
     const after = await target.doCounts!();
     cdp.close();
     await closeAll(conns);
-    const { byFn, byFile, byCaller, total } = selfTimes(profile);
+    const { byFn, byFile, byCaller, inclusive, total } = selfTimes(profile);
     const busy = total - (byFn.get("(idle) (idle)") ?? 0);
     const calls = countsSince(before.calls, after.calls);
     console.log(`${group ? `group of ${size}${rooms.length ? " over room sockets" : " over hub sockets"}` : "1:1"} at ${rate} msg/s for ${seconds} s: ${r.sent} sent, ${r.delivered}/${r.expected} delivered, p50 ${median(r.samples).toFixed(1)} ms`);
@@ -170,6 +175,8 @@ async function main() {
     const perDelivery = (n: number) => (n / Math.max(1, r.delivered)).toFixed(2);
     if (withStatements) console.log(`\nSQLite statements: ${perDelivery(stmts.reduce((s, [, n]) => s + n, 0))} per delivery\n${stmts.slice(0, top).map(([k, n]) => `${String(n).padStart(7)} ${perDelivery(n).padStart(6)}/deliv  ${k}`).join("\n")}`);
     console.log(`\nruntime calls (SQLite, alarms, ids) by the function that made them\n${table(byCaller, busy, top)}`);
+    for (const k of ["(root) (root)", "(idle) (idle)", "(program) (program)"]) inclusive.delete(k);
+    console.log(`\ninclusive time (each function with everything it called)\n${table(inclusive, busy, top)}`);
   } finally {
     await target.stop();
   }
