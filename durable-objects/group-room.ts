@@ -53,11 +53,29 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE TABLE IF NOT EXISTS log (
   seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, msg_id TEXT UNIQUE, sender TEXT,
-  payload TEXT NOT NULL, at INTEGER NOT NULL, only TEXT
+  payload TEXT NOT NULL, at INTEGER NOT NULL, only TEXT, client_id TEXT
 );
-CREATE TABLE IF NOT EXISTS posts (sender TEXT NOT NULL, client_id TEXT NOT NULL, msg_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (sender, client_id));
 CREATE TABLE IF NOT EXISTS receipted (msg_id TEXT PRIMARY KEY);
 `;
+/** A send's claim: (sender, client id) once per log. Events have neither (NULLs never collide). */
+const CLAIM_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS log_claim ON log (sender, client_id)";
+
+/**
+ * Creates the room's tables. Rooms from before 2026-12-03 claimed a send in a table of its
+ * own (`posts`: a second insert and a transaction per message); their claims move into the
+ * log once, here, in one transaction, and `posts` goes.
+ */
+export function roomSchema(storage: DurableObjectStorage, sql: SqlStorage): void {
+  sql.exec(SCHEMA);
+  if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'posts'").toArray().length > 0) {
+    storage.transactionSync(() => {
+      if (!sql.exec<{ name: string }>("PRAGMA table_info(log)").toArray().some((c) => c.name === "client_id")) sql.exec("ALTER TABLE log ADD COLUMN client_id TEXT");
+      sql.exec("UPDATE log SET client_id = p.client_id FROM posts p WHERE p.seq = log.seq AND p.sender = log.sender");
+      sql.exec("DROP TABLE posts");
+    });
+  }
+  sql.exec(CLAIM_INDEX);
+}
 
 const BATCH = 200;
 /** Hub deliveries in flight at once (a 500-member group must not open 500 calls together). */
@@ -109,8 +127,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private lastReceipt = new Map<string, number>();
   /** One stub per member hub for the life of this object (making one per call showed in the profile). */
   private hubs = new Map<string, ReturnType<typeof hubOf>>();
-  /** Ready room sockets by member; rebuilt from the runtime's list after hibernation. */
-  private liveCache?: Map<string, Set<WebSocket>>;
+  /**
+   * Ready room sockets by member, each with when its session ends (read on every push: kept
+   * here, not looked up per socket per entry); rebuilt from the runtime's list after hibernation.
+   */
+  private liveCache?: Map<string, Map<WebSocket, number | undefined>>;
   /**
    * Per member, the newest seq one of their devices acked on a room socket: up to there
    * their hub stores quietly (a device holds it). Written to a socket is not enough: a
@@ -134,7 +155,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = countedSql(env, "GroupRoom", ctx.storage.sql);
-    this.sql.exec(SCHEMA);
+    roomSchema(ctx.storage, this.sql);
     // Answered by the runtime without waking the object (the client's keepalive).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -213,14 +234,24 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     };
   }
 
-  /** Writes the entry with the next seq, then to the room sockets that may see it. */
-  private append(entry: { kind: "message"; msgId: string; sender: string; body: Body; at: number } | { kind: "event"; ev: HubEvent; only?: string }): number {
+  /**
+   * Writes the entry with the next seq, then to the room sockets that may see it. A message
+   * is also its send's claim: if its (sender, client id) is in the log already, nothing is
+   * written and the answer is undefined.
+   */
+  private append(entry: { kind: "message"; msgId: string; sender: string; clientId: string; body: Body; at: number }): number | undefined;
+  private append(entry: { kind: "event"; ev: HubEvent; only?: string }): number;
+  private append(entry: { kind: "message"; msgId: string; sender: string; clientId: string; body: Body; at: number } | { kind: "event"; ev: HubEvent; only?: string }): number | undefined {
     const seq = this.head + 1;
     const at = entry.kind === "message" ? entry.at : Date.now();
     let ev: string;
     if (entry.kind === "message") {
       const body = JSON.stringify(entry.body);
-      this.sql.exec("INSERT INTO log (seq, kind, msg_id, sender, payload, at) VALUES (?, 'message', ?, ?, ?, ?)", seq, entry.msgId, entry.sender, body, at);
+      const written = this.sql.exec(
+        "INSERT INTO log (seq, kind, msg_id, sender, payload, at, client_id) VALUES (?, 'message', ?, ?, ?, ?, ?) ON CONFLICT (sender, client_id) DO NOTHING",
+        seq, entry.msgId, entry.sender, body, at, entry.clientId,
+      ).rowsWritten;
+      if (written === 0) return undefined;
       ev = messageEvent(this.conv, entry.msgId, entry.sender, body, at);
       this.recent.set(seq, { msgId: entry.msgId, sender: entry.sender });
       if (this.recent.size > RECENT) {
@@ -286,34 +317,24 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     return { ok: true, msgId: stored.msgId, at: stored.at };
   }
 
+  /**
+   * Takes the send into the log, or finds the one a retry repeats. One statement for a new
+   * send (the log row is the claim, unique by sender and client id), the lookup only for a
+   * retry: no transaction of its own (a `posts` row and a savepoint per message were a
+   * fifth of the room's samples at 22 msg/s, docs/performance.md).
+   */
   private postEntry(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): { seq: number; msgId: string; at: number } {
-    // The (sender, client id) is claimed first, with the seq the entry is about to take, in
-    // one transaction with the entry: one statement for a new send, the lookup only for a retry.
-    try {
-      return this.ctx.storage.transactionSync(() => this.claimAndAppend(sender, clientId, msg));
-    } catch (err) {
-      // Rolled back: what memory says of the log's end is read again.
-      this.headCache = this.lastAt = undefined;
-      throw err;
-    }
-  }
-
-  private claimAndAppend(sender: string, clientId: string, msg: { id: string; body: Body; at: number }): { seq: number; msgId: string; at: number } {
-    const seq = this.head + 1;
-    const claimed = this.sql.exec("INSERT INTO posts (sender, client_id, msg_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq", sender, clientId, msg.id, seq).toArray().length > 0;
-    if (!claimed) {
-      const prior = this.sql
-        .exec<{ seq: number; msg_id: string; at: number }>("SELECT p.seq, p.msg_id, l.at FROM posts p JOIN log l ON l.seq = p.seq WHERE p.sender = ? AND p.client_id = ?", sender, clientId)
-        .one();
-      return { seq: prior.seq, msgId: prior.msg_id, at: prior.at };
-    }
     // Message times rise with the log: a thread shown by time is in the room's order on
     // every device (a send through a hub brings the time its hub gave it, which can be
     // earlier than a message the room took meanwhile).
     this.lastAt ??= this.sql.exec<{ at: number | null }>("SELECT MAX(at) AS at FROM log WHERE kind = 'message'").one().at ?? 0;
     const at = Math.max(msg.at, this.lastAt + 1);
+    const seq = this.append({ kind: "message", msgId: msg.id, sender, clientId, body: msg.body, at });
+    if (seq === undefined) {
+      const prior = this.sql.exec<{ seq: number; msg_id: string; at: number }>("SELECT seq, msg_id, at FROM log WHERE sender = ? AND client_id = ?", sender, clientId).one();
+      return { seq: prior.seq, msgId: prior.msg_id, at: prior.at };
+    }
     this.lastAt = at;
-    this.append({ kind: "message", msgId: msg.id, sender, body: msg.body, at });
     if (at - Number(this.meta("last_activity")) > ACTIVITY_EVERY_MS) this.setMeta("last_activity", at);
     return { seq, msgId: msg.id, at };
   }
@@ -429,7 +450,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.entries.clear();
     this.recent.clear();
     this.lastAt = this.headCache = undefined;
-    this.sql.exec(SCHEMA);
+    roomSchema(this.ctx.storage, this.sql);
     for (const [k, v] of Object.entries(keep)) this.setMeta(k, v);
   }
 
@@ -530,7 +551,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     }
     setSocketState(ws, { ...a, device: frame.device ?? a.device, ready: true });
     const live = this.live();
-    live.set(a.user, (live.get(a.user) ?? new Set()).add(ws));
+    live.set(a.user, (live.get(a.user) ?? new Map()).set(ws, a.expiresAt));
     return reset ? { t: "ready", head, reset: true } : { t: "ready", head };
   }
 
@@ -593,12 +614,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   }
 
   /** Ready sockets by member. */
-  private live(): Map<string, Set<WebSocket>> {
+  private live(): Map<string, Map<WebSocket, number | undefined>> {
     if (!this.liveCache) {
       this.liveCache = new Map();
       for (const ws of this.ctx.getWebSockets()) {
         const a = socketState(ws);
-        if (a?.ready && ws.readyState === WebSocket.OPEN) this.liveCache.set(a.user, (this.liveCache.get(a.user) ?? new Set()).add(ws));
+        if (a?.ready && ws.readyState === WebSocket.OPEN) this.liveCache.set(a.user, (this.liveCache.get(a.user) ?? new Map()).set(ws, a.expiresAt));
       }
     }
     return this.liveCache;
@@ -620,7 +641,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private closeSockets(which: (user: string) => boolean, [code, reason]: readonly [number, string]): void {
     for (const [user, set] of this.live()) {
       if (!which(user)) continue;
-      for (const ws of set) tryClose(ws, code, reason);
+      for (const ws of set.keys()) tryClose(ws, code, reason);
       this.live().delete(user);
     }
   }
@@ -635,9 +656,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       if (only !== undefined && user !== only) continue;
       const m = this.member(user);
       if (!m || !this.sees(m, seq)) continue;
-      for (const ws of set) {
-        const a = socketState(ws);
-        if (a?.expiresAt !== undefined && a.expiresAt <= now) {
+      for (const [ws, expiresAt] of set) {
+        if (expiresAt !== undefined && expiresAt <= now) {
           tryClose(ws, ...ROOM_CLOSE.signedOut);
           set.delete(ws);
           continue;

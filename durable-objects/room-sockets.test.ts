@@ -174,11 +174,11 @@ describe("room sockets: what a send and an ack write", () => {
         live: (await (instance as unknown as Info).info()).head,
         head: (await restarted.info()).head,
         receipted: state.storage.sql.exec<{ msg_id: string }>("SELECT msg_id FROM receipted ORDER BY msg_id").toArray().map((r) => r.msg_id),
-        posts: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM posts").one().n,
+        claims: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM log WHERE client_id IS NOT NULL").one().n,
       };
     });
     // Two invitations and two messages.
-    expect(stored).toEqual({ live: 4, head: 4, receipted: [first!.msgId, second!.msgId].sort(), posts: 2 });
+    expect(stored).toEqual({ live: 4, head: 4, receipted: [first!.msgId, second!.msgId].sort(), claims: 2 });
     // The same client id again: the first answer, no new entry; then a new send takes head + 1.
     rooms[0]!.send(say("lz0", group.id, "one"));
     expect(await rooms[0]!.next<Accepted>((f) => f.t === "accepted" && f.id === "lz0")).toEqual(first);
@@ -187,6 +187,46 @@ describe("room sockets: what a send and an ack write", () => {
     expect(await seqOf(third.msgId)).toBe(5);
     expect(await history(b!.token, group.conv)).toEqual(["one", "two", "three"]);
     [aliceHub, ...rooms].forEach((s) => s.close());
+  }, 20_000);
+
+  it("a room from before the claims moved into the log keeps its claims: a retry of an old send gets its first answer after the restart", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const rooms = await Promise.all([a, b].map((u) => Client.room(u!.token, group.id, { fresh: true })));
+    const [first] = await chat(rooms, group.id, ["one"]);
+    type Info = { info(): Promise<{ head: number }> };
+    const after = await runInDurableObject(roomStub(group.id), async (instance, state) => {
+      const sql = state.storage.sql;
+      // The old layout: the claim in `posts`, a log without `client_id`.
+      state.storage.transactionSync(() => {
+        sql.exec("CREATE TABLE posts (sender TEXT NOT NULL, client_id TEXT NOT NULL, msg_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (sender, client_id))");
+        sql.exec("INSERT INTO posts SELECT sender, client_id, msg_id, seq FROM log WHERE client_id IS NOT NULL");
+        sql.exec("DROP INDEX log_claim");
+        sql.exec("CREATE TABLE old_log (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, msg_id TEXT UNIQUE, sender TEXT, payload TEXT NOT NULL, at INTEGER NOT NULL, only TEXT)");
+        sql.exec("INSERT INTO old_log SELECT seq, kind, msg_id, sender, payload, at, only FROM log");
+        sql.exec("DROP TABLE log");
+        sql.exec("ALTER TABLE old_log RENAME TO log");
+      });
+      const before = sql.exec<{ name: string }>("PRAGMA table_info(log)").toArray().map((c) => c.name);
+      // A fresh instance over the same storage is the room after a restart (it migrates).
+      const restarted = new (instance.constructor as new (s: DurableObjectState, e: unknown) => Info)(state, env);
+      return {
+        before: before.includes("client_id"),
+        head: (await restarted.info()).head,
+        posts: sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'posts'").toArray().length,
+        claims: sql.exec<{ client_id: string }>("SELECT client_id FROM log WHERE client_id IS NOT NULL").toArray().map((r) => r.client_id),
+      };
+    });
+    expect(after).toEqual({ before: false, head: 3, posts: 0, claims: ["lz0"] });
+    // The live instance shares that storage: its next sends meet the migrated log.
+    const again = rooms[0]!;
+    again.send(say("lz0", group.id, "one"));
+    expect(await again.next<Accepted>((f) => f.t === "accepted" && f.id === "lz0")).toEqual(first);
+    again.send(say("lz1", group.id, "two"));
+    const second = await again.next<Accepted>((f) => f.t === "accepted" && f.id === "lz1");
+    expect(second.msgId).not.toBe(first!.msgId);
+    expect(await history(b!.token, group.conv)).toEqual(["one", "two"]);
+    rooms.forEach((s) => s.close());
   }, 20_000);
 });
 
