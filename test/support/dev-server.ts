@@ -1,8 +1,8 @@
 // Starts a real `wrangler dev` (workerd, local D1/DO/R2) on a free loopback port, with
 // its own persisted state directory, for Node-side end-to-end tests and benchmarks.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,15 +60,47 @@ export type DevServer = {
   inspectorPort(): number;
 };
 
+/**
+ * A state directory with the D1 migrations applied, made once and copied for every server:
+ * `wrangler d1 migrations apply` is ~7 s (6 s of CPU) each time, and the e2e and browser
+ * files start a server or more each, one after another. Keyed by what decides its content
+ * (the migrations, wrangler.toml, wrangler's version), so a changed migration makes a new one;
+ * built aside and renamed into place, so a concurrent process never copies a half-made one.
+ */
+function migratedTemplate(env: NodeJS.ProcessEnv): string {
+  const hash = createHash("sha256");
+  const migrations = join(root, "migrations");
+  for (const f of readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort()) hash.update(f).update(readFileSync(join(migrations, f)));
+  hash.update(readFileSync(join(root, "wrangler.toml")));
+  try {
+    hash.update(readFileSync(join(root, "node_modules/wrangler/package.json")));
+  } catch {
+    hash.update("no wrangler package.json");
+  }
+  const dir = join(tmpdir(), `unibox-d1-template-${hash.digest("hex").slice(0, 16)}`);
+  if (existsSync(dir)) return dir;
+  const building = mkdtempSync(join(tmpdir(), "unibox-d1-building-"));
+  const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", building], { cwd: root, env, encoding: "utf8" });
+  if (migrate.status !== 0) {
+    rmSync(building, { recursive: true, force: true });
+    throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  }
+  try {
+    renameSync(building, dir);
+  } catch {
+    rmSync(building, { recursive: true, force: true }); // another process made it first
+  }
+  return dir;
+}
+
 export async function startDevServer(opts: { vars?: Record<string, string>; keepState?: boolean } = {}): Promise<DevServer> {
-  const stateDir = mkdtempSync(join(tmpdir(), "unibox-state-"));
   // X_LOCAL_OBSERVABILITY: wrangler dev's local trace explorer (on by default) records a
   // span for every SQL statement and object call and writes it to a collector; measured
   // here it costs ~750 µs per Durable Object call and ~100 µs per statement, several times
   // the work itself, and production runs nothing like it. Off unless the caller sets it.
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false" };
-  const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env, encoding: "utf8" });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  const stateDir = mkdtempSync(join(tmpdir(), "unibox-state-"));
+  cpSync(migratedTemplate(env), stateDir, { recursive: true });
 
   const port = await freePort();
   const vapid = generateVapidKeys();
