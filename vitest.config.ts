@@ -59,6 +59,17 @@ export default defineConfig(async () => ({
           // Connector protocol tests run in Node against the real peers (project "unit").
           exclude: ["**/*.node.test.ts", "**/node_modules/**"],
           setupFiles: ["./worker/test/apply-migrations.ts"],
+          // Every file gets a fresh workerd that loads the app's whole module graph again;
+          // pre-bundled, each dependency is one module instead of hundreds (zod, drizzle and
+          // hono are most of them): the project's setup time fell by about a third.
+          deps: {
+            optimizer: {
+              ssr: {
+                enabled: true,
+                include: ["zod", "hono", "hono/cookie", "hono/http-exception", "hono/validator", "drizzle-orm", "drizzle-orm/d1", "drizzle-orm/sqlite-core", "libphonenumber-js/min", "feedsmith", "postal-mime"],
+              },
+            },
+          },
           // A real feed server on 127.0.0.1 for the polling tests (nothing listens inside workerd).
           globalSetup: ["./test/support/feed-global.ts"],
         },
