@@ -4,7 +4,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { type DevServer, startDevServer } from "../support/dev-server";
-import { bubbleTexts, launchChromium, newPhone, type Person, person, signIn, signUp, SocketTranscript, tab, waitConnected, waitForServiceWorker } from "./support";
+import { bubbleTexts, launchChromium, newPhone, type Person, person, reloadOffline, signIn, signUp, SocketTranscript, tab, waitConnected, waitForServiceWorker } from "./support";
 
 let server: DevServer;
 let browser: Browser;
@@ -95,12 +95,12 @@ describe("two phones", () => {
     }
 
     // Reload with no network: the service worker serves the shell, IndexedDB the rest.
-    await page.reload();
+    const reloaded = await reloadOffline(page);
     await page.locator(".net-banner[data-connection=offline]").waitFor();
     for (const text of offline) await expect.poll(() => stateOf(page, text)).toBe("sending");
     expect(await bubbleTexts(page)).toEqual(["Hello Bob!", "Hi Alice 👋", ...offline]);
 
-    await context.setOffline(false);
+    await reloaded.online();
     await waitConnected(page);
     for (const text of offline) await expect.poll(() => stateOf(page, text), { timeout: 15_000 }).not.toBe("sending");
 

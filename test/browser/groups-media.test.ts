@@ -12,7 +12,7 @@ import { ResilientClient } from "../chaos/client";
 import { type Session, call, makeFriends, signUp as register } from "../chaos/http";
 import { type DevServer, startDevServer } from "../support/dev-server";
 import { type TileServer, launchChromiumWithDevices, png, startTileServer, testPicture, tilesMeta } from "./media-support";
-import { PHONE, checkScreen, signIn, waitConnected, waitForServiceWorker } from "./support";
+import { PHONE, checkScreen, reloadOffline, signIn, waitConnected, waitForServiceWorker } from "./support";
 
 type Phone = { context: BrowserContext; page: Page; s: Session; name: string };
 
@@ -295,12 +295,12 @@ describe("temporary group on three phones", () => {
     await expect.poll(() => pending.getAttribute("data-state")).toBe("sending");
 
     // Reload with no network: the shell from the service worker, the picture's bytes from IndexedDB.
-    await page.reload();
+    const reloaded = await reloadOffline(page);
     await page.locator(".net-banner[data-connection=offline]").waitFor();
     await expect.poll(() => pending.getAttribute("data-state")).toBe("sending");
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>(".bubble.own.has-image img.thumb")].some((i) => i.naturalWidth === 320));
 
-    await context.setOffline(false);
+    await reloaded.online();
     await waitConnected(page);
     await expect.poll(() => pending.getAttribute("data-state"), { timeout: 30_000 }).not.toBe("sending");
     const arrived = bob.page.locator(".bubble.theirs.has-image", { hasText: "Sent offline" });

@@ -23,6 +23,27 @@ export async function newPhone(browser: Browser, baseURL: string): Promise<{ con
 }
 
 /**
+ * Reloads a page whose context is offline (`context.setOffline(true)`), and returns how to
+ * bring it back online. Debian's Chromium 150 keeps the network cut across the reload but
+ * gives the new document `navigator.onLine === true` and no `offline` event, which no
+ * phone's OS does, so the app would show "Connecting…" instead of "offline". A second
+ * DevTools session's network emulation tells the new document again; `online` lifts both.
+ */
+export async function reloadOffline(page: Page): Promise<{ online: () => Promise<void> }> {
+  await page.reload();
+  const cdp = await page.context().newCDPSession(page);
+  const emulate = (offline: boolean) => cdp.send("Network.emulateNetworkConditions", { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await emulate(true);
+  return {
+    online: async () => {
+      await page.context().setOffline(false);
+      await emulate(false);
+      await cdp.detach();
+    },
+  };
+}
+
+/**
  * Records every frame a page's sockets send and receive (keepalives aside), so a failing
  * test can print what was said: receipt races show up there and nowhere else.
  */
