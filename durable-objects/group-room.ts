@@ -86,6 +86,8 @@ const FANOUT_CONCURRENCY = 32;
  * the live path their turn.
  */
 const DIGEST_CONCURRENCY = 4;
+/** Ends of live members' ack grace closer than this are looked at in one turn of the room's timer. */
+const GRACE_TICK_MS = 50;
 /** A `hello` replays at most this many entries; a device further behind reloads over HTTP. */
 const MAX_REPLAY = 10_000;
 const HOUR = 3_600_000;
@@ -114,6 +116,14 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** When each member's last delivery call started, and how to cut its window short. */
   private lastCall = new Map<string, number>();
   private wake = new Map<string, () => void>();
+  /**
+   * Live members waiting out the ack grace, with when it ends, and the room's one timer for
+   * them all: a message no longer starts a timer, a promise and a loop turn per live member
+   * (at 500 members those were half of the room's profile), and a member whose devices acked
+   * costs one comparison when the grace ends.
+   */
+  private graceDue = new Map<string, number>();
+  private graceTimer?: { at: number; timer: ReturnType<typeof setTimeout> };
   /** Members whose next delivery skips the window and holds nothing back (urgent), or only skips the window (soon). */
   private urgent = new Set<string>();
   private soon = new Set<string>();
@@ -674,9 +684,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** Starts delivery to every member that is behind; does not wait. */
   private fanOut(): void {
     const head = this.head;
+    const live = this.live();
+    const graceEnds = Date.now() + this.ackGrace;
     for (const m of this.members().values()) {
       if (m.delivered_seq >= Math.min(head, m.left_seq ?? head)) continue;
       if (this.pumping.has(m.user_id)) this.again.add(m.user_id);
+      else if (live.has(m.user_id)) this.afterGrace(m.user_id, graceEnds);
       else void this.pump(m.user_id).catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
     }
     // The latest a lazy digest waits: the alarm, armed once per digest (one write, not one per message).
@@ -736,7 +749,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private async pumpLoop(userId: string): Promise<void> {
     // A full page means more is waiting: the next page goes at once, whatever the window.
     for (let full = false; ; ) {
-      if (!full) await this.windowOf(userId);
+      if (!full) {
+        // A live member's next look is when the grace ends, on the room's one timer.
+        if (this.live().has(userId) && !this.urgent.has(userId) && !this.soon.has(userId)) return this.afterGrace(userId, Date.now() + this.ackGrace);
+        await this.windowOf(userId);
+      }
       const urgent = this.urgent.has(userId);
       const soon = this.soon.has(userId);
       this.again.delete(userId);
@@ -748,15 +765,10 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const headNow = this.head;
       if (m.delivered_seq >= Math.min(headNow, upTo)) return; // nothing new for this member
       const live = this.live().has(userId);
-      if (live && !urgent && !soon && !full && Math.min(headNow, upTo) - m.delivered_seq < pileOf(userId)) {
-        // A live member's hub waits for its digest (see the class comment), unless a device
-        // has not acked an entry within the grace: then it may not have it.
-        const oldest = this.oldestUnacked(userId, m, upTo);
-        if (oldest === undefined) return;
-        if (oldest > Date.now() - this.ackGrace) {
-          this.again.add(userId);
-          continue;
-        }
+      if (live && !urgent && !soon && !full) {
+        // The member opened a room socket while their window ran: the grace decides.
+        const next = this.afterGraceOf(userId, m);
+        if (next !== "now") return next === "done" ? undefined : this.afterGrace(userId, next);
       }
       const page = this.sql
         .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", m.delivered_seq, upTo, userId, BATCH)
@@ -776,7 +788,8 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         if (held >= 0) {
           rows = page.slice(0, held);
           last = page[held]!.seq - 1;
-          this.again.add(userId);
+          // The next look is when the first held entry's grace ends (the loop's own turn would add a grace on top).
+          this.afterGrace(userId, page[held]!.at + this.ackGrace);
         }
       }
       if (rows.length > 0) {
@@ -853,18 +866,17 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   }
 
   /**
-   * Waits out the member's window, unless an urgent delivery cuts it short: the ack grace
-   * while the member has a room socket (their devices have the entries already), the
-   * fan-out window otherwise (the first entry after a quiet spell at once).
+   * Waits out the fan-out window of a member without a room socket (the first entry after a
+   * quiet spell at once), unless an urgent delivery cuts it short. Live members wait out
+   * the ack grace on the room's one timer instead (`afterGrace`).
    */
   private windowOf(userId: string): Promise<void> {
-    // A live member's loop only looks again once their devices have had the grace to ack.
-    const wait = this.live().has(userId) ? this.ackGrace : (this.lastCall.get(userId) ?? 0) + Number(this.env.FANOUT_WINDOW_MS ?? 200) - Date.now();
+    const wait = (this.lastCall.get(userId) ?? 0) + Number(this.env.FANOUT_WINDOW_MS ?? 200) - Date.now();
     if (wait <= 0 || this.urgent.has(userId) || this.soon.has(userId)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (early: boolean) => {
-        // Only a wake cuts the timer short; one that fired is not cleared (at 500 members a
-        // message starts 500 windows, and clearTimeout showed as 17 % of the room's profile).
+        // Only a wake cuts the timer short; one that fired is not cleared (clearTimeout showed
+        // as 17 % of the room's profile when every member had a window per message).
         if (early) clearTimeout(timer);
         this.wake.delete(userId);
         resolve();
@@ -872,6 +884,66 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       const timer = setTimeout(() => done(false), wait);
       this.wake.set(userId, () => done(true));
     });
+  }
+
+  /** The member's next look at `at` (or earlier, if one is due already). */
+  private afterGrace(userId: string, at: number): void {
+    const due = this.graceDue.get(userId);
+    if (due !== undefined && due <= at) return;
+    this.graceDue.set(userId, at);
+    this.armGrace(at);
+  }
+
+  private armGrace(at: number): void {
+    if (this.graceTimer && this.graceTimer.at <= at) return;
+    if (this.graceTimer) clearTimeout(this.graceTimer.timer);
+    this.graceTimer = { at, timer: setTimeout(() => this.sweepGrace(), Math.max(0, at - Date.now())) };
+  }
+
+  /** Every live member whose grace ended: their hub is called if it must be, the others wait on. */
+  private sweepGrace(): void {
+    this.graceTimer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [userId, at] of [...this.graceDue]) {
+      if (at > now) {
+        next = Math.min(next, at);
+        continue;
+      }
+      this.graceDue.delete(userId);
+      const m = this.member(userId);
+      if (!m) continue;
+      if (this.pumping.has(userId)) {
+        this.again.add(userId); // the running loop looks again when it is done
+        continue;
+      }
+      const look = this.live().has(userId) ? this.afterGraceOf(userId, m) : "window";
+      if (look === "done") continue;
+      if (typeof look === "number") {
+        this.graceDue.set(userId, look);
+        next = Math.min(next, look);
+        continue;
+      }
+      void this.pump(userId, look === "now" ? "soon" : "window").catch((err) => console.error(`Error in GroupRoom grace: group=${this.meta("id")}`, err));
+    }
+    // Ends close together share a turn: at most one every GRACE_TICK_MS.
+    if (next !== Number.POSITIVE_INFINITY) this.armGrace(Math.max(next, now + GRACE_TICK_MS));
+  }
+
+  /**
+   * A live member's hub waits for its digest (see the class comment) unless about a page
+   * piled up, or a device has not acked an entry within the grace (then it may not have it):
+   * `now` calls the hub, `done` leaves it to the digest, a time is when to look again.
+   */
+  private afterGraceOf(userId: string, m: MemberRow): "now" | "done" | number {
+    const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
+    const head = Math.min(this.head, upTo);
+    if (m.delivered_seq >= head) return "done";
+    if (head - m.delivered_seq >= pileOf(userId)) return "now";
+    const oldest = this.oldestUnacked(userId, m, upTo);
+    if (oldest === undefined) return "done";
+    const due = oldest + this.ackGrace;
+    return due > Date.now() ? due : "now";
   }
 
   /** How long a live member's devices have to ack an entry before their hub pushes it too. */
