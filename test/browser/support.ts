@@ -119,6 +119,25 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker?.controller !== null && navigator.serviceWorker?.controller !== undefined);
 }
 
+/** What the app's IndexedDB `kv` store holds under `key` now (undefined if nothing): for a
+ * test that reloads right after an action and must wait until the action's write landed. */
+export function storedKv(page: Page, key: string): Promise<unknown> {
+  return page.evaluate(
+    (k) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("unibox");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const d = open.result;
+          const get = d.transaction("kv").objectStore("kv").get(k);
+          get.onsuccess = () => (d.close(), resolve(get.result));
+          get.onerror = () => (d.close(), reject(get.error));
+        };
+      }),
+    key,
+  );
+}
+
 export async function tab(page: Page, name: "Chats" | "Contacts" | "Me"): Promise<void> {
   await page.locator(`nav.tabbar a:has-text("${name}")`).click();
 }

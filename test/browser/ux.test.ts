@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, makeFriends } from "../chaos/http";
 import { type DevServer, startDevServer } from "../support/dev-server";
 import { png } from "./media-support";
-import { checkScreen, launchChromium, tab, waitConnected } from "./support";
+import { checkScreen, launchChromium, storedKv, tab, waitConnected } from "./support";
 import { type Phone, colourOf, longPress, openChatWith, phoneFor } from "./ux-support";
 
 let server: DevServer;
@@ -138,6 +138,8 @@ describe("the phone client, as a new user finds it", () => {
     await alice.page.locator(".bubble.theirs", { hasText: "got it" }).click({ button: "right" });
     await alice.page.getByRole("dialog", { name: "Message" }).getByRole("button", { name: "Delete for me" }).click();
     await expect.poll(() => alice.page.locator(".bubble", { hasText: "got it" }).count()).toBe(0);
+    // The screen changes first and IndexedDB after: a reload must not race the write.
+    await expect.poll(async () => ((await storedKv(alice.page, "hiddenMessages")) as string[] | undefined)?.length ?? 0).toBe(1);
     await alice.page.reload();
     await waitConnected(alice.page);
     await own(alice, "tick check").waitFor();
