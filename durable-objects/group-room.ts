@@ -93,6 +93,8 @@ const MAX_REPLAY = 10_000;
 const HOUR = 3_600_000;
 /** Messages whose receipts are answered from memory (see `recent`). */
 const RECENT = 2_000;
+/** Log rows kept in memory for the members' pages: every member's pile is at most a page behind while live. */
+const TAIL = 4 * BATCH;
 /** `last_activity` (the TTL's clock, counted in hours) is written at most this often. */
 const ACTIVITY_EVERY_MS = 60_000;
 
@@ -155,6 +157,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   /** Parsed entries by seq, for the deliveries to every member's hub (each parses once). */
   private entries = new Map<number, RoomEntry>();
   /**
+   * The log's newest rows, as written (seqs without a gap, up to the head): a member's next
+   * page is read from here while it is still in memory. Each member's hub reads every entry,
+   * so at 10 members the page's statement and rows were a twentieth of the room's profile.
+   */
+  private tail = new Map<number, LogRow>();
+  /**
    * The newest messages by seq, and which of them have had their `delivered`: every member's
    * device acks every burst, and nearly all of those acks change nothing. Answered from here,
    * they cost no statement; after a restart (empty) the log answers.
@@ -206,8 +214,11 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
   private get id(): string {
     return this.meta("id")!;
   }
+  private convCache?: string;
   private get conv(): string {
-    return groupConversationId(this.id);
+    // The id is written once, at creation (and kept through expiry).
+    if (this.convCache === undefined && this.meta("id") !== undefined) this.convCache = groupConversationId(this.id);
+    return this.convCache ?? groupConversationId(this.id);
   }
 
   private members(): Map<string, MemberRow> {
@@ -263,6 +274,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       ).rowsWritten;
       if (written === 0) return undefined;
       ev = messageEvent(this.conv, entry.msgId, entry.sender, body, at);
+      this.remember({ seq, kind: "message", msg_id: entry.msgId, sender: entry.sender, payload: body, at, only: null });
       this.recent.set(seq, { msgId: entry.msgId, sender: entry.sender });
       if (this.recent.size > RECENT) {
         const oldest = this.recent.keys().next().value!;
@@ -272,10 +284,35 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     } else {
       ev = JSON.stringify(entry.ev);
       this.sql.exec("INSERT INTO log (seq, kind, payload, at, only) VALUES (?, 'event', ?, ?, ?)", seq, ev, at, entry.only ?? null);
+      this.remember({ seq, kind: "event", msg_id: null, sender: null, payload: ev, at, only: entry.only ?? null });
     }
     this.headCache = seq;
     this.pushLive(seq, ev, entry.kind === "event" ? entry.only : undefined);
     return seq;
+  }
+
+  /** Keeps the row just written in the tail (a row that does not follow the tail's last starts it afresh). */
+  private remember(row: LogRow): void {
+    if (this.tail.size > 0 && !this.tail.has(row.seq - 1)) this.tail.clear();
+    this.tail.set(row.seq, row);
+    if (this.tail.size > TAIL) this.tail.delete(this.tail.keys().next().value!);
+  }
+
+  /** The member's next page of the log after `after`, up to `upTo`: from the tail when it holds all of it. */
+  private pageOf(userId: string, after: number, upTo: number): LogRow[] {
+    const first = this.tail.keys().next().value;
+    if (first === undefined || after + 1 < first) {
+      return this.sql
+        .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", after, upTo, userId, BATCH)
+        .toArray();
+    }
+    const page: LogRow[] = [];
+    const end = Math.min(this.head, upTo);
+    for (let s = after + 1; s <= end && page.length < BATCH; s++) {
+      const r = this.tail.get(s)!;
+      if (r.only === null || r.only === userId) page.push(r);
+    }
+    return page;
   }
 
   private invite(user: User, by: string): void {
@@ -459,6 +496,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     this.metaCache = undefined;
     this.membersChanged();
     this.entries.clear();
+    this.tail.clear();
     this.recent.clear();
     this.lastAt = this.headCache = undefined;
     roomSchema(this.ctx.storage, this.sql);
@@ -775,9 +813,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         const next = this.afterGraceOf(userId, m);
         if (next !== "now") return next === "done" ? undefined : this.afterGrace(userId, next);
       }
-      const page = this.sql
-        .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", m.delivered_seq, upTo, userId, BATCH)
-        .toArray();
+      const page = this.pageOf(userId, m.delivered_seq, upTo);
       // A short page means nothing else up to headNow is for this member: skip past it.
       let last = page.length === BATCH ? page.at(-1)!.seq : Math.min(headNow, upTo);
       // Quiet (stored, not pushed): what a device acked, and, while the member has a room
