@@ -214,6 +214,76 @@ describe("groups: a member hub writes a batch together", () => {
   });
 });
 
+describe("groups: the room's pages from its tail", () => {
+  type Row = { seq: number; kind: string; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
+  type Paging = { tail: Map<number, Row>; head: number; pageOf(user: string, after: number, upTo: number): Row[] };
+  /** The member's page from the tail in memory, and the same page from SQLite (tail set aside). */
+  const bothPages = (i: Paging, user: string, after: number, upTo: number) => {
+    const fromTail = i.pageOf(user, after, upTo);
+    const saved = i.tail;
+    i.tail = new Map();
+    try {
+      return { fromTail, fromSql: i.pageOf(user, after, upTo) };
+    } finally {
+      i.tail = saved;
+    }
+  };
+
+  it("serves the same page from memory as from the log, for every member and cursor, events addressed to others skipped", async () => {
+    const [a, b, c] = await crew(3);
+    const group = await createGroup(a!, [b!]);
+    const r = room(group.id);
+    for (let n = 0; n < 5; n++) expect((await r.post(a!.user.id, `t_${n}`, { id: `m_tail_${n}`, body: textBody(`a${n}`), at: 2_000 + n })).ok).toBe(true);
+    expect((await r.addMembers(a!.user.id, [c!.user])).ok).toBe(true); // an invitation only c may see
+    for (let n = 5; n < 9; n++) expect((await r.post(b!.user.id, `t_${n}`, { id: `m_tail_${n}`, body: textBody(`b${n}`), at: 2_000 + n })).ok).toBe(true);
+    await runInDurableObject(r, async (instance) => {
+      const i = instance as unknown as Paging;
+      const head = i.head;
+      expect(i.tail.size).toBe(head); // a new room's tail holds its whole log: every page below comes from memory
+      for (const user of [a!.user.id, b!.user.id, c!.user.id]) {
+        for (let after = 0; after <= head; after++) {
+          for (const upTo of [head, head - 2, Number.MAX_SAFE_INTEGER]) {
+            const { fromTail, fromSql } = bothPages(i, user, after, upTo);
+            expect(fromTail, `${user} after ${after} up to ${upTo}`).toEqual(fromSql);
+          }
+        }
+      }
+      // What each member's page holds: c's invitation is c's alone, and nobody sees another's.
+      const all = (user: string) => i.pageOf(user, 0, head).map((row) => row.msg_id ?? (JSON.parse(row.payload) as { type: string }).type);
+      const messages = Array.from({ length: 9 }, (_, n) => `m_tail_${n}`);
+      expect(all(b!.user.id).filter((x) => x.startsWith("m_"))).toEqual(messages);
+      expect(all(b!.user.id).filter((x) => x === "group.invited")).toHaveLength(1);
+      expect(all(c!.user.id).filter((x) => x === "group.invited")).toHaveLength(1);
+      // A cursor older than the tail reads the log: the page is whole and in order.
+      const first = i.tail.keys().next().value!;
+      i.tail.delete(first);
+      const { fromTail, fromSql } = bothPages(i, a!.user.id, first - 1, head);
+      expect(fromTail).toEqual(fromSql);
+      expect(fromTail[0]!.seq).toBe(first); // the first row (a's invitation) came back from the log
+      expect(fromTail.map((row) => row.seq)).toEqual([...fromTail.map((row) => row.seq)].sort((x, y) => x - y));
+    });
+  });
+
+  it("starts the tail afresh when a row does not follow its last, and never serves a page with a hole", async () => {
+    const [a, b] = await crew(2);
+    const group = await createGroup(a!, [b!]);
+    const r = room(group.id);
+    expect((await r.post(a!.user.id, "t_0", { id: "m_gap_0", body: textBody("zero"), at: 3_000 })).ok).toBe(true);
+    await runInDurableObject(r, async (instance) => {
+      const i = instance as unknown as Paging;
+      i.tail = new Map([...i.tail].slice(0, 1)); // as if a room restarted with only its first row remembered
+    });
+    expect((await r.post(a!.user.id, "t_1", { id: "m_gap_1", body: textBody("one"), at: 3_001 })).ok).toBe(true);
+    await runInDurableObject(r, async (instance) => {
+      const i = instance as unknown as Paging;
+      expect([...i.tail.keys()]).toEqual([i.head]); // the new row does not follow seq 1: the tail starts again with it
+      const { fromTail, fromSql } = bothPages(i, b!.user.id, 0, i.head);
+      expect(fromTail).toEqual(fromSql);
+      expect(fromTail.filter((row) => row.kind === "message").map((row) => row.msg_id)).toEqual(["m_gap_0", "m_gap_1"]);
+    });
+  });
+});
+
 describe("groups: delivered receipts through the room", () => {
   // Spies on the classes' RPCs (the tests run in the objects' isolate; an own property on
   // an instance would not be callable over RPC), filtered to this test's group.

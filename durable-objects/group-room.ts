@@ -45,6 +45,9 @@ export type { RoomEntry };
 type MemberRow = { user_id: string; user: string; joined_seq: number; delivered_seq: number; left_seq: number | null };
 type LogRow = { seq: number; kind: "message" | "event"; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
 
+/** The columns of a `LogRow`: a page read from the log has the shape of one from the tail. */
+const LOG_ROW = "seq, kind, msg_id, sender, payload, at, only";
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS members (
@@ -303,7 +306,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const first = this.tail.keys().next().value;
     if (first === undefined || after + 1 < first) {
       return this.sql
-        .exec<LogRow>("SELECT * FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", after, upTo, userId, BATCH)
+        .exec<LogRow>(`SELECT ${LOG_ROW} FROM log WHERE seq > ? AND seq <= ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?`, after, upTo, userId, BATCH)
         .toArray();
     }
     const page: LogRow[] = [];
@@ -595,7 +598,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const from = Math.max(resume, m.joined_seq - 1);
     const reset = resume > head || head - from > MAX_REPLAY;
     if (!reset) {
-      const rows = this.sql.exec<LogRow>("SELECT * FROM log WHERE seq > ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?", from, a.user, MAX_REPLAY);
+      const rows = this.sql.exec<LogRow>(`SELECT ${LOG_ROW} FROM log WHERE seq > ? AND (only IS NULL OR only = ?) ORDER BY seq LIMIT ?`, from, a.user, MAX_REPLAY);
       for (const r of rows) ws.send(`{"t":"ev","seq":${r.seq},"ev":${r.kind === "message" ? messageEvent(this.conv, r.msg_id!, r.sender!, r.payload, r.at) : r.payload}}`);
     }
     setSocketState(ws, { ...a, device: frame.device ?? a.device, ready: true });
