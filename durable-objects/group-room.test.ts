@@ -1,4 +1,4 @@
-import { GroupRoom } from "./group-room";
+import { GroupRoom, type LogRow } from "./group-room";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -215,8 +215,7 @@ describe("groups: a member hub writes a batch together", () => {
 });
 
 describe("groups: the room's pages from its tail", () => {
-  type Row = { seq: number; kind: string; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
-  type Paging = { tail: Map<number, Row>; head: number; pageOf(user: string, after: number, upTo: number): Row[] };
+  type Paging = { tail: Map<number, LogRow>; head: number; pageOf(user: string, after: number, upTo: number): LogRow[] };
   /** The member's page from the tail in memory, and the same page from SQLite (tail set aside). */
   const bothPages = (i: Paging, user: string, after: number, upTo: number) => {
     const fromTail = i.pageOf(user, after, upTo);

@@ -43,7 +43,7 @@ import { attachmentOf, send, setAttachment, tryClose, trySend } from "./user-hub
 export type { RoomEntry };
 
 type MemberRow = { user_id: string; user: string; joined_seq: number; delivered_seq: number; left_seq: number | null };
-type LogRow = { seq: number; kind: "message" | "event"; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
+export type LogRow = { seq: number; kind: "message" | "event"; msg_id: string | null; sender: string | null; payload: string; at: number; only: string | null };
 
 /** The columns of a `LogRow`: a page read from the log has the shape of one from the tail. */
 const LOG_ROW = "seq, kind, msg_id, sender, payload, at, only";
