@@ -89,6 +89,11 @@ const FANOUT_CONCURRENCY = 32;
  * the live path their turn.
  */
 const DIGEST_CONCURRENCY = 4;
+/**
+ * The longest an entry a live member's devices have not acked waits for their acks while
+ * those keep moving (a room far behind); past it, their hub pushes it as well.
+ */
+const ACK_LAG_MAX_MS = 30_000;
 /** Ends of live members' ack grace closer than this are looked at in one turn of the room's timer. */
 const GRACE_TICK_MS = 50;
 /** A `hello` replays at most this many entries; a device further behind reloads over HTTP. */
@@ -154,6 +159,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
    * would never be brought them. Receipts start after it too.
    */
   private acked = new Map<string, number>();
+  /**
+   * Per member, when one of their devices last acked past what was acked before: a socket
+   * whose acks keep moving works and delivers in order, so the ack grace of what it has not
+   * acked yet counts from then (`graceStart`), not from the entry's time.
+   */
+  private lastAck = new Map<string, number>();
   private sendLimits = new Map<string, SendLimit>();
   /** The newest message's time (message times rise strictly with the log). */
   private lastAt?: number;
@@ -633,6 +644,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const from = this.acked.get(user) ?? Math.max(0, seq - BATCH);
     if (seq <= from) return;
     this.acked.set(user, seq);
+    this.lastAck.set(user, Date.now());
     const oldest = this.recent.keys().next().value;
     if (oldest !== undefined && from + 1 >= oldest) {
       // The first device to ack a message: its sender is known, no statement.
@@ -735,7 +747,7 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
       // spread as `pileOf` makes them; left to the shared timer's turn, a third of a busy
       // group of 100 piled up in the same turn and their hubs' pages held the room up (p99
       // 18 → 260 ms at 30 msg/s). The rest of a live member's wait is the grace.
-      else if (live.has(m.user_id) && behind < pileOf(m.user_id)) this.afterGrace(m.user_id, graceEnds);
+      else if (live.has(m.user_id) && !this.piled(m.user_id, m, Math.min(head, m.left_seq ?? head))) this.afterGrace(m.user_id, graceEnds);
       else void this.pump(m.user_id, live.has(m.user_id) ? "soon" : "window").catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
     }
     // The latest a lazy digest waits: the alarm, armed once per digest (one write, not one per message).
@@ -828,12 +840,12 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
         // acked yet waits (then goes quiet with a later digest), unless it is older than
         // the grace (then their hub logs and pushes it: a device may not have it).
         const cutoff = Date.now() - this.ackGrace;
-        const held = page.findIndex((r) => r.seq > quiet.upTo && r.sender !== userId && r.at > cutoff);
+        const held = page.findIndex((r) => r.seq > quiet.upTo && r.sender !== userId && this.graceStart(userId, r.at) > cutoff);
         if (held >= 0) {
           rows = page.slice(0, held);
           last = page[held]!.seq - 1;
           // The next look is when the first held entry's grace ends (the loop's own turn would add a grace on top).
-          this.afterGrace(userId, page[held]!.at + this.ackGrace);
+          this.afterGrace(userId, this.graceStart(userId, page[held]!.at) + this.ackGrace);
         }
       }
       if (rows.length > 0) {
@@ -983,11 +995,37 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const upTo = m.left_seq ?? Number.MAX_SAFE_INTEGER;
     const head = Math.min(this.head, upTo);
     if (m.delivered_seq >= head) return "done";
-    if (head - m.delivered_seq >= pileOf(userId)) return "now";
+    if (this.piled(userId, m, head)) return "now";
     const oldest = this.oldestUnacked(userId, m, upTo);
     if (oldest === undefined) return "done";
-    const due = oldest + this.ackGrace;
+    const due = this.graceStart(userId, oldest) + this.ackGrace;
     return due > Date.now() ? due : "now";
+  }
+
+  /**
+   * Whether a live member's digest goes now: about a page piled up (`pileOf`, counted in
+   * entries, so members' piles come due spread over the messages), and, while their devices'
+   * acks run more than half a page behind the head (a room past what it sustains), half a
+   * page of it acked. What is not acked waits out the grace, so a pile of that alone had the
+   * room read a page it could not send with every message, and push to the hub what the
+   * room sockets were still carrying: the overload fed itself with duplicates.
+   */
+  private piled(userId: string, m: MemberRow, head: number): boolean {
+    const pile = pileOf(userId);
+    if (head - m.delivered_seq < pile) return false;
+    const acked = this.acked.get(userId) ?? 0;
+    return head - acked < pile / 2 || acked - m.delivered_seq >= pile / 2;
+  }
+
+  /**
+   * When a live member's grace for an entry of time `at` starts: at the entry, or at their
+   * devices' last ack after it (acks that keep moving come from a socket that works and
+   * delivers in order; one that stops moving lets the grace run out), but no later than
+   * ACK_LAG_MAX_MS before the entry must go to the hub whatever the acks say.
+   */
+  private graceStart(userId: string, at: number): number {
+    const last = this.lastAck.get(userId) ?? 0;
+    return last > at ? Math.min(last, at + ACK_LAG_MAX_MS - this.ackGrace) : at;
   }
 
   /** How long a live member's devices have to ack an entry before their hub pushes it too. */
