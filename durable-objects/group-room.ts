@@ -740,14 +740,14 @@ export class GroupRoom extends DurableObject<Env> implements GroupRoomApi {
     const live = this.live();
     const graceEnds = Date.now() + this.ackGrace;
     for (const m of this.members().values()) {
-      const behind = Math.min(head, m.left_seq ?? head) - m.delivered_seq;
-      if (behind <= 0) continue;
+      const end = Math.min(head, m.left_seq ?? head);
+      if (end <= m.delivered_seq) continue;
       if (this.pumping.has(m.user_id)) this.again.add(m.user_id);
       // A live member's pile goes with the message that makes it, so members' piles stay as
       // spread as `pileOf` makes them; left to the shared timer's turn, a third of a busy
       // group of 100 piled up in the same turn and their hubs' pages held the room up (p99
       // 18 → 260 ms at 30 msg/s). The rest of a live member's wait is the grace.
-      else if (live.has(m.user_id) && !this.piled(m.user_id, m, Math.min(head, m.left_seq ?? head))) this.afterGrace(m.user_id, graceEnds);
+      else if (live.has(m.user_id) && !this.piled(m.user_id, m, end)) this.afterGrace(m.user_id, graceEnds);
       else void this.pump(m.user_id, live.has(m.user_id) ? "soon" : "window").catch((err) => console.error(`Error in GroupRoom fanOut: group=${this.meta("id")}`, err));
     }
     // The latest a lazy digest waits: the alarm, armed once per digest (one write, not one per message).

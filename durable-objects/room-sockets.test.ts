@@ -87,7 +87,7 @@ describe("room sockets: live delivery", () => {
     // His hub holds every one, once, in order (the acked ones quietly).
     expect(await history(b!.token, group.conv)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
     [bobHub, bobRoom, alice].forEach((s) => s.close());
-   }, 20_000);
+  }, 20_000);
 
   it("a member with no room socket gets the group's messages through the hub, live", async () => {
     const [a, b] = await crew(2);
