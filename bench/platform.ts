@@ -3,9 +3,11 @@
 // off, measured in the same run. The other benches turn it off (bench/targets/index.ts);
 // this shows why, and what a Durable Object call, a statement and a commit cost here.
 //
-//   npm run bench:platform -- [--runs 3] [--n 3000]
+//   npm run bench:platform -- [--runs 3] [--n 3000] [--off-only]
+//
+// `--off-only` measures with the explorer off alone (as every other bench runs), in half the time.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../test/support/dev-server";
@@ -18,7 +20,10 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const RUNS = arg("runs", 3);
+/** Group messages per call in the page ops (a digest carries 100–199). */
+const PAGE = 100;
 const N = arg("n", 3000);
+const OFF_ONLY = process.argv.includes("--off-only");
 const root = new URL("..", import.meta.url).pathname;
 
 /** Each op, and the op whose cost it includes (its cost here is the difference). */
@@ -29,20 +34,28 @@ const OPS: { op: Op; what: string; minus?: Op; per?: number }[] = [
   { op: "call-write", what: "… with one INSERT, committed at the turn's end", minus: "call" },
   { op: "turn", what: "an object's own turn (after a macrotask)" },
   { op: "turn-write", what: "… with one INSERT, committed at the turn's end", minus: "turn" },
+  { op: "page-bare", what: `a group message in a page of ${PAGE} (one call): a row with a unique id`, per: 1 },
+  { op: "page-messages", what: "… into the hub's `messages` (its indexes, the conversation's last)", per: 1 },
+  { op: "page-searched", what: "… and its search index (what a hub's copy writes)", per: 1 },
 ];
 
 async function measure(observability: boolean): Promise<Map<Op, number[]>> {
+  // The probe imports the hub's store, so it runs where it is; only its state is apart.
   const dir = mkdtempSync(join(tmpdir(), "unibox-platform-"));
-  for (const f of ["worker.ts", "wrangler.toml"]) copyFileSync(join(root, "bench/platform", f), join(dir, f));
   const port = await freePort();
-  const child = spawn(join(root, "node_modules/.bin/wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false"], {
-    cwd: dir,
+  const child = spawn(join(root, "node_modules/.bin/wrangler"), ["dev", "-c", join(root, "bench/platform/wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false"], {
+    cwd: root,
     env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", X_LOCAL_OBSERVABILITY: String(observability) },
     stdio: "ignore",
     detached: true,
   });
   const url = `http://127.0.0.1:${port}`;
-  const run = async (op: Op, n: number) => (await fetch(`${url}/?op=${op}&n=${n}`)).text();
+  const run = async (op: Op, n: number) => {
+    const res = await fetch(`${url}/?op=${op}&n=${n}&page=${PAGE}`);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${op}: ${res.status} ${text.slice(0, 300)}`);
+    return text;
+  };
   try {
     for (let t = 0; ; t++) {
       if (await run("call", 1).then(() => true, () => false)) break;
@@ -68,7 +81,7 @@ async function measure(observability: boolean): Promise<Map<Op, number[]>> {
   }
 }
 
-const on = await measure(true);
+const on = OFF_ONLY ? undefined : await measure(true);
 const off = await measure(false);
 /** Per operation: the call's CPU less the call it rides on, divided among the statements it ran. */
 const cost = (m: Map<Op, number[]>, op: Op, minus?: Op, per = 1) => (median(m.get(op)!) - (minus ? median(m.get(minus)!) : 0)) / per;
@@ -76,7 +89,7 @@ const fmt = (us: number) => (us < 10 ? us.toFixed(1) : us.toFixed(0));
 console.log(`## Platform costs under wrangler dev (${RUNS} runs of ${N} each, median; CPU of the workerd running the Worker)\n`);
 console.log("| operation | trace explorer on, µs | off, µs | on ÷ off |\n|---|---|---|---|");
 for (const { op, what, minus, per } of OPS) {
-  const a = cost(on, op, minus, per);
+  const a = on && cost(on, op, minus, per);
   const b = cost(off, op, minus, per);
-  console.log(`| ${what} | ${fmt(a)} | ${fmt(b)} | ${b > 0 ? `${(a / b).toFixed(1)}×` : "–"} |`);
+  console.log(`| ${what} | ${a === undefined ? "–" : fmt(a)} | ${fmt(b)} | ${a !== undefined && b > 0 ? `${(a / b).toFixed(1)}×` : "–"} |`);
 }
