@@ -3,6 +3,7 @@
 // a group's entries written into a hub's own store (the hubs' copy, issue 16). Every loop
 // runs inside one request, so wrangler's proxy is not in the numbers. Never deployed.
 import { DurableObject } from "cloudflare:workers";
+import { groupConversationId, NATIVE_SOURCE } from "../../core/conversation";
 import { newId } from "../../core/ids";
 import type { Message } from "../../core/protocol";
 import { HubStore } from "../../durable-objects/user-hub/store";
@@ -58,12 +59,12 @@ export class Probe extends DurableObject<Env> {
   /** One page of `size` group messages, numbered from `first`, as `op` says (see PageOp). */
   page(op: PageOp, first: number, size: number): void {
     const sql = this.tables();
-    const conv = "g:probe";
+    const conv = groupConversationId("probe");
     const msgs: Message[] = Array.from({ length: size }, (_, k) => ({
       // Ids as the room makes them: time first, so the unique index grows at its end.
       id: newId("m"),
       from: `u_${(first + k) % 10}`,
-      source: "unibox",
+      source: NATIVE_SOURCE,
       body: { type: "text", text: `see you at the station at ${(first + k) % 24}:30, bring the tickets #${first + k}` },
       at: 1_700_000_000_000 + first + k,
     }));
@@ -75,7 +76,7 @@ export class Probe extends DurableObject<Env> {
       return;
     }
     this.hub ??= new HubStore(sql);
-    if (first === 0) this.hub.conversations.ensure({ id: conv, kind: "group", source: "unibox", title: "probe", ref: "probe" }, 0);
+    if (first === 0) this.hub.conversations.ensure({ id: conv, kind: "group", source: NATIVE_SOURCE, title: "probe", ref: "probe" }, 0);
     const store = op === "page-searched" ? this.hub.messages : new MessageStore(sql);
     store.insertMany(conv, msgs.map((msg, k) => ({ msg, seq: first + k, state: null })));
   }
