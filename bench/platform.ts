@@ -1,7 +1,8 @@
 // `npm run bench:platform`: what the platform costs per operation under `wrangler dev`, with
 // wrangler's local trace explorer (X_LOCAL_OBSERVABILITY, on by wrangler's default) on and
 // off, measured in the same run. The other benches turn it off (bench/targets/index.ts);
-// this shows why, and what a Durable Object call, a statement and a commit cost here.
+// this shows why, and what a Durable Object call, a statement, a commit and a hub's copy of a
+// page of group messages cost here.
 //
 //   npm run bench:platform -- [--runs 3] [--n 3000] [--off-only]
 //
@@ -20,9 +21,9 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const RUNS = arg("runs", 3);
+const N = arg("n", 3000);
 /** Group messages per call in the page ops (a digest carries 100–199). */
 const PAGE = 100;
-const N = arg("n", 3000);
 const OFF_ONLY = process.argv.includes("--off-only");
 const root = new URL("..", import.meta.url).pathname;
 
